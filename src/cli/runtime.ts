@@ -1,0 +1,36 @@
+/**
+ * What every command that works on a directory needs first: the effective config, a logger configured by
+ * it, the run's clock and id. Loading it validates everything before any connection is made.
+ */
+
+import { resolveNow } from '../clock.js';
+import { type Config, loadConfig } from '../config/index.js';
+import { createLogger, type Logger, newRunId } from '../logging/index.js';
+import type { CliIO } from './io.js';
+import type { CommonArgs } from './options.js';
+
+export interface Runtime {
+  config: Config;
+  /** The files the config was layered from, lowest first. */
+  sources: string[];
+  logger: Logger;
+  now: Date;
+  runId: string;
+}
+
+export async function loadRuntime(args: CommonArgs, io: CliIO): Promise<Runtime> {
+  const now = resolveNow(args.now, io.env);
+  const { config, sources } = await loadConfig({
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    env: io.env,
+    cwd: io.cwd,
+  });
+  // The run id names the real run (audit, logs), so it uses the wall clock even when --now replays another day.
+  const runId = newRunId();
+  const logger = createLogger({
+    level: config.output.log_level,
+    format: config.output.log_format,
+    stream: io.stderr,
+  }).child({ runId });
+  return { config, sources, logger, now, runId };
+}

@@ -1,0 +1,92 @@
+import { parseDocument } from 'yaml';
+import type { ConfigIssue } from './errors.js';
+import { expectsText, knownKeysAt } from './introspect.js';
+import { type ConfigLayer, type RawObject, setOwn } from './layers.js';
+
+/**
+ * `ROSTERSYNC_*` environment variables as config layers: `ROSTERSYNC_LDAP__BIND_DN` sets `ldap.bind_dn`
+ * (`__` between levels). Each variable is its own layer so that problems name the variable.
+ */
+
+export const ENV_PREFIX = 'ROSTERSYNC_';
+
+/** Variables with the prefix that are not config keys (read by the CLI and `readBindPassword`). */
+export const NON_CONFIG_ENV_VARS: ReadonlySet<string> = new Set([
+  'ROSTERSYNC_NOW',
+  'ROSTERSYNC_CONFIG',
+  'ROSTERSYNC_LDAP_BIND_PASSWORD',
+]);
+
+export function envSource(name: string): string {
+  return `env ${name}`;
+}
+
+export function envLayers(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { layers: ConfigLayer[]; issues: ConfigIssue[] } {
+  const layers: { depth: number; layer: ConfigLayer }[] = [];
+  const issues: ConfigIssue[] = [];
+  const names = Object.keys(env)
+    .filter((name) => name.startsWith(ENV_PREFIX) && !NON_CONFIG_ENV_VARS.has(name))
+    .sort();
+  for (const name of names) {
+    const text = env[name] ?? '';
+    const source = envSource(name);
+    const segments = name.slice(ENV_PREFIX.length).split('__');
+    if (segments.some((segment) => segment === '')) {
+      issues.push({
+        source,
+        path: '',
+        message: 'not a config key (use __ between key levels, e.g. ROSTERSYNC_LDAP__URL)',
+      });
+      continue;
+    }
+    const path = keyPathOf(segments);
+    layers.push({
+      depth: path.length,
+      layer: { source, baseDir: cwd, values: nest(path, envValue(path, text)) },
+    });
+  }
+  // Broader variables first, so `ROSTERSYNC_LDAP__URL` wins over a `url` inside `ROSTERSYNC_LDAP`.
+  layers.sort((a, b) => a.depth - b.depth);
+  return { layers: layers.map(({ layer }) => layer), issues };
+}
+
+/** Upper-case segments → schema keys, matched case-insensitively (e.g. camelCase attribute names). */
+function keyPathOf(segments: readonly string[]): string[] {
+  const path: string[] = [];
+  for (const segment of segments) {
+    const known = knownKeysAt(path) ?? [];
+    path.push(known.find((key) => key.toLowerCase() === segment.toLowerCase()) ?? segment.toLowerCase());
+  }
+  return path;
+}
+
+/**
+ * Text keys take the value verbatim (cron expressions, `|`, DNs); others read it as a YAML scalar or flow value,
+ * so numbers, booleans and `[a, b]` lists work. An empty value removes the key.
+ */
+function envValue(path: readonly string[], text: string): unknown {
+  if (expectsText(path)) return text;
+  if (text.trim() === '') return null;
+  const document = parseDocument(text);
+  if (document.errors.length > 0) return text;
+  const value: unknown = document.toJS();
+  return value === null || value === undefined ? text : value;
+}
+
+function nest(path: readonly string[], value: unknown): RawObject {
+  const root: RawObject = {};
+  let current = root;
+  path.forEach((key, index) => {
+    if (index === path.length - 1) {
+      setOwn(current, key, value);
+    } else {
+      const next: RawObject = {};
+      setOwn(current, key, next);
+      current = next;
+    }
+  });
+  return root;
+}

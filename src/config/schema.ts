@@ -1,0 +1,395 @@
+import { z } from 'zod';
+import { DEFAULT_ATTRIBUTE_NAMES } from './attributes.js';
+import { type MaxDeletions, parseMaxDeletions } from './max-deletions.js';
+import { validateRetirementStates } from './retirement-states.js';
+import {
+  cronExpression,
+  filePath,
+  isValidTimeZone,
+  ldapAttributeName,
+  modulePath,
+  nonEmptyString,
+  placeholderTemplate,
+  systemTimeZone,
+  wholeNumber,
+} from './validators.js';
+
+/** The single source of truth for rostersync's configuration (SPEC §3–§9): shape, defaults, checks. */
+
+export const DEFAULT_ROLES = ['student', 'teacher', 'staff', 'school_admin'] as const;
+
+/** The role that `purge.roles` leaves out by default (seed 002's warning about school admins). */
+export const PURGE_EXCLUDED_ROLE = 'school_admin';
+
+export const CSV_FIELDS = [
+  'record_uid',
+  'firstname',
+  'lastname',
+  'schools',
+  'role',
+  'classes',
+  'email',
+  'birthday',
+  'username',
+  'password',
+  'action',
+] as const;
+
+export const DEFAULT_RETIREMENT_STATES = [
+  'PENDING',
+  'RETIRING_DIRECTORY',
+  'DIRECTORY_COMPLETE',
+  'RETIRING_GROUPS',
+  'GROUPS_COMPLETE',
+  'ERRORED',
+  'ABORTED',
+  'COMPLETE',
+] as const;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Role and school ids end up in `ROLE:school:SCHOOL` values and in DNs, so keep them plain. */
+const identifier = z.string().regex(ID_PATTERN, {
+  error: (issue) =>
+    `'${String(issue.input)}' is not a valid id (letters, digits, '_', '.', '-'; starting with a letter or digit)`,
+});
+
+function enumOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `expected one of: ${values.join(', ')}` });
+}
+
+function uniqueList<T extends z.ZodType<string>>(item: T, what: string) {
+  return z.array(item).superRefine((values, ctx) => {
+    const seen = new Set<string>();
+    values.forEach((value, index) => {
+      if (seen.has(value)) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `duplicate ${what} '${value}'` });
+      }
+      seen.add(value);
+    });
+  });
+}
+
+const attributeMapShape = Object.fromEntries(
+  DEFAULT_ATTRIBUTE_NAMES.map((name) => [name, ldapAttributeName.optional()]),
+) as Record<(typeof DEFAULT_ATTRIBUTE_NAMES)[number], z.ZodOptional<typeof ldapAttributeName>>;
+
+const ldapSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^ldaps?:\/\/\S*$/i, { error: "expected an URL starting with 'ldap://' or 'ldaps://'" })
+      .default('ldap://localhost'),
+    bind_dn: z.string().optional(),
+    bind_password_file: filePath.optional(),
+    base_dn: nonEmptyString,
+    users_dn: placeholderTemplate(['school', 'base_dn']).default('ou=people,{base_dn}'),
+    groups_dn: placeholderTemplate(['school', 'base_dn']).default('ou=groups,{base_dn}'),
+    profile: enumOf(['openldap', 'ad', '389ds']).default('openldap'),
+    posix: z.boolean().default(false),
+    starttls: z.boolean().default(false),
+    tls: z
+      .strictObject({
+        ca_file: filePath.optional(),
+        reject_unauthorized: z.boolean().default(true),
+      })
+      .prefault({}),
+    attributes: z
+      .strictObject(attributeMapShape)
+      .superRefine((mapping, ctx) => {
+        const owners = new Map<string, string>();
+        for (const [rostersyncName, localName] of Object.entries(mapping)) {
+          if (localName === undefined) continue;
+          const owner = owners.get(localName.toLowerCase());
+          if (owner !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [rostersyncName],
+              message: `'${localName}' is already used for ${owner}`,
+            });
+          }
+          owners.set(localName.toLowerCase(), rostersyncName);
+        }
+      })
+      .prefault({}),
+    page_size: wholeNumber({ min: 1, max: 10000 }).default(500),
+    concurrency: wholeNumber({ min: 1, max: 256 }).default(16),
+    timeout_ms: wholeNumber({ min: 1, unit: 'milliseconds' }).default(10000),
+  })
+  .superRefine((ldap, ctx) => {
+    if (ldap.starttls && /^ldaps:/i.test(ldap.url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['starttls'],
+        message: 'cannot be used with an ldaps:// url (that connection is already TLS)',
+      });
+    }
+  });
+
+const ATTR_FIELD = /^attr:[A-Za-z][A-Za-z0-9-]*$/;
+
+const csvFieldName = z
+  .string()
+  .refine((field) => (CSV_FIELDS as readonly string[]).includes(field) || ATTR_FIELD.test(field), {
+    error: (issue) =>
+      `unknown field '${String(issue.input)}' (expected one of: ${CSV_FIELDS.join(', ')}, or attr:<ldapAttributeName>)`,
+  });
+
+const csvSchema = z
+  .strictObject({
+    mapping: z
+      .record(z.string(), csvFieldName)
+      .superRefine((mapping, ctx) => {
+        const headers = new Map<string, string>();
+        for (const [header, field] of Object.entries(mapping)) {
+          const earlier = headers.get(field);
+          if (earlier !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [header],
+              message: `field '${field}' is already mapped from column '${earlier}'`,
+            });
+          }
+          headers.set(field, header);
+        }
+      })
+      .default({}),
+    delimiter: enumOf([',', ';', '\t', '|', 'auto']).default('auto'),
+    encoding: enumOf(['utf-8', 'windows-1252', 'latin1', 'iso-8859-1', 'utf-16le']).default('utf-8'),
+    multi_value_separator: nonEmptyString.default(','),
+    role_values: z.record(z.string(), nonEmptyString).default({}),
+  })
+  .prefault({});
+
+const schemeSchema = z
+  .strictObject({
+    username: nonEmptyString.default('<firstname>[0].<lastname>[COUNTER2]'),
+    email: nonEmptyString.optional(),
+    max_length: wholeNumber({ min: 1 }).default(20),
+    reserve_deleted: z.boolean().default(true),
+  })
+  .prefault({});
+
+const gracePeriodSchema = z
+  .strictObject({
+    deactivation: wholeNumber({ min: 0, unit: 'days' }).default(0),
+    deletion: wholeNumber({ min: 0, unit: 'days' }).default(90),
+  })
+  .prefault({});
+
+const MAX_DELETIONS_MESSAGE = "expected a whole number ≥ 0 or a percentage 'N%' with 0 ≤ N ≤ 100";
+
+const maxDeletionsSchema = z
+  .union([z.number(), z.string()], { error: MAX_DELETIONS_MESSAGE })
+  .transform((value, ctx): MaxDeletions => {
+    const parsed = parseMaxDeletions(value);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: MAX_DELETIONS_MESSAGE });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const passwordSchema = z
+  .strictObject({
+    hash: enumOf(['ssha', 'argon2']).default('ssha'),
+    set_via: enumOf(['add', 'exop']).default('add'),
+    length: wholeNumber({ min: 8, max: 128 }).default(16),
+  })
+  .prefault({});
+
+const outputSchema = z
+  .strictObject({
+    passwords_file: filePath.optional(),
+    audit_log: filePath.optional(),
+    metrics_file: filePath.optional(),
+    log_level: enumOf(['error', 'warn', 'info', 'debug']).default('info'),
+    log_format: enumOf(['auto', 'text', 'json']).default('auto'),
+  })
+  .prefault({});
+
+const purgeSchema = z
+  .strictObject({
+    // Absent means "derived from the effective `roles`", filled in after parsing.
+    roles: uniqueList(identifier, 'role').optional(),
+    mode: enumOf(['delete', 'move', 'retire'])
+      .refine((mode) => mode !== 'retire', { error: "'retire' is not available in this version" })
+      .default('delete'),
+    move_to_dn: nonEmptyString.optional(),
+  })
+  .superRefine((purge, ctx) => {
+    if (purge.mode === 'move' && purge.move_to_dn === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['move_to_dn'], message: "required when purge.mode is 'move'" });
+    }
+  })
+  .prefault({});
+
+const classesSchema = z
+  .strictObject({
+    user_import: modulePath.optional(),
+    group_name: placeholderTemplate(['school', 'class']).default('{school}-{class}'),
+  })
+  .prefault({});
+
+const daemonSchema = z
+  .strictObject({
+    schedules: z
+      .strictObject({
+        purge: cronExpression.optional(),
+        import: cronExpression.optional(),
+        lifecycle: cronExpression.optional(),
+      })
+      .prefault({}),
+    import_input: filePath.optional(),
+  })
+  .superRefine((daemon, ctx) => {
+    if (daemon.schedules.import !== undefined && daemon.import_input === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['import_input'],
+        message: 'required when daemon.schedules.import is set',
+      });
+    }
+  })
+  .prefault({});
+
+const lifecycleRuleSchema = z.strictObject({
+  name: nonEmptyString,
+  trigger: enumOf(['no_login', 'never_logged_in', 'unconfirmed', 'deactivated', 'expired']),
+  days: wholeNumber({ min: 0, unit: 'days' }),
+  warning_days: wholeNumber({ min: 0, unit: 'days' }).default(0),
+  roles: uniqueList(identifier, 'role').optional(),
+  schedule: cronExpression.optional(),
+  action: enumOf(['deactivate', 'delete']).default('delete'),
+});
+
+const lifecycleSchema = z
+  .strictObject({
+    rules: z
+      .array(lifecycleRuleSchema)
+      .superRefine((rules, ctx) => {
+        const seen = new Set<string>();
+        rules.forEach((rule, index) => {
+          if (seen.has(rule.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `duplicate rule name '${rule.name}'`,
+            });
+          }
+          seen.add(rule.name);
+        });
+      })
+      .default([]),
+  })
+  .prefault({});
+
+const mailSchema = z
+  .strictObject({
+    smtp: z.strictObject({
+      host: nonEmptyString,
+      port: wholeNumber({ min: 1, max: 65535 }).default(25),
+      secure: z.boolean().default(false),
+      starttls: z.boolean().default(true),
+      user: nonEmptyString.optional(),
+      password_file: filePath.optional(),
+    }),
+    from: nonEmptyString.optional(),
+    templates_dir: filePath.optional(),
+    default_language: nonEmptyString.default('en'),
+  })
+  .optional();
+
+const retirementSchema = z
+  .strictObject({
+    username_prefix: nonEmptyString.default('retired__user_'),
+    email_prefix: nonEmptyString.default('retired__user_'),
+    email_domain: nonEmptyString.default('retired.invalid'),
+    salts_file: filePath.optional(),
+    states: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: 'expected an UPPER_CASE state name' }))
+      .superRefine((states, ctx) => {
+        for (const message of validateRetirementStates(states)) ctx.addIssue({ code: 'custom', message });
+      })
+      .default([...DEFAULT_RETIREMENT_STATES]),
+  })
+  .prefault({});
+
+const archiveSchema = z.strictObject({ dir: filePath.optional() }).prefault({});
+
+const configObjectSchema = z
+  .strictObject({
+    ldap: ldapSchema,
+    source_uid: nonEmptyString,
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, {
+        error: (issue) =>
+          `unknown time zone '${String(issue.input)}' (expected an IANA name such as Europe/Berlin)`,
+      })
+      .default(systemTimeZone),
+    roles: uniqueList(identifier, 'role')
+      .min(1, { error: 'expected at least one role' })
+      .default([...DEFAULT_ROLES]),
+    schools: uniqueList(identifier, 'school').optional(),
+    csv: csvSchema,
+    scheme: schemeSchema,
+    deletion_grace_period: gracePeriodSchema,
+    no_delete: z.boolean().default(false),
+    tolerate_errors: wholeNumber({ min: 0 }).default(0),
+    safety: z
+      .strictObject({ max_deletions: maxDeletionsSchema.default({ kind: 'percent', percent: 10 }) })
+      .prefault({}),
+    password: passwordSchema,
+    output: outputSchema,
+    state_dir: filePath.default('/var/lib/rostersync'),
+    purge: purgeSchema,
+    classes: classesSchema,
+    hooks: z.array(modulePath).default([]),
+    daemon: daemonSchema,
+    lifecycle: lifecycleSchema,
+    mail: mailSchema,
+    retirement: retirementSchema,
+    archive: archiveSchema,
+  })
+  .superRefine((config, ctx) => {
+    // Every role named elsewhere must be one of `roles`.
+    const known = new Set(config.roles);
+    const unknownRole = (role: string) => `'${role}' is not one of roles (${config.roles.join(', ')})`;
+    config.purge.roles?.forEach((role, index) => {
+      if (!known.has(role))
+        ctx.addIssue({ code: 'custom', path: ['purge', 'roles', index], message: unknownRole(role) });
+    });
+    for (const [spelling, role] of Object.entries(config.csv.role_values)) {
+      if (!known.has(role)) {
+        ctx.addIssue({ code: 'custom', path: ['csv', 'role_values', spelling], message: unknownRole(role) });
+      }
+    }
+    config.lifecycle.rules.forEach((rule, ruleIndex) => {
+      rule.roles?.forEach((role, index) => {
+        if (!known.has(role)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['lifecycle', 'rules', ruleIndex, 'roles', index],
+            message: unknownRole(role),
+          });
+        }
+      });
+    });
+  });
+
+export const configSchema = configObjectSchema.transform((config) => ({
+  ...config,
+  purge: {
+    ...config.purge,
+    roles: config.purge.roles ?? config.roles.filter((role) => role !== PURGE_EXCLUDED_ROLE),
+  },
+}));
+
+/** The validated configuration, defaults applied. */
+export type Config = z.output<typeof configSchema>;
+export type LifecycleRule = Config['lifecycle']['rules'][number];
+export type LdapProfile = Config['ldap']['profile'];
+export type PurgeMode = Config['purge']['mode'];
+export type CsvField = (typeof CSV_FIELDS)[number];
+export type { MaxDeletions };

@@ -1,0 +1,45 @@
+/** What went wrong, coarse enough for callers to decide (retry, report, skip a user). */
+export type DirectoryErrorKind =
+  | 'unreachable'
+  | 'invalid-credentials'
+  | 'no-such-object'
+  | 'tls'
+  | 'timeout'
+  | 'already-exists'
+  | 'constraint'
+  | 'insufficient-access'
+  | 'other';
+
+export interface DirectoryErrorDetails {
+  /** The original error (ldapts result error, socket or TLS error). */
+  cause?: unknown;
+  /** The operation that failed: `bind`, `search`, `add`, `modify`, `delete`, `rename`, … */
+  operation?: string;
+  /** The entry the operation was about. */
+  dn?: string;
+  /** The LDAP result code, when the server answered. */
+  resultCode?: number;
+}
+
+/** Every failure of the directory layer. Messages never contain a password. */
+export class DirectoryError extends Error {
+  readonly kind: DirectoryErrorKind;
+  /** Process exit code for a run that stops on this error (SPEC §9: 1 = failed). */
+  readonly exitCode = 1;
+  readonly operation: string | undefined;
+  readonly dn: string | undefined;
+  readonly resultCode: number | undefined;
+
+  constructor(kind: DirectoryErrorKind, message: string, details: DirectoryErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'DirectoryError';
+    this.kind = kind;
+    this.operation = details.operation;
+    this.dn = details.dn;
+    this.resultCode = details.resultCode;
+  }
+}
+
+export function isDirectoryError(error: unknown, kind?: DirectoryErrorKind): error is DirectoryError {
+  return error instanceof DirectoryError && (kind === undefined || error.kind === kind);
+}

@@ -1,0 +1,29 @@
+export { Directory, type DirectorySearchOptions, type Modification, type SearchScope } from './client.js';
+export {
+  type AttributeTypeAndValue,
+  dn,
+  dnEquals,
+  escapeDnValue,
+  formatDn,
+  formatRdn,
+  InvalidDnError,
+  isDescendantOf,
+  leafRdn,
+  normalizeDn,
+  parentDn,
+  parseDn,
+  parseRdn,
+  type Rdn,
+  rdn,
+} from './dn.js';
+export type { DirectoryEntry } from './entry.js';
+export {
+  DirectoryError,
+  type DirectoryErrorDetails,
+  type DirectoryErrorKind,
+  isDirectoryError,
+} from './errors.js';
+export { and, anyOf, eq, type Filter, gte, lte, not, or, present } from './filter.js';
+export { connectDirectory, directoryOptionsFromConfig } from './from-config.js';
+export type { DirectoryOptions, DirectoryTlsOptions } from './options.js';
+export { type PreflightCheck, runPreflight } from './preflight.js';

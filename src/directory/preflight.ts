@@ -1,0 +1,78 @@
+/**
+ * Checks an admin wants before the first import: can we bind, does the base exist, is our schema loaded.
+ * Each check reports instead of throwing, so one run shows every problem.
+ */
+import { attributeName, type Config } from '../config/index.js';
+import type { Directory } from './client.js';
+import { isDirectoryError } from './errors.js';
+import { present } from './filter.js';
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function subschemaDn(directory: Directory): Promise<string | undefined> {
+  const rootDse = await directory.searchOne('', ['subschemaSubentry']);
+  return rootDse?.attributes.subschemaSubentry?.[0];
+}
+
+async function schemaHasObjectClass(directory: Directory, name: string): Promise<boolean> {
+  const dn = await subschemaDn(directory);
+  if (!dn) return false;
+  for await (const entry of directory.search(dn, {
+    scope: 'base',
+    filter: present('objectClass'),
+    attributes: ['objectClasses'],
+  })) {
+    const pattern = new RegExp(`NAME\\s+(\\(\\s*)?'${name}'`, 'i');
+    if ((entry.attributes.objectClasses ?? []).some((definition) => pattern.test(definition))) return true;
+  }
+  return false;
+}
+
+export async function runPreflight(directory: Directory, config: Config): Promise<PreflightCheck[]> {
+  const checks: PreflightCheck[] = [
+    { name: 'bind', ok: true, detail: `bound to ${directory.url} as ${config.ldap.bind_dn}` },
+  ];
+  try {
+    const exists = await directory.exists(config.ldap.base_dn);
+    checks.push({
+      name: 'base_dn',
+      ok: exists,
+      detail: exists
+        ? `${config.ldap.base_dn} exists`
+        : `no such entry: ${config.ldap.base_dn} (ldap.base_dn)`,
+    });
+  } catch (error) {
+    checks.push({
+      name: 'base_dn',
+      ok: false,
+      detail: error instanceof Error ? error.message : String(error),
+    });
+  }
+  // With ldap.attributes mapping our names elsewhere (e.g. Active Directory), the schema is not ours.
+  if (Object.keys(config.ldap.attributes).length === 0) {
+    try {
+      const loaded = await schemaHasObjectClass(directory, 'rostersyncUser');
+      checks.push({
+        name: 'schema',
+        ok: loaded,
+        detail: loaded
+          ? 'object class rostersyncUser is known to the server'
+          : 'object class rostersyncUser is unknown: load it with `rostersync schema --format ldif | ldapadd …`',
+      });
+    } catch (error) {
+      const detail = isDirectoryError(error) ? error.message : String(error);
+      checks.push({ name: 'schema', ok: false, detail: `cannot read the subschema: ${detail}` });
+    }
+  } else {
+    checks.push({
+      name: 'schema',
+      ok: true,
+      detail: `attribute names mapped (e.g. ${attributeName(config, 'rostersyncSourceUid')}); schema not checked`,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,32 @@
+export {
+  type AuditEntry,
+  type AuditLine,
+  AuditLog,
+  type AuditLogOptions,
+  type AuditSink,
+  auditLine,
+  isPasswordAttribute,
+  MemoryAuditLog,
+  NullAuditLog,
+} from './audit.js';
+export { type CapturedLogger, captureLogger } from './capture.js';
+export { formatJsonLine, formatTextLine, type LogRecord } from './format.js';
+export {
+  createLogger,
+  LOG_LEVELS,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  silentLogger,
+} from './logger.js';
+export {
+  clearRegisteredSecrets,
+  isSecretKey,
+  REDACTED,
+  registerSecret,
+  sanitizeFields,
+  scrubSecrets,
+} from './redact.js';
+export { newRunId } from './run-id.js';

@@ -1,0 +1,200 @@
+/**
+ * The rostersync LDAP schema: the single definition that both the slapd.conf
+ * rendering and the cn=config LDIF rendering are generated from.
+ *
+ * Adding an attribute or object class means adding one entry below with the
+ * next free number; the renderers pick it up unchanged.
+ */
+
+/**
+ * OID arc of the project, minted from a UUID (RFC 4122 / ITU-T X.667: `2.25.<uuid as decimal>`).
+ * Attribute types live under `<arc>.1.N`, object classes under `<arc>.2.N`.
+ */
+export const ROSTERSYNC_OID_ARC = '2.25.169010634998397118601204378906321294404';
+
+/** Attribute syntaxes we use, by their RFC 4517 OIDs. */
+export const SYNTAX_OIDS = {
+  directoryString: '1.3.6.1.4.1.1466.115.121.1.15',
+  generalizedTime: '1.3.6.1.4.1.1466.115.121.1.24',
+} as const;
+
+export type SyntaxName = keyof typeof SYNTAX_OIDS;
+
+/** Matching rules we use (RFC 4517 names, known to every LDAP server). */
+export type MatchingRule =
+  | 'caseExactMatch'
+  | 'caseExactSubstringsMatch'
+  | 'caseIgnoreMatch'
+  | 'caseIgnoreSubstringsMatch'
+  | 'generalizedTimeMatch'
+  | 'generalizedTimeOrderingMatch';
+
+export interface AttributeTypeDefinition {
+  /** Last OID component under `<arc>.1`. Fixed forever once published. */
+  readonly number: number;
+  readonly name: string;
+  readonly description: string;
+  readonly syntax: SyntaxName;
+  /** Every attribute rostersync filters on needs an EQUALITY rule. */
+  readonly equality: MatchingRule;
+  readonly ordering?: MatchingRule;
+  readonly substrings?: MatchingRule;
+  readonly singleValue: boolean;
+}
+
+export type ObjectClassKind = 'ABSTRACT' | 'STRUCTURAL' | 'AUXILIARY';
+
+// Shared rule sets, so every attribute of one kind matches the same way.
+const caseExactString = {
+  syntax: 'directoryString',
+  equality: 'caseExactMatch',
+  substrings: 'caseExactSubstringsMatch',
+} as const;
+
+const caseIgnoreString = {
+  syntax: 'directoryString',
+  equality: 'caseIgnoreMatch',
+  substrings: 'caseIgnoreSubstringsMatch',
+} as const;
+
+// Ordering makes `<=` / `>=` filters work on the server (e.g. the purge query).
+const generalizedTime = {
+  syntax: 'generalizedTime',
+  equality: 'generalizedTimeMatch',
+  ordering: 'generalizedTimeOrderingMatch',
+} as const;
+
+/**
+ * Attribute types. NEVER renumber or reuse a `number`: directories out there
+ * hold data under these OIDs. Retired attributes keep their number.
+ */
+export const ATTRIBUTE_TYPES = [
+  {
+    number: 1,
+    name: 'rostersyncSourceUid',
+    description: 'rostersync: import source (job) that owns this entry',
+    // Source ids are identifiers chosen in config, so compare them exactly.
+    ...caseExactString,
+    singleValue: true,
+  },
+  {
+    number: 2,
+    name: 'rostersyncRecordUid',
+    description: 'rostersync: stable id of the entry in its import source',
+    // Student-information systems may issue ids differing only in case; folding
+    // case could merge two people into one account.
+    ...caseExactString,
+    singleValue: true,
+  },
+  {
+    number: 3,
+    name: 'rostersyncRole',
+    description: 'rostersync: role in a school, as ROLE:school:SCHOOL',
+    // School ids are OU-like names, compared case-insensitively.
+    ...caseIgnoreString,
+    singleValue: false,
+  },
+  {
+    number: 4,
+    name: 'rostersyncSchool',
+    description: 'rostersync: school ids the entry belongs to',
+    ...caseIgnoreString,
+    singleValue: false,
+  },
+  {
+    number: 5,
+    name: 'rostersyncPurgeTimestamp',
+    description: 'rostersync: time from which the entry may be purged',
+    ...generalizedTime,
+    singleValue: true,
+  },
+  {
+    number: 6,
+    name: 'rostersyncMissingSince',
+    description: 'rostersync: first import that missed the user; grace periods count from it',
+    ...generalizedTime,
+    singleValue: true,
+  },
+  {
+    number: 7,
+    name: 'rostersyncDeactivatedTimestamp',
+    description: 'rostersync: when rostersync deactivated the user (lock or expiry set by rostersync)',
+    ...generalizedTime,
+    singleValue: true,
+  },
+  {
+    number: 8,
+    name: 'rostersyncWarningTimestamp',
+    description: 'rostersync: when a lifecycle warning mail was sent',
+    ...generalizedTime,
+    singleValue: true,
+  },
+  {
+    number: 9,
+    name: 'rostersyncRetirementState',
+    description: 'rostersync: name of the retirement state of the entry',
+    // State names are program identifiers, so compare them exactly.
+    ...caseExactString,
+    singleValue: true,
+  },
+  {
+    number: 10,
+    name: 'rostersyncClass',
+    description: 'rostersync: school class names of a managed group',
+    ...caseIgnoreString,
+    singleValue: false,
+  },
+] as const satisfies readonly AttributeTypeDefinition[];
+
+export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
+
+export interface ObjectClassDefinition {
+  /** Last OID component under `<arc>.2`. Fixed forever once published. */
+  readonly number: number;
+  readonly name: string;
+  readonly description: string;
+  readonly kind: ObjectClassKind;
+  readonly superior: string;
+  readonly must: readonly AttributeTypeName[];
+  readonly may: readonly AttributeTypeName[];
+}
+
+/** Object classes. NEVER renumber or reuse a `number` (see ATTRIBUTE_TYPES). */
+export const OBJECT_CLASSES = [
+  {
+    number: 1,
+    name: 'rostersyncUser',
+    description: 'rostersync: user managed by a rostersync import',
+    kind: 'AUXILIARY',
+    superior: 'top',
+    must: ['rostersyncSourceUid', 'rostersyncRecordUid'],
+    may: [
+      'rostersyncRole',
+      'rostersyncSchool',
+      'rostersyncPurgeTimestamp',
+      'rostersyncMissingSince',
+      'rostersyncDeactivatedTimestamp',
+      'rostersyncWarningTimestamp',
+      'rostersyncRetirementState',
+    ],
+  },
+  {
+    number: 2,
+    name: 'rostersyncGroup',
+    description: 'rostersync: school class group managed by rostersync',
+    kind: 'AUXILIARY',
+    superior: 'top',
+    must: ['rostersyncSourceUid'],
+    may: ['rostersyncSchool', 'rostersyncClass'],
+  },
+] as const satisfies readonly ObjectClassDefinition[];
+
+export type ObjectClassName = (typeof OBJECT_CLASSES)[number]['name'];
+
+export function attributeTypeOid(attribute: Pick<AttributeTypeDefinition, 'number'>): string {
+  return `${ROSTERSYNC_OID_ARC}.1.${attribute.number}`;
+}
+
+export function objectClassOid(objectClass: Pick<ObjectClassDefinition, 'number'>): string {
+  return `${ROSTERSYNC_OID_ARC}.2.${objectClass.number}`;
+}

@@ -1,0 +1,51 @@
+/** Per-test isolation on the shared server: every test file gets its own subtree under the suffix. */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'ldapts';
+import { inject } from 'vitest';
+
+export interface TestSubtree {
+  url: string;
+  /** The subtree this test owns; use it as `ldap.base_dn`. */
+  baseDn: string;
+  adminDn: string;
+  adminPassword: string;
+  adminPasswordFile: string;
+  /** An admin connection for asserting on the directory itself. */
+  client: Client;
+  /** Removes the subtree and closes the connection. */
+  dispose(): Promise<void>;
+}
+
+export function sharedSlapd() {
+  return inject('slapd');
+}
+
+export async function createTestSubtree(name: string): Promise<TestSubtree> {
+  const server = sharedSlapd();
+  const ou = `${name}-${randomBytes(4).toString('hex')}`;
+  const baseDn = `ou=${ou},${server.suffix}`;
+  const client = new Client({ url: server.url });
+  await client.bind(server.adminDn, server.adminPassword);
+  await client.add(baseDn, { objectClass: 'organizationalUnit', ou });
+  return {
+    url: server.url,
+    baseDn,
+    adminDn: server.adminDn,
+    adminPassword: server.adminPassword,
+    adminPasswordFile: server.adminPasswordFile,
+    client,
+    dispose: async () => {
+      await deleteSubtree(client, baseDn);
+      await client.unbind();
+    },
+  };
+}
+
+/** Deletes an entry and everything below it, deepest entries first. */
+export async function deleteSubtree(client: Client, baseDn: string): Promise<void> {
+  const { searchEntries } = await client.search(baseDn, { scope: 'sub', attributes: ['1.1'] });
+  const dns = searchEntries
+    .map((entry) => entry.dn)
+    .sort((a, b) => b.split(',').length - a.split(',').length);
+  for (const dn of dns) await client.del(dn);
+}
