@@ -31,7 +31,7 @@ export class UsageError extends RostersyncError {
 
 export function exitCodeOf(error: unknown): ExitCode {
   if (error && typeof error === 'object' && 'exitCode' in error) {
-    const code = (error as { exitCode: unknown }).exitCode;
+    const code = error.exitCode;
     if (code === 0 || code === 1 || code === 2 || code === 3 || code === 4) return code;
   }
   return ExitCode.failed;

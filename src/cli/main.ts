@@ -24,6 +24,21 @@ const COMMANDS: Command<unknown>[] = [
   schemaCommand,
 ];
 
+/** yargs lists an unknown `--dry-rnu` twice ("dry-rnu, dryRnu"); name it once, as the user typed it. */
+function withoutCamelCaseEchoes(message: string): string {
+  const match = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!match?.[1]) return message;
+  const names = match[1].split(', ');
+  const typed = names.filter(
+    (name) => !names.some((other) => other !== name && other.includes('-') && toCamelCase(other) === name),
+  );
+  return `Unknown argument${typed.length > 1 ? 's' : ''}: ${typed.join(', ')}`;
+}
+
+function toCamelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
 function register(parser: Argv, command: Command<unknown>, io: CliIO, result: { code: ExitCode }): Argv {
   return parser.command(command.command, command.describe, command.builder, async (args) => {
     result.code = await command.run(args, io);
@@ -46,7 +61,9 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<Exit
     // yargs' own messages ("Unknown argument: x", "Missing required argument: input") say which flag.
     .fail((message, error) => {
       if (error instanceof Error && !(error instanceof UsageError) && message === undefined) throw error;
-      throw error instanceof UsageError ? error : new UsageError(message ?? String(error));
+      throw error instanceof UsageError
+        ? error
+        : new UsageError(withoutCamelCaseEchoes(message ?? String(error)));
     })
     .epilogue(
       'Exit codes: 0 done, 1 failed, 2 usage or config error, 3 safety limit (nothing written), 4 locked.',

@@ -20,8 +20,9 @@ export interface Runtime {
 
 export async function loadRuntime(args: CommonArgs, io: CliIO): Promise<Runtime> {
   const now = resolveNow(args.now, io.env);
+  const configPath = args.config ?? (io.env.ROSTERSYNC_CONFIG || undefined);
   const { config, sources } = await loadConfig({
-    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    ...(configPath !== undefined ? { configPath } : {}),
     env: io.env,
     cwd: io.cwd,
   });

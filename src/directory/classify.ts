@@ -3,15 +3,7 @@ import { ResultCodeError } from 'ldapts';
 import { DirectoryError, type DirectoryErrorKind } from './errors.js';
 
 export type DirectoryOperation =
-  | 'connect'
-  | 'starttls'
-  | 'bind'
-  | 'search'
-  | 'add'
-  | 'modify'
-  | 'delete'
-  | 'rename'
-  | 'password-modify';
+  'connect' | 'starttls' | 'bind' | 'search' | 'add' | 'modify' | 'delete' | 'rename' | 'password-modify';
 
 export interface ErrorContext {
   operation: DirectoryOperation;

@@ -5,7 +5,7 @@ import { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export interface CapturedLogger {
   logger: Logger;
   /** The lines written so far (after letting the logger flush). */
-  lines(): Promise<string[]>;
+  lines: () => Promise<string[]>;
 }
 
 export function captureLogger(options: Partial<Omit<LoggerOptions, 'stream'>> = {}): CapturedLogger {

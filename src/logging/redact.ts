@@ -91,8 +91,12 @@ function sanitizeValue(
   seen.add(value);
   try {
     if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, options, seen, depth + 1));
-    const iterable =
-      value instanceof Map ? Object.fromEntries(value) : value instanceof Set ? [...value] : value;
+    const iterable: object =
+      value instanceof Map
+        ? (Object.fromEntries(value) as Record<string, unknown>)
+        : value instanceof Set
+          ? [...value]
+          : value;
     if (Array.isArray(iterable)) return iterable.map((item) => sanitizeValue(item, options, seen, depth + 1));
     const copy: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(iterable)) {

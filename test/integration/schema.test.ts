@@ -19,12 +19,7 @@ import {
   ObjectClassViolationError,
 } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ATTRIBUTE_TYPES,
-  OBJECT_CLASSES,
-  renderSchemaFile,
-  SCHEMA_CONFIG_DN,
-} from '../../src/schema/index.js';
+import { ATTRIBUTE_TYPES, OBJECT_CLASSES, renderSchemaFile } from '../../src/schema/index.js';
 import { findOpenLdapProgram, type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
 
 const run = promisify(execFile);

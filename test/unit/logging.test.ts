@@ -168,7 +168,7 @@ describe('secret safety', () => {
     debug.logger.error('bind failed', { error });
     const [debugLine = ''] = await debug.lines();
     expect(debugLine).not.toContain('pw-in-error');
-    expect(String(JSON.parse(debugLine).error)).toMatch(
+    expect(String((JSON.parse(debugLine) as { error: unknown }).error)).toMatch(
       /^Error: invalid credentials for \[redacted\]\n\s+at /,
     );
   });

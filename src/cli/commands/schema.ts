@@ -14,8 +14,8 @@ export const schemaCommand = defineCommand({
         describe: 'schema: slapd.conf include file; ldif: cn=config entry for ldapadd',
       })
       .example('$0 schema --format ldif | ldapadd -Y EXTERNAL -H ldapi:///', 'load into a cn=config server'),
-  run: async (args, io) => {
+  run: (args, io) => {
     writeLine(io.stdout, renderSchema(args.format));
-    return ExitCode.ok;
+    return Promise.resolve(ExitCode.ok);
   },
 });
