@@ -57,8 +57,10 @@ const MODULE_DIRS = ['/usr/lib/ldap', '/usr/lib/openldap', '/usr/local/libexec/o
 const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/libexec'];
 
 /** Where an OpenLDAP program lives, or an error that says how to install it. */
-export function findOpenLdapProgram(name: 'slapd' | 'slapadd' | 'slaptest'): string {
-  const dirs = [...SBIN_DIRS, ...(process.env.PATH ?? '').split(':').filter(Boolean)];
+export function findOpenLdapProgram(
+  name: 'slapd' | 'slapadd' | 'slaptest',
+  dirs: readonly string[] = [...SBIN_DIRS, ...(process.env.PATH ?? '').split(':').filter(Boolean)],
+): string {
   for (const dir of dirs) {
     const candidate = join(dir, name);
     if (existsSync(candidate)) return candidate;

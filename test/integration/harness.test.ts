@@ -4,7 +4,7 @@
  */
 import { Attribute, Change, Client, InvalidCredentialsError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlapd } from '../../src/testing/slapd.js';
+import { findOpenLdapProgram, startSlapd } from '../../src/testing/slapd.js';
 import { createTestSubtree, type TestSubtree } from '../support/ldap.js';
 
 async function canBind(url: string, dn: string, password: string): Promise<boolean> {
@@ -96,5 +96,13 @@ describe('dedicated servers', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('without OpenLDAP installed', () => {
+  it('fails at once with the apt-get line that installs it', () => {
+    expect(() => findOpenLdapProgram('slapd', ['/nonexistent'])).toThrow(
+      'slapd is not installed; install OpenLDAP with: apt-get update && apt-get install -y slapd ldap-utils',
+    );
   });
 });
