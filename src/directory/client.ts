@@ -69,6 +69,11 @@ export class Directory {
   private readonly secure: boolean;
   private reconnecting: Promise<void> | undefined;
   private closed = false;
+  /**
+   * OpenLDAP keeps one paged-results state per connection: a second paged search started before the
+   * first has read its last page invalidates the first one's cookie. Paged searches therefore take turns.
+   */
+  private pagedSearchTurn: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: DirectoryOptions,
@@ -98,6 +103,18 @@ export class Directory {
 
   /** Paged search; yields entries with exactly the requested attributes. */
   async *search(base: string, options: DirectorySearchOptions): AsyncGenerator<DirectoryEntry> {
+    const previous = this.pagedSearchTurn;
+    let done!: () => void;
+    this.pagedSearchTurn = new Promise((resolve) => (done = resolve));
+    await previous;
+    try {
+      yield* this.pagedSearch(base, options);
+    } finally {
+      done();
+    }
+  }
+
+  private async *pagedSearch(base: string, options: DirectorySearchOptions): AsyncGenerator<DirectoryEntry> {
     await this.ensureSession('search', base);
     const attributes = options.attributes.length > 0 ? options.attributes : [NO_ATTRIBUTES];
     const pages = this.client.searchPaginated(base, {

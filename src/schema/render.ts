@@ -13,7 +13,7 @@ import {
   ROSTERSYNC_OID_ARC,
   SYNTAX_OIDS,
 } from './definition.js';
-import { foldLdifLine, ldifAttributeLine } from './ldif.js';
+import { foldLdifLine, ldifAttributeLine } from '../ldif.js';
 
 export type SchemaFormat = 'schema' | 'ldif';
 

@@ -11,7 +11,7 @@ import {
   SCHEMA_CONFIG_DN,
   SYNTAX_OIDS,
 } from '../../src/schema/index.js';
-import { foldLdifLine, LDIF_LINE_WIDTH, ldifAttributeLine, unfoldLdif } from '../../src/schema/ldif.js';
+import { foldLdifLine, LDIF_LINE_WIDTH, ldifAttributeLine, unfoldLdif } from '../../src/ldif.js';
 
 /** The description text of one attribute type or object class in a rendering, whitespace-normalised. */
 function descriptionOf(rendering: string, oid: string): string {

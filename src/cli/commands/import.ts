@@ -1,9 +1,9 @@
+import { parseMaxDeletions } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
+import { runImport } from '../../import/run-import.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
-import { notImplementedYet } from './not-yet.js';
-
-const MAX_DELETIONS = /^\d+%?$/;
+import { loadRuntime } from '../runtime.js';
 
 export const importCommand = defineCommand({
   command: 'import',
@@ -31,10 +31,10 @@ export const importCommand = defineCommand({
         describe: 'override safety.max_deletions for this run: a count N or N%',
         requiresArg: true,
         coerce: (value: string) => {
-          if (!MAX_DELETIONS.test(value)) {
+          const parsed = parseMaxDeletions(value);
+          if (!parsed)
             throw new UsageError(`--max-deletions: expected a count N or a percentage N%, got '${value}'`);
-          }
-          return value;
+          return parsed;
         },
       })
       .option('plan-out', {
@@ -45,8 +45,7 @@ export const importCommand = defineCommand({
       })
       .option('format', {
         choices: ['table', 'json', 'ldif'] as const,
-        default: 'table' as const,
-        describe: 'how to print the plan',
+        describe: 'print the plan in this form (a dry run prints a table by default)',
       })
       .option('summary-json', summaryJsonOption)
       .option('delete', {
@@ -54,5 +53,22 @@ export const importCommand = defineCommand({
         default: true,
         describe: 'use --no-delete to compute no deactivations or deletions (config: no_delete)',
       }),
-  run: (args, io) => notImplementedYet('import', args, io),
+  run: async (args, io) => {
+    const runtime = await loadRuntime(args, io);
+    const outcome = await runImport(
+      { ...runtime, env: io.env, stdout: io.stdout },
+      {
+        input: args.input,
+        schools: args.school ?? [],
+        dryRun: args['dry-run'],
+        noDelete: !args.delete,
+        maxDeletions: args['max-deletions'],
+        planOut: args['plan-out'],
+        format: args.format,
+        summaryJson: args['summary-json'],
+      },
+    );
+    await runtime.logger.flush();
+    return outcome.exitCode;
+  },
 });

@@ -1,4 +1,4 @@
-/** Minimal LDIF writing helpers (RFC 2849) for the schema LDIF. */
+/** Minimal LDIF writing helpers (RFC 2849): the schema LDIF and the plan as change records. */
 
 /** RFC 2849 recommends lines of at most 76 characters. */
 export const LDIF_LINE_WIDTH = 76;

@@ -1,0 +1,192 @@
+/**
+ * One import run, start to end: read and validate the roster, read the directory, plan, show the plan,
+ * check the safety limit, apply, report. Every check that can stop the run comes before the first write.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import type { Config, MaxDeletions } from '../config/index.js';
+import { outputPaths } from '../config/index.js';
+import { connectDirectory, type Directory } from '../directory/index.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { AuditLog, type Logger } from '../logging/index.js';
+import { PasswordsFile } from '../passwords/index.js';
+import { DirectoryLayout } from '../plan/layout.js';
+import { planImport, planNeedsNames } from '../plan/planner.js';
+import { renderPlanLdif } from '../plan/render-ldif.js';
+import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
+import { Scope } from '../plan/scope.js';
+import type { Plan } from '../plan/types.js';
+import { readRoster, type Roster } from '../roster/index.js';
+import { readSnapshot } from '../snapshot/read.js';
+import { applyPlan, type ApplyResult } from '../apply/apply.js';
+import { UserImport } from '../apply/user-import.js';
+import { AuditedWriter } from '../apply/writer.js';
+import { buildSummary, type ImportSummary, summaryLine } from './summary.js';
+
+export type PlanFormat = 'table' | 'json' | 'ldif';
+
+export interface ImportOptions {
+  input: string;
+  schools: string[];
+  dryRun: boolean;
+  noDelete: boolean;
+  maxDeletions: MaxDeletions | undefined;
+  planOut: string | undefined;
+  /** How to print the plan; a dry run prints a table when none is given, a real run prints none. */
+  format: PlanFormat | undefined;
+  summaryJson: string | undefined;
+}
+
+export interface ImportRuntime {
+  config: Config;
+  logger: Logger;
+  now: Date;
+  runId: string;
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  /** The class that carries out user actions (a subclass from `classes.user_import`, later). */
+  userImport?: UserImport;
+}
+
+export interface ImportOutcome {
+  exitCode: ExitCode;
+  plan: Plan | undefined;
+  result: ApplyResult | undefined;
+  summary: ImportSummary;
+}
+
+function renderPlan(plan: Plan, format: PlanFormat): string {
+  if (format === 'json') return renderPlanJson(plan);
+  if (format === 'ldif') return renderPlanLdif(plan);
+  return renderPlanTable(plan);
+}
+
+/** The containers a plan may need: users_dn and groups_dn of every school in play, and their parents. */
+function containersInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope): string[] {
+  const schools = new Set<string>(scope.given);
+  for (const record of roster.records)
+    for (const school of record.schools) if (scope.includes(school)) schools.add(school);
+  const containers = [...layout.containerChain(layout.reservationsDn)];
+  for (const school of schools) {
+    containers.push(
+      ...layout.containerChain(layout.usersDn(school)),
+      ...layout.containerChain(layout.groupsDn(school)),
+    );
+  }
+  return containers;
+}
+
+export async function runImport(runtime: ImportRuntime, options: ImportOptions): Promise<ImportOutcome> {
+  const { config, logger, now, stdout } = runtime;
+  const started = Date.now();
+  const tolerated = config.tolerate_errors;
+  const finish = async (exitCode: ExitCode, plan?: Plan, result?: ApplyResult): Promise<ImportOutcome> => {
+    const summary = buildSummary({
+      runId: runtime.runId,
+      config,
+      now,
+      options,
+      plan,
+      result,
+      exitCode,
+      started,
+    });
+    const log = exitCode === ExitCode.ok ? logger.info.bind(logger) : logger.error.bind(logger);
+    log(summaryLine(summary), { exitCode, counts: summary.totals });
+    if (options.summaryJson) await writeFile(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    return { exitCode, plan, result, summary };
+  };
+
+  if (!existsSync(options.input)) throw new UsageError(`--input: no such file: ${options.input}`);
+  const roster = await readRoster(options.input, config);
+  for (const problem of roster.problems)
+    logger.warn(problem.message, { file: problem.file, line: problem.line });
+  if (!roster.complete) {
+    logger.error('the roster could not be read completely; nothing is written');
+    return finish(ExitCode.failed);
+  }
+  if (roster.problems.length > tolerated) {
+    logger.error(
+      `${roster.problems.length} problems in the roster, tolerate_errors is ${tolerated}; nothing is written`,
+    );
+    return finish(ExitCode.failed);
+  }
+
+  const scope = new Scope(options.schools);
+  const layout = new DirectoryLayout(config);
+  const directory = await connectDirectory(config, runtime.env);
+  try {
+    const mappedAttributes = Object.values(config.csv.mapping)
+      .filter((field) => field.startsWith('attr:'))
+      .map((field) => field.slice('attr:'.length));
+    const snapshot = await readSnapshot(
+      directory,
+      {
+        config,
+        layout,
+        schools: options.schools,
+        containers: containersInPlay(layout, roster, scope),
+        mappedAttributes,
+      },
+      (users) => planNeedsNames(roster, users, scope),
+    );
+    const plan = planImport({
+      config,
+      roster,
+      snapshot,
+      now,
+      scope,
+      noDelete: options.noDelete || config.no_delete,
+      maxDeletions: options.maxDeletions ?? config.safety.max_deletions,
+    });
+
+    const format = options.format ?? (options.dryRun ? 'table' : undefined);
+    if (format) stdout.write(renderPlan(plan, format));
+    if (options.planOut) await writeFile(options.planOut, renderPlanJson(plan));
+
+    if (plan.problems.length > tolerated) {
+      logger.error(`${plan.problems.length} problems, tolerate_errors is ${tolerated}; nothing is written`);
+      return await finish(ExitCode.failed, plan);
+    }
+    if (plan.safety.exceeded) {
+      const { removals, inScope, limit, setting } = plan.safety;
+      logger.error(
+        `safety limit: the plan would remove ${removals} of ${inScope} in-scope users, more than ${limit} (${setting}); nothing is written`,
+      );
+      return await finish(ExitCode.safetyLimit, plan);
+    }
+    if (options.dryRun) return await finish(ExitCode.ok, plan);
+
+    const result = await applyWithOutputs(runtime, directory, plan, roster);
+    const errors = plan.problems.length + result.failed.length;
+    return await finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan, result);
+  } finally {
+    await directory.close();
+  }
+}
+
+async function applyWithOutputs(runtime: ImportRuntime, directory: Directory, plan: Plan, roster: Roster) {
+  const { config, logger, now } = runtime;
+  const paths = outputPaths(config);
+  const audit = await AuditLog.open(paths.auditLog, runtime.runId);
+  const passwords = await PasswordsFile.open(paths.passwordsFile);
+  try {
+    const rosterPasswords = new Map(
+      roster.records.flatMap((record) =>
+        record.password ? [[record.recordUid, record.password] as const] : [],
+      ),
+    );
+    return await applyPlan(plan, {
+      config,
+      writer: new AuditedWriter(directory, audit),
+      userImport: runtime.userImport ?? new UserImport(),
+      logger,
+      now,
+      passwords,
+      rosterPasswords,
+    });
+  } finally {
+    await passwords.close();
+    await audit.close();
+  }
+}

@@ -1,0 +1,77 @@
+/** What a run did, per action and school: logged as one line and written with `--summary-json`. */
+import type { Config } from '../config/index.js';
+import type { ApplyResult, ApplyFailure } from '../apply/apply.js';
+import type { ExitCode } from '../errors.js';
+import type { Plan, PlanAction, PlanProblem, SafetyCheck } from '../plan/types.js';
+
+export interface ImportSummary {
+  runId: string;
+  sourceUid: string;
+  now: string;
+  dryRun: boolean;
+  input: string;
+  schools: string[];
+  exitCode: ExitCode;
+  durationMs: number;
+  /** Actions per kind and school: planned in a dry run, done in a real one. */
+  counts: Record<string, Record<string, number>>;
+  totals: Record<string, number>;
+  unchanged: number;
+  problems: PlanProblem[];
+  failures: ApplyFailure[];
+  safety: SafetyCheck | undefined;
+}
+
+function schoolOf(action: PlanAction): string {
+  return 'school' in action && action.school ? action.school : '-';
+}
+
+export function buildSummary(args: {
+  runId: string;
+  config: Config;
+  now: Date;
+  options: { input: string; schools: string[]; dryRun: boolean };
+  plan: Plan | undefined;
+  result: ApplyResult | undefined;
+  exitCode: ExitCode;
+  started: number;
+}): ImportSummary {
+  const { plan, result, options } = args;
+  // Before apply nothing is done: a stopped run reports what was planned, a finished one what was written.
+  const actions = result ? result.applied : options.dryRun ? (plan?.actions ?? []) : [];
+  const counts: Record<string, Record<string, number>> = {};
+  const totals: Record<string, number> = {};
+  for (const action of actions) {
+    const perSchool = (counts[action.kind] ??= {});
+    const school = schoolOf(action);
+    perSchool[school] = (perSchool[school] ?? 0) + 1;
+    totals[action.kind] = (totals[action.kind] ?? 0) + 1;
+  }
+  return {
+    runId: args.runId,
+    sourceUid: args.config.source_uid,
+    now: args.now.toISOString(),
+    dryRun: options.dryRun,
+    input: options.input,
+    schools: options.schools,
+    exitCode: args.exitCode,
+    durationMs: Date.now() - args.started,
+    counts,
+    totals,
+    unchanged: plan?.unchanged ?? 0,
+    problems: plan?.problems ?? [],
+    failures: result?.failed ?? [],
+    safety: plan?.safety,
+  };
+}
+
+export function summaryLine(summary: ImportSummary): string {
+  const done = Object.entries(summary.totals)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
+  const verb = summary.dryRun ? 'planned' : 'done';
+  const parts = [`import ${verb}: ${done || 'no changes'}`, `${summary.unchanged} unchanged`];
+  if (summary.problems.length > 0) parts.push(`${summary.problems.length} problems`);
+  if (summary.failures.length > 0) parts.push(`${summary.failures.length} failed`);
+  return parts.join('; ');
+}

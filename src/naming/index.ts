@@ -1,0 +1,12 @@
+export { type AllocateOptions, NameAllocator } from './allocator.js';
+export { EmptyNameError, NameCollisionError, NameError, TemplateError } from './errors.js';
+export {
+  type CompileOptions,
+  compileNameTemplate,
+  type CounterKind,
+  type FieldValues,
+  type NameTemplate,
+  STANDARD_FIELDS,
+  type TemplateKind,
+} from './template.js';
+export { tidySeparators, toNameCharacters, transliterate } from './transliterate.js';

@@ -1,0 +1,117 @@
+/**
+ * How deactivation is enforced by the server and undone again (SPEC §3), for the `openldap` profile:
+ * deactivate now = ppolicy admin lock; deactivate on a later day = `pwdEndTime`; both also set
+ * `shadowExpire` on shadowAccount entries. `rostersyncDeactivatedTimestamp` records that rostersync did
+ * it, so that reactivation lifts only what rostersync set and never a lock an admin set by hand.
+ */
+import type { Modification } from '../directory/index.js';
+import { ADMIN_LOCK_TIME, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
+import type { DirectoryUser } from '../snapshot/types.js';
+import type { AttributeNames } from './layout.js';
+
+const isShadowAccount = (user: DirectoryUser): boolean =>
+  user.objectClasses.some((objectClass) => objectClass.toLowerCase() === 'shadowaccount');
+
+const sameInstant = (a: string | undefined, b: string | undefined): boolean => {
+  if (a === undefined || b === undefined) return false;
+  try {
+    return parseGeneralizedTime(a).getTime() === parseGeneralizedTime(b).getTime();
+  } catch {
+    return false;
+  }
+};
+
+/** The changes that lock the user now (grace row 3). An existing lock is left as it is. */
+export function lockNowChanges(user: DirectoryUser, now: Date, names: AttributeNames): Modification[] {
+  const changes: Modification[] = [];
+  if (user.lockedTime !== undefined) return changes; // already locked, by hand: not ours to mark
+  changes.push({ operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] });
+  changes.push({
+    operation: 'replace',
+    attribute: names.deactivatedTimestamp,
+    values: [toGeneralizedTime(now)],
+  });
+  if (isShadowAccount(user)) {
+    // Day 1 of the epoch: long past, so every shadow-aware service refuses the account at once.
+    changes.push({ operation: 'replace', attribute: 'shadowExpire', values: ['1'] });
+  }
+  return changes;
+}
+
+/** `shadowExpire` counts days since 1970-01-01 of the calendar date in the configured zone. */
+function localEpochDays(at: Date, timeZone: string): number {
+  const [year = 1970, month = 1, day = 1] = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .format(at)
+    .split('-')
+    .map(Number);
+  return Math.floor(Date.UTC(year, month - 1, day) / 86_400_000);
+}
+
+/** The changes that end the account on a later day, enforced by the server (grace row 4). */
+export function expireLaterChanges(
+  user: DirectoryUser,
+  at: Date,
+  timeZone: string,
+  names: AttributeNames,
+): Modification[] {
+  const changes: Modification[] = [];
+  if (user.endTime !== undefined || user.lockedTime !== undefined) return changes; // an admin got there first
+  const time = toGeneralizedTime(at);
+  changes.push({ operation: 'replace', attribute: 'pwdEndTime', values: [time] });
+  changes.push({ operation: 'replace', attribute: names.deactivatedTimestamp, values: [time] });
+  if (isShadowAccount(user)) {
+    changes.push({
+      operation: 'replace',
+      attribute: 'shadowExpire',
+      values: [String(localEpochDays(at, timeZone))],
+    });
+  }
+  return changes;
+}
+
+export interface Reactivation {
+  changes: Modification[];
+  /** What stays because an admin set it by hand. */
+  keptByAdmin: string[];
+}
+
+const remove = (attribute: string): Modification => ({ operation: 'delete', attribute, values: [] });
+
+/** Undoes what rostersync's deletion grace did, and only that. */
+export function reactivation(user: DirectoryUser, names: AttributeNames): Reactivation {
+  const changes: Modification[] = [];
+  const keptByAdmin: string[] = [];
+  const ours = user.deactivatedTimestamp;
+  const ourExpiry = ours !== undefined && sameInstant(user.endTime, ours);
+  const ourLock = ours !== undefined && !ourExpiry && user.lockedTime === ADMIN_LOCK_TIME;
+
+  if (user.lockedTime !== undefined) {
+    if (ourLock) changes.push(remove('pwdAccountLockedTime'));
+    else keptByAdmin.push(`pwdAccountLockedTime=${user.lockedTime}`);
+  }
+  if (user.endTime !== undefined) {
+    if (ourExpiry) changes.push(remove('pwdEndTime'));
+    else keptByAdmin.push(`pwdEndTime=${user.endTime}`);
+  }
+  if (user.shadowExpire !== undefined && ours !== undefined && (ourLock || ourExpiry)) {
+    changes.push(remove('shadowExpire'));
+  }
+  if (ours !== undefined) changes.push(remove(names.deactivatedTimestamp));
+  if (user.missingSince !== undefined) changes.push(remove(names.missingSince));
+  if (user.purgeTimestamp !== undefined) changes.push(remove(names.purgeTimestamp));
+  return { changes, keptByAdmin };
+}
+
+/** Whether rostersync's deletion grace has marked this user (missing from the roster before). */
+export function isMarkedMissing(user: DirectoryUser): boolean {
+  return (
+    user.missingSince !== undefined ||
+    user.purgeTimestamp !== undefined ||
+    user.deactivatedTimestamp !== undefined
+  );
+}

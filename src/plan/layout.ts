@@ -1,0 +1,94 @@
+/**
+ * Where things live in the directory: the DN templates of the config turned into DNs, the names of class
+ * groups, and rostersync's attribute names as this directory spells them.
+ */
+import { attributeName, type Config } from '../config/index.js';
+import { dn, escapeDnValue, isDescendantOf, normalizeDn, parentDn, rdn } from '../directory/index.js';
+
+export interface AttributeNames {
+  sourceUid: string;
+  recordUid: string;
+  role: string;
+  school: string;
+  purgeTimestamp: string;
+  missingSince: string;
+  deactivatedTimestamp: string;
+  className: string;
+}
+
+export function attributeNames(config: Config): AttributeNames {
+  return {
+    sourceUid: attributeName(config, 'rostersyncSourceUid'),
+    recordUid: attributeName(config, 'rostersyncRecordUid'),
+    role: attributeName(config, 'rostersyncRole'),
+    school: attributeName(config, 'rostersyncSchool'),
+    purgeTimestamp: attributeName(config, 'rostersyncPurgeTimestamp'),
+    missingSince: attributeName(config, 'rostersyncMissingSince'),
+    deactivatedTimestamp: attributeName(config, 'rostersyncDeactivatedTimestamp'),
+    className: attributeName(config, 'rostersyncClass'),
+  };
+}
+
+/** `{school}` becomes an escaped RDN value; `{base_dn}` is a DN and goes in as it is. */
+function expandDnTemplate(template: string, school: string, baseDn: string): string {
+  return template.replaceAll('{school}', escapeDnValue(school)).replaceAll('{base_dn}', baseDn);
+}
+
+export class DirectoryLayout {
+  readonly attributes: AttributeNames;
+  readonly baseDn: string;
+
+  constructor(private readonly config: Config) {
+    this.attributes = attributeNames(config);
+    this.baseDn = config.ldap.base_dn;
+  }
+
+  usersDn(school: string): string {
+    return expandDnTemplate(this.config.ldap.users_dn, school, this.baseDn);
+  }
+
+  groupsDn(school: string): string {
+    return expandDnTemplate(this.config.ldap.groups_dn, school, this.baseDn);
+  }
+
+  userDn(username: string, school: string): string {
+    return dn(rdn('uid', username), this.usersDn(school));
+  }
+
+  groupName(school: string, className: string): string {
+    return this.config.classes.group_name.replaceAll('{school}', school).replaceAll('{class}', className);
+  }
+
+  groupDn(school: string, className: string): string {
+    return dn(rdn('cn', this.groupName(school, className)), this.groupsDn(school));
+  }
+
+  /** Where usernames of deleted users are kept taken (seed 004: login names stay reserved). */
+  get reservationsDn(): string {
+    return dn(rdn('ou', 'rostersync-reserved-usernames'), this.baseDn);
+  }
+
+  reservationDn(username: string): string {
+    return dn(rdn('uid', username), this.reservationsDn);
+  }
+
+  /** Whether the user's place depends on the school (users_dn uses `{school}`). */
+  get usersDnDependsOnSchool(): boolean {
+    return this.config.ldap.users_dn.includes('{school}');
+  }
+
+  /**
+   * The containers from just below the base DN down to `containerDn`, parents first: the entries that must
+   * exist before anything can be added there.
+   */
+  containerChain(containerDn: string): string[] {
+    const chain: string[] = [];
+    let current: string | undefined = containerDn;
+    const base = normalizeDn(this.baseDn);
+    while (current && normalizeDn(current) !== base && isDescendantOf(current, this.baseDn)) {
+      chain.unshift(current);
+      current = parentDn(current);
+    }
+    return chain;
+  }
+}

@@ -1,0 +1,548 @@
+/**
+ * The planner: (roster, directory snapshot, config, now) → plan. A pure function — it reads nothing and
+ * writes nothing — so a dry run shows exactly what the real run will do, and every rule of SPEC §4 can be
+ * tested without a server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
+ */
+import type { Config, MaxDeletions } from '../config/index.js';
+import { dayStartInZone, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
+import { type Modification, normalizeDn, parentDn, parseDn, rdn } from '../directory/index.js';
+import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
+import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
+import type { DirectoryUser, Snapshot } from '../snapshot/types.js';
+import { expireLaterChanges, isMarkedMissing, lockNowChanges, reactivation } from './deactivation.js';
+import { planGroups, type WantedGroup, groupKey } from './groups.js';
+import { DirectoryLayout } from './layout.js';
+import { safetyCheck } from './safety.js';
+import type { Scope } from './scope.js';
+import {
+  type CreateContainerAction,
+  type CreateUserAction,
+  type DeleteUserAction,
+  PHASES,
+  type Plan,
+  type PlanAction,
+  type PlanProblem,
+} from './types.js';
+import { desiredUser, diffUser, schoolOfRole } from './user-state.js';
+
+export interface PlanInput {
+  config: Config;
+  roster: Roster;
+  snapshot: Snapshot;
+  now: Date;
+  scope: Scope;
+  /** `--no-delete` or `no_delete: true`: compute no deactivations or deletions. */
+  noDelete: boolean;
+  maxDeletions: MaxDeletions;
+}
+
+/** Where the user ends up after this run, for group membership. */
+interface Placement {
+  dn: string;
+  record: RosterRecord;
+  schools: string[];
+}
+
+const byRecordUid = (a: DirectoryUser, b: DirectoryUser): number => a.recordUid.localeCompare(b.recordUid);
+
+/** Fields a username or e-mail template may read from a roster row. */
+function templateValues(record: RosterRecord, school: string): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {
+    firstname: record.firstname,
+    lastname: record.lastname,
+    record_uid: record.recordUid,
+    school,
+    birthday: record.birthday,
+  };
+  for (const [attribute, attributeValues] of Object.entries(record.attributes)) {
+    values[`attr:${attribute}`] = attributeValues[0];
+  }
+  return values;
+}
+
+class Planner {
+  private readonly layout: DirectoryLayout;
+  private readonly actions: PlanAction[] = [];
+  private readonly problems: PlanProblem[] = [];
+  private readonly placements: Placement[] = [];
+  /** Normalized DNs of users this run manages (before and after), for group membership. */
+  private readonly managed = new Set<string>();
+  private readonly deleted = new Set<string>();
+  private readonly freedEmails: string[] = [];
+  private readonly freedUsernames: string[] = [];
+  private unchanged = 0;
+  private inScope = 0;
+
+  constructor(private readonly input: PlanInput) {
+    this.layout = new DirectoryLayout(input.config);
+  }
+
+  run(): Plan {
+    const { roster, config, scope, now } = this.input;
+    for (const problem of roster.problems) {
+      this.problems.push({
+        where: [problem.file, problem.line, problem.column].filter((part) => part !== undefined).join(':'),
+        ...(problem.recordUid !== undefined ? { recordUid: problem.recordUid } : {}),
+        message: formatProblem(problem),
+      });
+    }
+
+    // Rows of other schools are not this run's business when --school narrows it.
+    const records = roster.records.filter((record) => scope.touches(record.schools));
+    const present = new Map<string, RosterRecord>();
+    for (const record of records) if (record.action !== 'D') present.set(record.recordUid, record);
+    const badRows = new Set(roster.invalidRecordUids);
+
+    const users = this.usersInScope();
+    const existing = new Map(users.map((user) => [user.recordUid, user]));
+
+    for (const user of users) {
+      this.inScope += 1;
+      this.managed.add(normalizeDn(user.dn));
+      const record = present.get(user.recordUid);
+      if (record) this.planPresentUser(user, record);
+      else if (badRows.has(user.recordUid)) {
+        // A row that failed validation still counts as present: never deactivate a user for a bad row.
+        this.unchanged += 1;
+      } else this.planMissingUser(user);
+    }
+
+    this.planCreates(records.filter((record) => record.action !== 'D' && !existing.has(record.recordUid)));
+    this.planGroups();
+    this.planContainers();
+
+    const ordered = PHASES.flatMap((phase) => this.actions.filter((action) => action.phase === phase));
+    return {
+      version: 1,
+      sourceUid: config.source_uid,
+      now: now.toISOString(),
+      timezone: config.timezone,
+      schools: [...scope.given],
+      input: { file: roster.file, rows: roster.rowCount, valid: roster.records.length },
+      actions: ordered,
+      unchanged: this.unchanged,
+      problems: this.problems,
+      safety: safetyCheck(ordered, this.inScope, this.input.maxDeletions),
+    };
+  }
+
+  /** This source's users the run may touch; a record uid held by two entries is reported and left alone. */
+  private usersInScope(): DirectoryUser[] {
+    const { snapshot, scope } = this.input;
+    const byUid = new Map<string, DirectoryUser[]>();
+    for (const user of snapshot.users) {
+      if (!(scope.all || scope.touches(user.schools))) continue;
+      if (user.recordUid === '') {
+        this.problems.push({ where: user.dn, message: 'entry of this source has no record uid; left alone' });
+        continue;
+      }
+      byUid.set(user.recordUid, [...(byUid.get(user.recordUid) ?? []), user]);
+    }
+    const users: DirectoryUser[] = [];
+    for (const [recordUid, holders] of byUid) {
+      if (holders.length === 1) users.push(holders[0]!);
+      else {
+        this.problems.push({
+          where: holders.map((user) => user.dn).join(' and '),
+          recordUid,
+          message: `record uid '${recordUid}' is held by ${holders.length} entries of this source; all left alone`,
+        });
+      }
+    }
+    return users.sort(byRecordUid);
+  }
+
+  private base(user: DirectoryUser) {
+    return {
+      dn: user.dn,
+      recordUid: user.recordUid,
+      username: user.username,
+      school: user.schools[0] ?? '',
+    };
+  }
+
+  private planPresentUser(user: DirectoryUser, record: RosterRecord): void {
+    const { scope } = this.input;
+    const names = this.layout.attributes;
+    if (record.action === 'A') {
+      this.problems.push({
+        where: `${this.input.roster.file}:${record.line}`,
+        recordUid: record.recordUid,
+        message: `action A (add) for record uid '${record.recordUid}', but ${user.dn} already exists; row skipped`,
+      });
+      this.unchanged += 1;
+      return;
+    }
+    const desired = desiredUser(record, user, scope, names);
+    const base = { ...this.base(user), school: desired.primarySchool };
+    let changed = false;
+
+    if (isMarkedMissing(user)) {
+      const { changes, keptByAdmin } = reactivation(user, names);
+      if (changes.length > 0) {
+        this.actions.push({ kind: 'reactivate', phase: 'updates', ...base, changes, keptByAdmin });
+        changed = true;
+      }
+    }
+
+    const diff = diffUser(user, desired, names);
+    if (
+      record.email !== undefined &&
+      diff.fields.includes('email') &&
+      this.emailTakenByOther(record.email, user)
+    ) {
+      this.problems.push({
+        where: `${this.input.roster.file}:${record.line}`,
+        recordUid: record.recordUid,
+        message: `e-mail ${record.email} is already used by another entry; not changed`,
+      });
+      diff.changes = diff.changes.filter((change) => change.attribute !== 'mail');
+      diff.fields = diff.fields.filter((field) => field !== 'email');
+    }
+    if (diff.changes.length > 0) {
+      this.actions.push({
+        kind: 'modify',
+        phase: 'updates',
+        ...base,
+        fields: diff.fields,
+        changes: diff.changes,
+      });
+      changed = true;
+    }
+
+    let finalDn = user.dn;
+    if (this.layout.usersDnDependsOnSchool && scope.includes(desired.primarySchool)) {
+      const container = this.layout.usersDn(desired.primarySchool);
+      if (normalizeDn(parentDn(user.dn) ?? '') !== normalizeDn(container)) {
+        const leaf = parseDn(user.dn)[0];
+        const newRdn = leaf
+          ? leaf.map((part) => rdn(part.attribute, part.value)).join('+')
+          : rdn('uid', user.username);
+        finalDn = `${newRdn},${container}`;
+        this.actions.push({ kind: 'move', phase: 'updates', ...base, newDn: finalDn });
+        changed = true;
+      }
+    }
+    this.managed.add(normalizeDn(finalDn));
+    this.placements.push({ dn: finalDn, record, schools: desired.schools });
+    if (!changed) this.unchanged += 1;
+  }
+
+  /** The user is in scope but not in the roster: SPEC §4.5. */
+  private planMissingUser(user: DirectoryUser): void {
+    const { scope, config, now, noDelete } = this.input;
+    const names = this.layout.attributes;
+    const base = this.base(user);
+
+    // Still a member of schools outside this run: only this run's schools are taken away.
+    const otherSchools = user.schools.filter((school) => !scope.includes(school));
+    if (otherSchools.length > 0) {
+      const otherRoles = user.roles.filter((value) => {
+        const school = schoolOfRole(value);
+        return school !== undefined && !scope.includes(school);
+      });
+      const removedSchools = user.schools.filter((school) => scope.includes(school));
+      const changes: Modification[] = [
+        { operation: 'replace', attribute: names.school, values: otherSchools },
+        { operation: 'replace', attribute: names.role, values: otherRoles },
+      ];
+      this.actions.push({
+        kind: 'remove-school',
+        phase: 'updates',
+        ...base,
+        school: removedSchools[0] ?? base.school,
+        removedSchools,
+        changes,
+      });
+      return;
+    }
+
+    if (noDelete) {
+      this.unchanged += 1;
+      return;
+    }
+
+    const { deactivation, deletion } = config.deletion_grace_period;
+    // Grace dates are sticky: they count from the first import that missed the user.
+    const missingSince = user.missingSince !== undefined ? parseGeneralizedTime(user.missingSince) : now;
+    const purgeAt = dayStartInZone(missingSince, config.timezone, deletion);
+    const sticky: Modification[] = [];
+    if (user.missingSince === undefined) {
+      sticky.push({ operation: 'replace', attribute: names.missingSince, values: [toGeneralizedTime(now)] });
+    }
+    if (user.purgeTimestamp === undefined && deletion > 0) {
+      sticky.push({
+        operation: 'replace',
+        attribute: names.purgeTimestamp,
+        values: [toGeneralizedTime(purgeAt)],
+      });
+    }
+
+    if (deletion === 0) {
+      this.planDelete(user);
+      return;
+    }
+    if (deletion <= deactivation) {
+      // Row 2: stays active until the purge deletes it.
+      if (sticky.length === 0) this.unchanged += 1;
+      else {
+        this.actions.push({
+          kind: 'schedule-deletion',
+          phase: 'updates',
+          ...base,
+          purgeAt: toGeneralizedTime(purgeAt),
+          changes: sticky,
+        });
+      }
+      return;
+    }
+    const alreadyDeactivated = user.deactivatedTimestamp !== undefined || user.missingSince !== undefined;
+    if (deactivation === 0) {
+      // Row 3: locked at once.
+      const lock = alreadyDeactivated ? [] : lockNowChanges(user, now, names);
+      const changes = [...lock, ...sticky];
+      if (changes.length === 0) this.unchanged += 1;
+      else {
+        this.actions.push({
+          kind: 'deactivate',
+          phase: 'updates',
+          ...base,
+          when: 'now',
+          deactivateAt: toGeneralizedTime(now),
+          purgeAt: toGeneralizedTime(purgeAt),
+          changes,
+        });
+      }
+      return;
+    }
+    // Row 4: active until the server-enforced end date.
+    const deactivateAt = dayStartInZone(missingSince, config.timezone, deactivation);
+    const expiry = alreadyDeactivated ? [] : expireLaterChanges(user, deactivateAt, config.timezone, names);
+    const changes = [...expiry, ...sticky];
+    if (changes.length === 0) this.unchanged += 1;
+    else {
+      this.actions.push({
+        kind: 'deactivate',
+        phase: 'updates',
+        ...base,
+        when: 'later',
+        deactivateAt: toGeneralizedTime(deactivateAt),
+        purgeAt: toGeneralizedTime(purgeAt),
+        changes,
+      });
+    }
+  }
+
+  private planDelete(user: DirectoryUser): void {
+    const { config } = this.input;
+    const action: DeleteUserAction = { kind: 'delete', phase: 'removals', ...this.base(user) };
+    const username = user.username.toLowerCase();
+    if (config.scheme.reserve_deleted && username !== '') {
+      if (!this.input.snapshot.reservations.includes(username)) {
+        action.reservation = {
+          dn: this.layout.reservationDn(user.username),
+          attributes: {
+            objectClass: ['account'],
+            uid: [user.username],
+            description: [
+              `reserved by rostersync: username of deleted user ${user.recordUid} (${config.source_uid})`,
+            ],
+          },
+        };
+      }
+    } else if (username !== '') this.freedUsernames.push(username);
+    if (user.email) this.freedEmails.push(user.email.toLowerCase());
+    this.deleted.add(normalizeDn(user.dn));
+    this.actions.push(action);
+  }
+
+  private emailTakenByOther(email: string, user: DirectoryUser): boolean {
+    const taken = this.input.snapshot.taken;
+    if (!taken) return false;
+    const wanted = email.toLowerCase();
+    return (user.email ?? '').toLowerCase() !== wanted && taken.emails.includes(wanted);
+  }
+
+  private planCreates(records: RosterRecord[]): void {
+    if (records.length === 0) return;
+    const { config, snapshot, scope } = this.input;
+    const names = this.layout.attributes;
+    const taken = snapshot.taken ?? { usernames: [], emails: [] };
+    const usernames = new NameAllocator(taken.usernames);
+    const emails = new NameAllocator(taken.emails);
+    // Deletions run before creations: what they free can be given out again in this run.
+    for (const email of this.freedEmails) emails.release(email);
+    for (const username of this.freedUsernames) usernames.release(username);
+    const usernameTemplate = compileNameTemplate(config.scheme.username, 'scheme.username');
+    const emailTemplate: NameTemplate | undefined =
+      config.scheme.email !== undefined
+        ? compileNameTemplate(config.scheme.email, 'scheme.email')
+        : undefined;
+
+    for (const record of records) {
+      const where = `${this.input.roster.file}:${record.line}`;
+      if (record.action === 'M') {
+        this.problems.push({
+          where,
+          recordUid: record.recordUid,
+          message: `action M (modify) for record uid '${record.recordUid}', but no such user exists; row skipped`,
+        });
+        continue;
+      }
+      const desired = desiredUser(record, undefined, scope, names);
+      const school = desired.primarySchool;
+      const describe = `record_uid ${record.recordUid} (line ${record.line})`;
+      let username: string;
+      let email: string | undefined = record.email;
+      try {
+        if (record.username !== undefined) {
+          if (usernames.isTaken(record.username))
+            throw new NameError(`username '${record.username}' is already taken`);
+          usernames.take(record.username);
+          username = record.username;
+        } else {
+          username = usernames.allocate(usernameTemplate, templateValues(record, school), {
+            maxLength: config.scheme.max_length,
+            record: describe,
+          });
+        }
+        if (email !== undefined) {
+          if (emails.isTaken(email)) throw new NameError(`e-mail ${email} is already used by another entry`);
+          emails.take(email);
+        } else if (emailTemplate) {
+          email = emails.allocate(emailTemplate, templateValues(record, school), { record: describe });
+        }
+      } catch (error) {
+        if (!(error instanceof NameError)) throw error;
+        this.problems.push({
+          where,
+          recordUid: record.recordUid,
+          message: `${error.message}; user not created`,
+        });
+        continue;
+      }
+
+      const attributes: Record<string, string[]> = {
+        objectClass: ['inetOrgPerson', 'rostersyncUser'],
+        uid: [username],
+        [names.sourceUid]: [config.source_uid],
+        [names.recordUid]: [record.recordUid],
+      };
+      for (const [attribute, values] of Object.entries(desired.attributes)) {
+        if (values.length > 0) attributes[attribute] = values;
+      }
+      if (email !== undefined) attributes.mail = [email];
+      const dn = this.layout.userDn(username, school);
+      const action: CreateUserAction = {
+        kind: 'create',
+        phase: 'creates',
+        dn,
+        recordUid: record.recordUid,
+        username,
+        school,
+        line: record.line,
+        attributes,
+        passwordFromRoster: record.password !== undefined,
+      };
+      this.actions.push(action);
+      this.managed.add(normalizeDn(dn));
+      this.placements.push({ dn, record, schools: desired.schools });
+    }
+  }
+
+  private planGroups(): void {
+    const { scope, config, snapshot } = this.input;
+    const wanted = new Map<string, WantedGroup>();
+    for (const placement of this.placements) {
+      const schools = new Set(placement.schools.map((school) => school.toLowerCase()));
+      for (const ref of placement.record.classes) {
+        if (!scope.includes(ref.school) || !schools.has(ref.school.toLowerCase())) continue;
+        const key = groupKey(ref.school, ref.name);
+        const group = wanted.get(key) ?? { school: ref.school, className: ref.name, members: [] };
+        group.members.push(placement.dn);
+        wanted.set(key, group);
+      }
+    }
+    const managed = new Set([...this.managed, ...snapshot.danglingMembers]);
+    this.actions.push(
+      ...planGroups({
+        layout: this.layout,
+        scope,
+        sourceUid: config.source_uid,
+        current: snapshot.groups,
+        wanted: [...wanted.values()],
+        managed,
+        deleted: this.deleted,
+      }),
+    );
+  }
+
+  /** Missing containers on the way to every entry this plan adds, parents first. */
+  private planContainers(): void {
+    const existing = new Set(this.input.snapshot.existingContainers);
+    const needed = new Map<string, string>();
+    const need = (entryDn: string): void => {
+      const parent = parentDn(entryDn);
+      if (parent === undefined) return;
+      for (const container of this.layout.containerChain(parent)) {
+        const normalized = normalizeDn(container);
+        if (!existing.has(normalized) && !needed.has(normalized)) needed.set(normalized, container);
+      }
+    };
+    for (const action of this.actions) {
+      if (action.kind === 'create' || action.kind === 'create-group') need(action.dn);
+      else if (action.kind === 'move') need(action.newDn);
+      else if (action.kind === 'delete' && action.reservation) need(action.reservation.dn);
+    }
+    for (const container of needed.values()) {
+      const created = containerEntry(container);
+      if (created) this.actions.push(created);
+      else {
+        this.problems.push({
+          where: container,
+          message:
+            'container does not exist and is not an ou= or cn= entry rostersync can create; create it first',
+        });
+      }
+    }
+  }
+}
+
+function containerEntry(dn: string): CreateContainerAction | undefined {
+  const leaf = parseDn(dn)[0];
+  if (!leaf || leaf.length !== 1) return undefined;
+  const [{ attribute, value }] = leaf as [{ attribute: string; value: string }];
+  const type = attribute.toLowerCase();
+  if (type === 'ou') {
+    return {
+      kind: 'create-container',
+      phase: 'containers',
+      dn,
+      attributes: { objectClass: ['organizationalUnit'], ou: [value] },
+    };
+  }
+  if (type === 'cn') {
+    return {
+      kind: 'create-container',
+      phase: 'containers',
+      dn,
+      attributes: { objectClass: ['organizationalRole'], cn: [value] },
+    };
+  }
+  return undefined;
+}
+
+export function planImport(input: PlanInput): Plan {
+  return new Planner(input).run();
+}
+
+/** Whether the snapshot must include every username and address (only when users are created). */
+export function planNeedsNames(roster: Roster, users: DirectoryUser[], scope: Scope): boolean {
+  const emails = new Map(users.map((user) => [user.recordUid, (user.email ?? '').toLowerCase()]));
+  return roster.records.some((record) => {
+    if (record.action === 'D' || !scope.touches(record.schools)) return false;
+    const current = emails.get(record.recordUid);
+    if (current === undefined) return true; // a user to create
+    return record.email !== undefined && record.email.toLowerCase() !== current;
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * The plan: everything an import would change, as a plain JSON-serialisable value. The planner makes it
+ * without side effects; the apply step is the only code that writes it to the directory. `--dry-run`
+ * prints it, `--plan-out` saves it, `--format ldif` renders it as the LDIF change records it stands for.
+ */
+import type { Modification } from '../directory/index.js';
+
+/** Apply order. Deletions come before creations so that a freed e-mail address can be reused at once. */
+export const PHASES = ['containers', 'removals', 'updates', 'creates', 'groups'] as const;
+export type Phase = (typeof PHASES)[number];
+
+interface UserActionBase {
+  /** The user's entry as it is before this action. */
+  dn: string;
+  recordUid: string;
+  username: string;
+  /** The school the action is reported under (the primary school). */
+  school: string;
+}
+
+export interface CreateContainerAction {
+  kind: 'create-container';
+  phase: 'containers';
+  dn: string;
+  attributes: Record<string, string[]>;
+}
+
+export interface CreateUserAction extends UserActionBase {
+  kind: 'create';
+  phase: 'creates';
+  /** Roster line the user comes from. */
+  line: number;
+  /** Without the password: apply generates it and hashes it into the add, so a plan never holds one. */
+  attributes: Record<string, string[]>;
+  /** Taken from the roster's `password` column rather than generated. */
+  passwordFromRoster: boolean;
+}
+
+export interface ModifyUserAction extends UserActionBase {
+  kind: 'modify';
+  phase: 'updates';
+  /** The roster fields that changed, for people reading the plan. */
+  fields: string[];
+  changes: Modification[];
+}
+
+export interface MoveUserAction extends UserActionBase {
+  kind: 'move';
+  phase: 'updates';
+  newDn: string;
+}
+
+export interface RemoveSchoolAction extends UserActionBase {
+  kind: 'remove-school';
+  phase: 'updates';
+  /** The schools taken away; the user stays in the others. */
+  removedSchools: string[];
+  changes: Modification[];
+}
+
+export interface ReactivateAction extends UserActionBase {
+  kind: 'reactivate';
+  phase: 'updates';
+  changes: Modification[];
+  /** Locks or expiry dates an admin set by hand: reactivation leaves them in place. */
+  keptByAdmin: string[];
+}
+
+export interface DeactivateAction extends UserActionBase {
+  kind: 'deactivate';
+  phase: 'updates';
+  /** `now`: locked at once; `later`: the server refuses logins from `deactivateAt` on. */
+  when: 'now' | 'later';
+  deactivateAt: string;
+  purgeAt: string;
+  changes: Modification[];
+}
+
+export interface ScheduleDeletionAction extends UserActionBase {
+  kind: 'schedule-deletion';
+  phase: 'updates';
+  purgeAt: string;
+  changes: Modification[];
+}
+
+export interface DeleteUserAction extends UserActionBase {
+  kind: 'delete';
+  phase: 'removals';
+  /** Keeps the username taken after the entry is gone (`scheme.reserve_deleted`). */
+  reservation?: { dn: string; attributes: Record<string, string[]> };
+}
+
+export interface CreateGroupAction {
+  kind: 'create-group';
+  phase: 'groups';
+  dn: string;
+  school: string;
+  className: string;
+  attributes: Record<string, string[]>;
+}
+
+export interface ModifyGroupAction {
+  kind: 'modify-group';
+  /** `removals` when it takes users out who are deleted in this run (before their entries go). */
+  phase: 'removals' | 'groups';
+  dn: string;
+  school: string;
+  className: string;
+  added: string[];
+  removed: string[];
+  changes: Modification[];
+}
+
+export interface DeleteGroupAction {
+  kind: 'delete-group';
+  phase: 'removals' | 'groups';
+  dn: string;
+  school: string;
+  className: string;
+}
+
+export type UserAction =
+  | CreateUserAction
+  | ModifyUserAction
+  | MoveUserAction
+  | RemoveSchoolAction
+  | ReactivateAction
+  | DeactivateAction
+  | ScheduleDeletionAction
+  | DeleteUserAction;
+
+export type GroupAction = CreateGroupAction | ModifyGroupAction | DeleteGroupAction;
+
+export type PlanAction = CreateContainerAction | UserAction | GroupAction;
+export type ActionKind = PlanAction['kind'];
+
+/** Actions that take a user out (the four rows of the grace period table); the safety limit counts them. */
+export const REMOVAL_KINDS: ReadonlySet<ActionKind> = new Set(['delete', 'deactivate', 'schedule-deletion']);
+
+export interface PlanProblem {
+  /** `file:line:column` for roster problems, the DN for directory problems. */
+  where: string;
+  recordUid?: string;
+  message: string;
+}
+
+export interface SafetyCheck {
+  /** In-scope users this plan would delete, deactivate or schedule for deletion. */
+  removals: number;
+  /** In-scope users of this source in the directory before the run. */
+  inScope: number;
+  /** The most removals allowed, from `safety.max_deletions` or `--max-deletions`. */
+  limit: number;
+  /** How the limit was given (`10%`, `25`). */
+  setting: string;
+  exceeded: boolean;
+}
+
+export interface Plan {
+  version: 1;
+  sourceUid: string;
+  /** The instant the plan treats as now (`--now` or the clock), ISO-8601. */
+  now: string;
+  timezone: string;
+  /** Schools given with `--school`; empty means every school. */
+  schools: string[];
+  input: { file: string; rows: number; valid: number };
+  actions: PlanAction[];
+  /** In-scope users the roster leaves as they are. */
+  unchanged: number;
+  problems: PlanProblem[];
+  safety: SafetyCheck;
+}

@@ -1,0 +1,126 @@
+/**
+ * What a user's entry should hold according to the roster, and the smallest set of changes that gets an
+ * existing entry there. Only what changed is written; values compare the way the server's matching rules
+ * do (schools and roles case-insensitively), so a re-import of the same roster changes nothing.
+ */
+import type { Modification } from '../directory/index.js';
+import type { RosterRecord } from '../roster/index.js';
+import type { DirectoryUser } from '../snapshot/types.js';
+import type { AttributeNames } from './layout.js';
+import type { Scope } from './scope.js';
+
+export interface DesiredUser {
+  primarySchool: string;
+  schools: string[];
+  roles: string[];
+  /** Attribute → values, for every attribute the roster governs. Empty = the attribute must be absent. */
+  attributes: Record<string, string[]>;
+}
+
+export function roleValue(role: string, school: string): string {
+  return `${role}:school:${school}`;
+}
+
+/** The school of a `ROLE:school:SCHOOL` value. */
+export function schoolOfRole(value: string): string | undefined {
+  const parts = value.split(':school:');
+  return parts.length === 2 ? parts[1] : undefined;
+}
+
+const uniqueSorted = (values: string[], fold: (value: string) => string): string[] =>
+  [...new Map(values.map((value) => [fold(value), value])).values()].sort((a, b) =>
+    fold(a).localeCompare(fold(b)),
+  );
+const lower = (value: string): string => value.toLowerCase();
+const exact = (value: string): string => value;
+
+export function desiredUser(
+  record: RosterRecord,
+  existing: DirectoryUser | undefined,
+  scope: Scope,
+  names: AttributeNames,
+): DesiredUser {
+  const ownSchools = record.schools.filter((school) => scope.includes(school));
+  // A scoped run manages only its own schools; memberships elsewhere stay as they are.
+  const keptSchools = (existing?.schools ?? []).filter((school) => !scope.includes(school));
+  const keptRoles = (existing?.roles ?? []).filter((value) => {
+    const school = schoolOfRole(value);
+    return school !== undefined && !scope.includes(school);
+  });
+  const schools = uniqueSorted([...ownSchools, ...keptSchools], lower);
+  const roles = uniqueSorted(
+    [...ownSchools.flatMap((school) => record.roles.map((role) => roleValue(role, school))), ...keptRoles],
+    lower,
+  );
+  const fullName = `${record.firstname} ${record.lastname}`;
+  const attributes: Record<string, string[]> = {
+    givenName: [record.firstname],
+    sn: [record.lastname],
+    cn: [fullName],
+    displayName: [fullName],
+    [names.school]: schools,
+    [names.role]: roles,
+  };
+  if (record.email !== undefined) attributes.mail = [record.email];
+  for (const [attribute, values] of Object.entries(record.attributes)) attributes[attribute] = values;
+  return { primarySchool: ownSchools[0] ?? record.schools[0] ?? '', schools, roles, attributes };
+}
+
+/** Which comparison the server applies: case-insensitive for schools and roles, exact for the rest. */
+function foldFor(attribute: string, names: AttributeNames): (value: string) => string {
+  return attribute === names.school || attribute === names.role || attribute === 'mail' ? lower : exact;
+}
+
+function currentValues(user: DirectoryUser, attribute: string, names: AttributeNames): string[] {
+  switch (attribute) {
+    case 'givenName':
+      return user.firstname ? [user.firstname] : [];
+    case 'sn':
+      return user.lastname ? [user.lastname] : [];
+    case 'cn':
+      return user.commonName ? [user.commonName] : [];
+    case 'displayName':
+      return user.displayName ? [user.displayName] : [];
+    case 'mail':
+      return user.email ? [user.email] : [];
+    default:
+      if (attribute === names.school) return user.schools;
+      if (attribute === names.role) return user.roles;
+      return user.mapped[attribute] ?? [];
+  }
+}
+
+/** Roster field names of attributes, for a plan people can read. */
+function fieldOf(attribute: string, names: AttributeNames): string {
+  if (attribute === 'givenName') return 'firstname';
+  if (attribute === 'sn') return 'lastname';
+  if (attribute === 'cn' || attribute === 'displayName') return 'name';
+  if (attribute === 'mail') return 'email';
+  if (attribute === names.school) return 'schools';
+  if (attribute === names.role) return 'roles';
+  return `attr:${attribute}`;
+}
+
+export function sameValues(a: string[], b: string[], fold: (value: string) => string): boolean {
+  if (a.length !== b.length) return false;
+  const left = new Set(a.map(fold));
+  return b.every((value) => left.has(fold(value)));
+}
+
+export interface UserDiff {
+  changes: Modification[];
+  fields: string[];
+}
+
+export function diffUser(user: DirectoryUser, desired: DesiredUser, names: AttributeNames): UserDiff {
+  const changes: Modification[] = [];
+  const fields = new Set<string>();
+  for (const [attribute, values] of Object.entries(desired.attributes)) {
+    const current = currentValues(user, attribute, names);
+    if (sameValues(current, values, foldFor(attribute, names))) continue;
+    if (values.length === 0) changes.push({ operation: 'delete', attribute, values: [] });
+    else changes.push({ operation: 'replace', attribute, values });
+    fields.add(fieldOf(attribute, names));
+  }
+  return { changes, fields: [...fields] };
+}

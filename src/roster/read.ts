@@ -1,0 +1,100 @@
+import type { Config } from '../config/index.js';
+import { decodeFile } from './decode.js';
+import { resolveDelimiter } from './delimiter.js';
+import { type MappedColumn, mapHeader } from './header.js';
+import { checkRow } from './row.js';
+import { readCsvRows } from './rows.js';
+import { rowRules } from './rules.js';
+import type { Roster, RosterProblem } from './types.js';
+
+/**
+ * Reads and validates a roster CSV (SPEC §4.1–4.2), streaming it. Every problem is collected; how
+ * many are tolerable is for the caller to decide (`tolerate_errors`).
+ */
+export async function readRoster(path: string, config: Config): Promise<Roster> {
+  const roster: Roster = {
+    file: path,
+    records: [],
+    invalidRecordUids: [],
+    problems: [],
+    rowCount: 0,
+    complete: true,
+  };
+  const rules = rowRules(config, path);
+  const { delimiter, chunks } = await resolveDelimiter(
+    decodeFile(path, config.csv.encoding),
+    config.csv.delimiter,
+  );
+  let layout: { columns: MappedColumn[]; cellCount: number } | undefined;
+  // record uid → line it was first seen on, valid row or not.
+  const firstSeen = new Map<string, number>();
+
+  for await (const item of readCsvRows(chunks, delimiter)) {
+    if (item.kind === 'malformed') {
+      roster.problems.push({ file: path, line: item.line, message: item.message });
+      roster.complete = false;
+      continue;
+    }
+    if (layout === undefined) {
+      const header = mapHeader(item.cells, item.line, config.csv.mapping, path);
+      if (!header.ok) {
+        roster.problems.push(...header.problems);
+        roster.complete = false;
+        break;
+      }
+      layout = header;
+      continue;
+    }
+
+    roster.rowCount++;
+    const checked = checkRow(item, layout.columns, layout.cellCount, rules);
+    const problems = [...checked.problems];
+    const { recordUid } = checked;
+    let duplicate = false;
+    if (recordUid !== '') {
+      const earlierLine = firstSeen.get(recordUid);
+      if (earlierLine === undefined) {
+        firstSeen.set(recordUid, item.line);
+      } else {
+        duplicate = true;
+        problems.push(duplicateProblem(path, item.line, recordUid, earlierLine, checked.uidColumn));
+      }
+    }
+    if (problems.length === 0 && checked.record !== undefined) {
+      roster.records.push(checked.record);
+    } else {
+      roster.problems.push(...problems);
+      // A bad row still says its user is in the roster, so that user is never removed because of it.
+      if (recordUid !== '' && !duplicate) roster.invalidRecordUids.push(recordUid);
+    }
+  }
+
+  if (layout === undefined && roster.problems.length === 0) {
+    roster.problems.push({ file: path, line: 1, message: 'the file is empty (expected a header line)' });
+    roster.complete = false;
+  }
+  roster.problems.sort(byPosition);
+  return roster;
+}
+
+function duplicateProblem(
+  file: string,
+  line: number,
+  recordUid: string,
+  earlierLine: number,
+  uidColumn: MappedColumn | undefined,
+): RosterProblem {
+  return {
+    file,
+    line,
+    ...(uidColumn === undefined
+      ? {}
+      : { column: uidColumn.index + 1, field: 'record_uid', header: uidColumn.header }),
+    recordUid,
+    message: `duplicate record_uid '${recordUid}' (first seen on line ${earlierLine})`,
+  };
+}
+
+function byPosition(a: RosterProblem, b: RosterProblem): number {
+  return a.line - b.line || (a.column ?? 0) - (b.column ?? 0);
+}

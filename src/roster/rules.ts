@@ -1,0 +1,39 @@
+import type { Config } from '../config/index.js';
+
+/** What row checks need from the configuration, with case-insensitive lookups prepared once. */
+export interface RowRules {
+  file: string;
+  encoding: Config['csv']['encoding'];
+  separator: string;
+  roleNames: readonly string[];
+  /** Lower-cased role → configured spelling. */
+  roles: ReadonlyMap<string, string>;
+  /** `csv.role_values`: local spelling → role, exactly as configured. */
+  roleValues: ReadonlyMap<string, string>;
+  /** `csv.role_values` with lower-cased keys, for a second, case-insensitive try. */
+  roleValuesLoose: ReadonlyMap<string, string>;
+  /** Only when `schools` is configured: lower-cased school → configured spelling. */
+  schools?: ReadonlyMap<string, string>;
+  schoolNames?: readonly string[];
+}
+
+export function rowRules(config: Config, file: string): RowRules {
+  const lowerKeys = (names: readonly string[]) => new Map(names.map((name) => [name.toLowerCase(), name]));
+  const roleValuesLoose = new Map<string, string>();
+  for (const [spelling, role] of Object.entries(config.csv.role_values)) {
+    // The first spelling wins when two differ only in case.
+    if (!roleValuesLoose.has(spelling.toLowerCase())) roleValuesLoose.set(spelling.toLowerCase(), role);
+  }
+  return {
+    file,
+    encoding: config.csv.encoding,
+    separator: config.csv.multi_value_separator,
+    roleNames: config.roles,
+    roles: lowerKeys(config.roles),
+    roleValues: new Map(Object.entries(config.csv.role_values)),
+    roleValuesLoose,
+    ...(config.schools === undefined
+      ? {}
+      : { schools: lowerKeys(config.schools), schoolNames: config.schools }),
+  };
+}

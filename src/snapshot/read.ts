@@ -1,0 +1,187 @@
+/**
+ * Reads the directory state the planner needs, with paged searches of only the attributes it uses. The
+ * reads are independent and go out together; nothing here writes.
+ */
+import type { Config } from '../config/index.js';
+import {
+  and,
+  anyOf,
+  type Directory,
+  type DirectoryEntry,
+  eq,
+  normalizeDn,
+  or,
+  present,
+} from '../directory/index.js';
+import type { DirectoryLayout } from '../plan/layout.js';
+import type { DirectoryGroup, DirectoryUser, Snapshot, TakenNames } from './types.js';
+
+const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
+  entry.attributes[attribute]?.[0];
+const all = (entry: DirectoryEntry, attribute: string): string[] => entry.attributes[attribute] ?? [];
+
+export interface SnapshotRequest {
+  config: Config;
+  layout: DirectoryLayout;
+  /** `--school` scope; empty = every school. */
+  schools: string[];
+  /** Containers the plan may need (users_dn/groups_dn of the roster's schools and their parents). */
+  containers: string[];
+  /** `attr:<name>` fields of the roster mapping. */
+  mappedAttributes: string[];
+}
+
+export async function readUsers(directory: Directory, request: SnapshotRequest): Promise<DirectoryUser[]> {
+  const { layout, config } = request;
+  const names = layout.attributes;
+  const attributes = [
+    'objectClass',
+    'entryUUID',
+    'uid',
+    'givenName',
+    'sn',
+    'cn',
+    'displayName',
+    'mail',
+    names.recordUid,
+    names.school,
+    names.role,
+    names.purgeTimestamp,
+    names.missingSince,
+    names.deactivatedTimestamp,
+    'pwdAccountLockedTime',
+    'pwdEndTime',
+    'shadowExpire',
+    ...request.mappedAttributes,
+  ];
+  const filters = [eq('objectClass', 'inetOrgPerson'), eq(names.sourceUid, config.source_uid)];
+  if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
+  const users: DirectoryUser[] = [];
+  for await (const entry of directory.search(layout.baseDn, {
+    scope: 'sub',
+    filter: and(...filters),
+    attributes,
+  })) {
+    users.push({
+      dn: entry.dn,
+      entryUUID: first(entry, 'entryUUID') ?? '',
+      objectClasses: all(entry, 'objectClass'),
+      username: first(entry, 'uid') ?? '',
+      recordUid: first(entry, names.recordUid) ?? '',
+      firstname: first(entry, 'givenName') ?? '',
+      lastname: first(entry, 'sn') ?? '',
+      commonName: first(entry, 'cn') ?? '',
+      displayName: first(entry, 'displayName') ?? '',
+      email: first(entry, 'mail'),
+      schools: all(entry, names.school),
+      roles: all(entry, names.role),
+      mapped: Object.fromEntries(request.mappedAttributes.map((name) => [name, all(entry, name)])),
+      purgeTimestamp: first(entry, names.purgeTimestamp),
+      missingSince: first(entry, names.missingSince),
+      deactivatedTimestamp: first(entry, names.deactivatedTimestamp),
+      lockedTime: first(entry, 'pwdAccountLockedTime'),
+      endTime: first(entry, 'pwdEndTime'),
+      shadowExpire: first(entry, 'shadowExpire'),
+    });
+  }
+  return users;
+}
+
+export async function readGroups(directory: Directory, request: SnapshotRequest): Promise<DirectoryGroup[]> {
+  const names = request.layout.attributes;
+  const filters = [eq('objectClass', 'rostersyncGroup'), eq(names.sourceUid, request.config.source_uid)];
+  if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
+  const groups: DirectoryGroup[] = [];
+  for await (const entry of directory.search(request.layout.baseDn, {
+    scope: 'sub',
+    filter: and(...filters),
+    attributes: ['member', 'memberUid', names.school, names.className],
+  })) {
+    groups.push({
+      dn: entry.dn,
+      school: first(entry, names.school) ?? '',
+      className: first(entry, names.className) ?? '',
+      members: all(entry, 'member'),
+      memberUids: all(entry, 'memberUid'),
+    });
+  }
+  return groups;
+}
+
+/** Every username and e-mail address under the base DN: uniqueness spans all sources (SPEC §4.4). */
+export async function readTakenNames(directory: Directory, baseDn: string): Promise<TakenNames> {
+  const usernames: string[] = [];
+  const emails: string[] = [];
+  for await (const entry of directory.search(baseDn, {
+    scope: 'sub',
+    filter: or(present('uid'), present('mail')),
+    attributes: ['uid', 'mail'],
+  })) {
+    for (const uid of all(entry, 'uid')) usernames.push(uid.toLowerCase());
+    for (const mail of all(entry, 'mail')) emails.push(mail.toLowerCase());
+  }
+  return { usernames, emails };
+}
+
+export async function readReservations(directory: Directory, layout: DirectoryLayout): Promise<string[]> {
+  if (!(await directory.exists(layout.reservationsDn))) return [];
+  const reserved: string[] = [];
+  for await (const entry of directory.search(layout.reservationsDn, {
+    scope: 'one',
+    filter: present('uid'),
+    attributes: ['uid'],
+  })) {
+    for (const uid of all(entry, 'uid')) reserved.push(uid.toLowerCase());
+  }
+  return reserved;
+}
+
+export async function readExistingContainers(directory: Directory, containers: string[]): Promise<string[]> {
+  const unique = [...new Map(containers.map((dn) => [normalizeDn(dn), dn])).entries()];
+  const found = await Promise.all(
+    unique.map(async ([normalized, dn]) => ((await directory.exists(dn)) ? normalized : undefined)),
+  );
+  return found.filter((dn): dn is string => dn !== undefined);
+}
+
+/**
+ * Group members that are not this source's users: the ones that no longer exist (left behind by an
+ * interrupted run or a hand-made deletion) are cleaned up; live ones belong to someone else and stay.
+ */
+export async function readDanglingMembers(
+  directory: Directory,
+  groups: DirectoryGroup[],
+  knownUserDns: ReadonlySet<string>,
+): Promise<string[]> {
+  const unknown = new Map<string, string>();
+  for (const group of groups) {
+    for (const member of group.members) {
+      const normalized = normalizeDn(member);
+      if (!knownUserDns.has(normalized)) unknown.set(normalized, member);
+    }
+  }
+  const dangling = await Promise.all(
+    [...unknown].map(async ([normalized, dn]) => ((await directory.exists(dn)) ? undefined : normalized)),
+  );
+  return dangling.filter((dn): dn is string => dn !== undefined);
+}
+
+/** Reads the whole snapshot; `needNames` adds the (larger) read of every username and address. */
+export async function readSnapshot(
+  directory: Directory,
+  request: SnapshotRequest,
+  needNames: (users: DirectoryUser[]) => boolean,
+): Promise<Snapshot> {
+  const [users, groups, existingContainers, reservations] = await Promise.all([
+    readUsers(directory, request),
+    readGroups(directory, request),
+    readExistingContainers(directory, request.containers),
+    readReservations(directory, request.layout),
+  ]);
+  const knownUserDns = new Set(users.map((user) => normalizeDn(user.dn)));
+  const [danglingMembers, taken] = await Promise.all([
+    readDanglingMembers(directory, groups, knownUserDns),
+    needNames(users) ? readTakenNames(directory, request.layout.baseDn) : Promise.resolve(undefined),
+  ]);
+  return { users, groups, danglingMembers, existingContainers, reservations, taken };
+}

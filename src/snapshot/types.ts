@@ -1,0 +1,57 @@
+/** What the planner knows of the directory: a plain value, read once per run. */
+
+export interface DirectoryUser {
+  dn: string;
+  entryUUID: string;
+  objectClasses: string[];
+  username: string;
+  recordUid: string;
+  firstname: string;
+  lastname: string;
+  commonName: string;
+  displayName: string;
+  email: string | undefined;
+  schools: string[];
+  /** Raw `ROLE:school:SCHOOL` values. */
+  roles: string[];
+  /** Current values of the roster's `attr:<name>` fields. */
+  mapped: Record<string, string[]>;
+  purgeTimestamp: string | undefined;
+  missingSince: string | undefined;
+  deactivatedTimestamp: string | undefined;
+  /** ppolicy `pwdAccountLockedTime`. */
+  lockedTime: string | undefined;
+  /** ppolicy `pwdEndTime`. */
+  endTime: string | undefined;
+  shadowExpire: string | undefined;
+}
+
+export interface DirectoryGroup {
+  dn: string;
+  school: string;
+  className: string;
+  members: string[];
+  memberUids: string[];
+}
+
+export interface TakenNames {
+  /** Every `uid` under the base DN (all sources, reservations), lower-cased. */
+  usernames: string[];
+  /** Every `mail` under the base DN, lower-cased. */
+  emails: string[];
+}
+
+export interface Snapshot {
+  /** This source's users (within the `--school` scope when given). */
+  users: DirectoryUser[];
+  /** This source's class groups. */
+  groups: DirectoryGroup[];
+  /** Group member DNs that are not this source's users and do not exist any more (normalized). */
+  danglingMembers: string[];
+  /** Containers that exist (normalized DNs), of those the plan may need. */
+  existingContainers: string[];
+  /** Usernames with a reservation entry (lower-cased). */
+  reservations: string[];
+  /** Only read when the plan creates users or changes e-mail addresses. */
+  taken: TakenNames | undefined;
+}
