@@ -111,7 +111,13 @@ class Planner {
     this.planGroups();
     this.planContainers();
 
-    const ordered = PHASES.flatMap((phase) => this.actions.filter((action) => action.phase === phase));
+    // Apply order; within the removals, group memberships go before the entries they point to.
+    const removalRank = (action: PlanAction): number => (action.kind === 'delete' ? 1 : 0);
+    const ordered = PHASES.flatMap((phase) =>
+      this.actions
+        .filter((action) => action.phase === phase)
+        .sort((a, b) => (phase === 'removals' ? removalRank(a) - removalRank(b) : 0)),
+    );
     return {
       version: 1,
       sourceUid: config.source_uid,
