@@ -317,6 +317,17 @@ const retirementSchema = z
 
 const archiveSchema = z.strictObject({ dir: filePath.optional() }).prefault({});
 
+/** Account and group numbers and login settings for `ldap.posix: true`. */
+const posixSchema = z
+  .strictObject({
+    uid_number_min: wholeNumber({ min: 1 }).default(10000),
+    gid_number_min: wholeNumber({ min: 1 }).default(10000),
+    primary_gid_number: wholeNumber({ min: 0 }).default(100),
+    home_directory: placeholderTemplate(['username', 'school']).default('/home/{username}'),
+    login_shell: nonEmptyString.default('/bin/bash'),
+  })
+  .prefault({});
+
 const configObjectSchema = z
   .strictObject({
     ldap: ldapSchema,
@@ -351,6 +362,7 @@ const configObjectSchema = z
     mail: mailSchema,
     retirement: retirementSchema,
     archive: archiveSchema,
+    posix: posixSchema,
   })
   .superRefine((config, ctx) => {
     // Every role named elsewhere must be one of `roles`.

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Config, MaxDeletions } from '../config/index.js';
-import { outputPaths } from '../config/index.js';
+import { ConfigError, outputPaths } from '../config/index.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { AuditLog, type Logger } from '../logging/index.js';
@@ -97,6 +97,16 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
     return { exitCode, plan, result, summary };
   };
 
+  if (config.ldap.profile !== 'openldap') {
+    // Deactivation is written per profile (SPEC §3); only OpenLDAP's ppolicy is implemented so far.
+    throw new ConfigError([
+      {
+        source: 'config',
+        path: 'ldap.profile',
+        message: `'${config.ldap.profile}' is not supported by the import in this version (only 'openldap')`,
+      },
+    ]);
+  }
   if (!existsSync(options.input)) throw new UsageError(`--input: no such file: ${options.input}`);
   const roster = await readRoster(options.input, config);
   for (const problem of roster.problems)

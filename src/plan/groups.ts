@@ -1,7 +1,8 @@
 /**
  * Class groups (`{school}-{class}` under `ldap.groups_dn`): membership kept exact for the users this run
  * manages, everyone else's membership left alone. A user deleted in this run leaves its groups before its
- * entry goes, so an interrupted run never leaves a member value pointing at nothing.
+ * entry goes, so an interrupted run never leaves a member value pointing at nothing. With `ldap.posix`,
+ * groups are posixGroups and `memberUid` follows `member`.
  */
 import { type Modification, normalizeDn } from '../directory/index.js';
 import type { DirectoryGroup } from '../snapshot/types.js';
@@ -9,11 +10,16 @@ import type { DirectoryLayout } from './layout.js';
 import type { Scope } from './scope.js';
 import type { GroupAction } from './types.js';
 
+export interface GroupMember {
+  dn: string;
+  username: string;
+}
+
 export interface WantedGroup {
   school: string;
   className: string;
-  /** Final DNs of the managed users who belong in it. */
-  members: string[];
+  /** The managed users who belong in it, with their DNs after this run. */
+  members: GroupMember[];
 }
 
 export interface GroupPlanInput {
@@ -24,45 +30,86 @@ export interface GroupPlanInput {
   wanted: WantedGroup[];
   /** Normalized DNs (before and after this run) of every user this run manages, plus dangling members. */
   managed: ReadonlySet<string>;
-  /** Normalized DNs of users deleted in this run. */
+  /** Lower-cased usernames of every user this run manages. */
+  managedUsernames: ReadonlySet<string>;
+  /** Users deleted in this run. */
   deleted: ReadonlySet<string>;
+  deletedUsernames: ReadonlySet<string>;
+  /** Hands out gidNumbers for new groups when `ldap.posix` is on. */
+  nextGidNumber: (() => number) | undefined;
 }
 
 export function groupKey(school: string, className: string): string {
   return `${school.toLowerCase()}\u0000${className.toLowerCase()}`;
 }
 
-function memberChanges(added: string[], removed: string[]): Modification[] {
+interface Membership {
+  /** normalized DN → DN as stored */
+  dns: Map<string, string>;
+  /** lower-cased uid → uid as stored */
+  uids: Map<string, string>;
+}
+
+function membershipChanges(current: Membership, final: Membership, posix: boolean) {
+  const added = [...final.dns]
+    .filter(([key]) => !current.dns.has(key))
+    .map(([, dn]) => dn)
+    .sort();
+  const removed = [...current.dns]
+    .filter(([key]) => !final.dns.has(key))
+    .map(([, dn]) => dn)
+    .sort();
+  const addedUids = posix
+    ? [...final.uids]
+        .filter(([key]) => !current.uids.has(key))
+        .map(([, uid]) => uid)
+        .sort()
+    : [];
+  const removedUids = posix
+    ? [...current.uids]
+        .filter(([key]) => !final.uids.has(key))
+        .map(([, uid]) => uid)
+        .sort()
+    : [];
   const changes: Modification[] = [];
-  // Adds first: a groupOfNames must never be left without a member, even between two modifications.
+  // Adds first: a group must never be left without a member, even between two modifications.
   if (added.length > 0) changes.push({ operation: 'add', attribute: 'member', values: added });
   if (removed.length > 0) changes.push({ operation: 'delete', attribute: 'member', values: removed });
-  return changes;
+  if (addedUids.length > 0) changes.push({ operation: 'add', attribute: 'memberUid', values: addedUids });
+  if (removedUids.length > 0)
+    changes.push({ operation: 'delete', attribute: 'memberUid', values: removedUids });
+  return { added, removed, changes };
 }
 
 export function planGroups(input: GroupPlanInput): GroupAction[] {
   const { layout, scope } = input;
   const names = layout.attributes;
+  const posix = input.nextGidNumber !== undefined;
   const actions: GroupAction[] = [];
   const wanted = new Map(input.wanted.map((group) => [groupKey(group.school, group.className), group]));
   const seen = new Set<string>();
 
   const createGroup = (group: WantedGroup): void => {
     const dn = layout.groupDn(group.school, group.className);
+    const attributes: Record<string, string[]> = {
+      objectClass: posix ? ['posixGroup', 'rostersyncGroup'] : ['groupOfNames', 'rostersyncGroup'],
+      cn: [layout.groupName(group.school, group.className)],
+      member: group.members.map((member) => member.dn).sort(),
+      [names.sourceUid]: [input.sourceUid],
+      [names.school]: [group.school],
+      [names.className]: [group.className],
+    };
+    if (input.nextGidNumber) {
+      attributes.gidNumber = [String(input.nextGidNumber())];
+      attributes.memberUid = group.members.map((member) => member.username).sort();
+    }
     actions.push({
       kind: 'create-group',
       phase: 'groups',
       dn,
       school: group.school,
       className: group.className,
-      attributes: {
-        objectClass: ['groupOfNames', 'rostersyncGroup'],
-        cn: [layout.groupName(group.school, group.className)],
-        member: [...group.members].sort(),
-        [names.sourceUid]: [input.sourceUid],
-        [names.school]: [group.school],
-        [names.className]: [group.className],
-      },
+      attributes,
     });
   };
 
@@ -73,50 +120,41 @@ export function planGroups(input: GroupPlanInput): GroupAction[] {
     const want = wanted.get(key);
     const base = { dn: group.dn, school: group.school, className: group.className };
 
-    let current = new Map(group.members.map((member) => [normalizeDn(member), member]));
-    const leaving = [...current].filter(([normalized]) => input.deleted.has(normalized));
+    let current: Membership = {
+      dns: new Map(group.members.map((member) => [normalizeDn(member), member])),
+      uids: new Map(group.memberUids.map((uid) => [uid.toLowerCase(), uid])),
+    };
+    const leaving = [...current.dns.keys()].filter((key) => input.deleted.has(key));
     if (leaving.length > 0) {
-      const remaining = new Map([...current].filter(([normalized]) => !input.deleted.has(normalized)));
-      if (remaining.size === 0) {
+      const remaining: Membership = {
+        dns: new Map([...current.dns].filter(([key]) => !input.deleted.has(key))),
+        uids: new Map([...current.uids].filter(([key]) => !input.deletedUsernames.has(key))),
+      };
+      if (remaining.dns.size === 0) {
         actions.push({ kind: 'delete-group', phase: 'removals', ...base });
         if (want && want.members.length > 0) createGroup(want);
         continue;
       }
-      const removed = leaving.map(([, member]) => member);
-      actions.push({
-        kind: 'modify-group',
-        phase: 'removals',
-        ...base,
-        added: [],
-        removed,
-        changes: memberChanges([], removed),
-      });
+      const { removed, changes } = membershipChanges(current, remaining, posix);
+      actions.push({ kind: 'modify-group', phase: 'removals', ...base, added: [], removed, changes });
       current = remaining;
     }
 
-    const final = new Map<string, string>();
-    for (const [normalized, member] of current)
-      if (!input.managed.has(normalized)) final.set(normalized, member);
-    for (const member of want?.members ?? []) final.set(normalizeDn(member), member);
+    const final: Membership = { dns: new Map(), uids: new Map() };
+    for (const [key, dn] of current.dns) if (!input.managed.has(key)) final.dns.set(key, dn);
+    for (const [key, uid] of current.uids) if (!input.managedUsernames.has(key)) final.uids.set(key, uid);
+    for (const member of want?.members ?? []) {
+      final.dns.set(normalizeDn(member.dn), member.dn);
+      final.uids.set(member.username.toLowerCase(), member.username);
+    }
 
-    if (final.size === 0) {
+    if (final.dns.size === 0) {
       actions.push({ kind: 'delete-group', phase: 'groups', ...base });
       continue;
     }
-    const added = [...final].filter(([normalized]) => !current.has(normalized)).map(([, member]) => member);
-    const removed = [...current].filter(([normalized]) => !final.has(normalized)).map(([, member]) => member);
-    if (added.length > 0 || removed.length > 0) {
-      added.sort();
-      removed.sort();
-      actions.push({
-        kind: 'modify-group',
-        phase: 'groups',
-        ...base,
-        added,
-        removed,
-        changes: memberChanges(added, removed),
-      });
-    }
+    const { added, removed, changes } = membershipChanges(current, final, posix);
+    if (changes.length > 0)
+      actions.push({ kind: 'modify-group', phase: 'groups', ...base, added, removed, changes });
   }
 
   for (const [key, group] of wanted) {

@@ -12,6 +12,7 @@ import type { DirectoryUser, Snapshot } from '../snapshot/types.js';
 import { expireLaterChanges, isMarkedMissing, lockNowChanges, reactivation } from './deactivation.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
 import { DirectoryLayout } from './layout.js';
+import { NumberAllocator } from './numbers.js';
 import { safetyCheck } from './safety.js';
 import type { Scope } from './scope.js';
 import {
@@ -39,6 +40,7 @@ export interface PlanInput {
 /** Where the user ends up after this run, for group membership. */
 interface Placement {
   dn: string;
+  username: string;
   record: RosterRecord;
   schools: string[];
 }
@@ -67,7 +69,9 @@ class Planner {
   private readonly placements: Placement[] = [];
   /** Normalized DNs of users this run manages (before and after), for group membership. */
   private readonly managed = new Set<string>();
+  private readonly managedUsernames = new Set<string>();
   private readonly deleted = new Set<string>();
+  private readonly deletedUsernames = new Set<string>();
   private readonly freedEmails: string[] = [];
   private readonly freedUsernames: string[] = [];
   private unchanged = 0;
@@ -99,6 +103,7 @@ class Planner {
     for (const user of users) {
       this.inScope += 1;
       this.managed.add(normalizeDn(user.dn));
+      this.managedUsernames.add(user.username.toLowerCase());
       const record = present.get(user.recordUid);
       if (record) this.planPresentUser(user, record);
       else if (badRows.has(user.recordUid)) {
@@ -230,7 +235,7 @@ class Planner {
       }
     }
     this.managed.add(normalizeDn(finalDn));
-    this.placements.push({ dn: finalDn, record, schools: desired.schools });
+    this.placements.push({ dn: finalDn, username: user.username, record, schools: desired.schools });
     if (!changed) this.unchanged += 1;
   }
 
@@ -359,6 +364,7 @@ class Planner {
     } else if (username !== '') this.freedUsernames.push(username);
     if (user.email) this.freedEmails.push(user.email.toLowerCase());
     this.deleted.add(normalizeDn(user.dn));
+    this.deletedUsernames.add(username);
     this.actions.push(action);
   }
 
@@ -373,7 +379,10 @@ class Planner {
     if (records.length === 0) return;
     const { config, snapshot, scope } = this.input;
     const names = this.layout.attributes;
-    const taken = snapshot.taken ?? { usernames: [], emails: [] };
+    const taken = snapshot.taken ?? { usernames: [], emails: [], uidNumbers: [], gidNumbers: [] };
+    const uidNumbers = config.ldap.posix
+      ? new NumberAllocator(config.posix.uid_number_min, taken.uidNumbers)
+      : undefined;
     const usernames = new NameAllocator(taken.usernames);
     const emails = new NameAllocator(taken.emails);
     // Deletions run before creations: what they free can be given out again in this run.
@@ -438,6 +447,15 @@ class Planner {
         if (values.length > 0) attributes[attribute] = values;
       }
       if (email !== undefined) attributes.mail = [email];
+      if (uidNumbers) {
+        attributes.objectClass = ['inetOrgPerson', 'posixAccount', 'shadowAccount', 'rostersyncUser'];
+        attributes.uidNumber = [String(uidNumbers.next())];
+        attributes.gidNumber = [String(config.posix.primary_gid_number)];
+        attributes.homeDirectory = [
+          config.posix.home_directory.replaceAll('{username}', username).replaceAll('{school}', school),
+        ];
+        attributes.loginShell = [config.posix.login_shell];
+      }
       const dn = this.layout.userDn(username, school);
       const action: CreateUserAction = {
         kind: 'create',
@@ -452,7 +470,8 @@ class Planner {
       };
       this.actions.push(action);
       this.managed.add(normalizeDn(dn));
-      this.placements.push({ dn, record, schools: desired.schools });
+      this.managedUsernames.add(username.toLowerCase());
+      this.placements.push({ dn, username, record, schools: desired.schools });
     }
   }
 
@@ -465,11 +484,14 @@ class Planner {
         if (!scope.includes(ref.school) || !schools.has(ref.school.toLowerCase())) continue;
         const key = groupKey(ref.school, ref.name);
         const group = wanted.get(key) ?? { school: ref.school, className: ref.name, members: [] };
-        group.members.push(placement.dn);
+        group.members.push({ dn: placement.dn, username: placement.username });
         wanted.set(key, group);
       }
     }
     const managed = new Set([...this.managed, ...snapshot.danglingMembers]);
+    const gidNumbers = config.ldap.posix
+      ? new NumberAllocator(config.posix.gid_number_min, snapshot.taken?.gidNumbers ?? [])
+      : undefined;
     this.actions.push(
       ...planGroups({
         layout: this.layout,
@@ -478,7 +500,10 @@ class Planner {
         current: snapshot.groups,
         wanted: [...wanted.values()],
         managed,
+        managedUsernames: this.managedUsernames,
         deleted: this.deleted,
+        deletedUsernames: this.deletedUsernames,
+        nextGidNumber: gidNumbers ? () => gidNumbers.next() : undefined,
       }),
     );
   }

@@ -156,8 +156,15 @@ export interface ObjectClassDefinition {
   readonly kind: ObjectClassKind;
   readonly superior: string;
   readonly must: readonly AttributeTypeName[];
-  readonly may: readonly AttributeTypeName[];
+  readonly may: readonly (AttributeTypeName | StandardAttributeName)[];
 }
+
+/**
+ * Attributes of the standard schemas an object class of ours may carry: `member` lets a posixGroup
+ * (structural in RFC 2307's nis.schema, so it cannot be combined with groupOfNames) hold member DNs.
+ */
+export const STANDARD_ATTRIBUTES = ['member'] as const;
+export type StandardAttributeName = (typeof STANDARD_ATTRIBUTES)[number];
 
 /** Object classes. NEVER renumber or reuse a `number` (see ATTRIBUTE_TYPES). */
 export const OBJECT_CLASSES = [
@@ -185,7 +192,7 @@ export const OBJECT_CLASSES = [
     kind: 'AUXILIARY',
     superior: 'top',
     must: ['rostersyncSourceUid'],
-    may: ['rostersyncSchool', 'rostersyncClass'],
+    may: ['rostersyncSchool', 'rostersyncClass', 'member'],
   },
 ] as const satisfies readonly ObjectClassDefinition[];
 

@@ -10,6 +10,8 @@ export {
   type ObjectClassName,
   objectClassOid,
   ROSTERSYNC_OID_ARC,
+  STANDARD_ATTRIBUTES,
+  type StandardAttributeName,
   SYNTAX_OIDS,
   type SyntaxName,
 } from './definition.js';

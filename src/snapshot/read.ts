@@ -108,19 +108,28 @@ export async function readGroups(directory: Directory, request: SnapshotRequest)
   return groups;
 }
 
-/** Every username and e-mail address under the base DN: uniqueness spans all sources (SPEC §4.4). */
-export async function readTakenNames(directory: Directory, baseDn: string): Promise<TakenNames> {
-  const usernames: string[] = [];
-  const emails: string[] = [];
+/**
+ * Every username and e-mail address under the base DN — uniqueness spans all sources (SPEC §4.4) — and,
+ * for posix accounts, every uidNumber and gidNumber in use.
+ */
+export async function readTakenNames(
+  directory: Directory,
+  baseDn: string,
+  posix: boolean,
+): Promise<TakenNames> {
+  const taken: TakenNames = { usernames: [], emails: [], uidNumbers: [], gidNumbers: [] };
+  const presence = [present('uid'), present('mail'), ...(posix ? [present('gidNumber')] : [])];
   for await (const entry of directory.search(baseDn, {
     scope: 'sub',
-    filter: or(present('uid'), present('mail')),
-    attributes: ['uid', 'mail'],
+    filter: or(...presence),
+    attributes: ['uid', 'mail', ...(posix ? ['uidNumber', 'gidNumber'] : [])],
   })) {
-    for (const uid of all(entry, 'uid')) usernames.push(uid.toLowerCase());
-    for (const mail of all(entry, 'mail')) emails.push(mail.toLowerCase());
+    for (const uid of all(entry, 'uid')) taken.usernames.push(uid.toLowerCase());
+    for (const mail of all(entry, 'mail')) taken.emails.push(mail.toLowerCase());
+    for (const number of all(entry, 'uidNumber')) taken.uidNumbers.push(Number(number));
+    for (const number of all(entry, 'gidNumber')) taken.gidNumbers.push(Number(number));
   }
-  return { usernames, emails };
+  return taken;
 }
 
 export async function readReservations(directory: Directory, layout: DirectoryLayout): Promise<string[]> {
@@ -181,7 +190,10 @@ export async function readSnapshot(
   const knownUserDns = new Set(users.map((user) => normalizeDn(user.dn)));
   const [danglingMembers, taken] = await Promise.all([
     readDanglingMembers(directory, groups, knownUserDns),
-    needNames(users) ? readTakenNames(directory, request.layout.baseDn) : Promise.resolve(undefined),
+    // New posix groups need free gidNumbers even when no user is created, so posix always reads them.
+    needNames(users) || request.config.ldap.posix
+      ? readTakenNames(directory, request.layout.baseDn, request.config.ldap.posix)
+      : Promise.resolve(undefined),
   ]);
   return { users, groups, danglingMembers, existingContainers, reservations, taken };
 }

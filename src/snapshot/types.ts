@@ -39,6 +39,9 @@ export interface TakenNames {
   usernames: string[];
   /** Every `mail` under the base DN, lower-cased. */
   emails: string[];
+  /** Every `uidNumber` and `gidNumber` under the base DN (read with `ldap.posix`). */
+  uidNumbers: number[];
+  gidNumbers: number[];
 }
 
 export interface Snapshot {

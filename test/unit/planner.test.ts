@@ -90,7 +90,7 @@ function snapshot(users: DirectoryUser[], extra: Partial<Snapshot> = {}): Snapsh
     danglingMembers: [],
     existingContainers: [],
     reservations: [],
-    taken: { usernames: users.map((u) => u.username), emails: [] },
+    taken: { usernames: users.map((u) => u.username), emails: [], uidNumbers: [], gidNumbers: [] },
     ...extra,
   };
 }
@@ -122,7 +122,9 @@ describe('creating users', () => {
   it('creates a user with a unique username, containers first and the class group last', () => {
     const result = plan({
       roster: roster([record('S-1', { firstname: 'Jürgen', lastname: 'Müller' })]),
-      snapshot: snapshot([], { taken: { usernames: ['j.mueller'], emails: [] } }),
+      snapshot: snapshot([], {
+        taken: { usernames: ['j.mueller'], emails: [], uidNumbers: [], gidNumbers: [] },
+      }),
     });
     expect(kinds(result.actions)).toEqual([
       'create-container',
@@ -309,7 +311,7 @@ describe('deletions before creations', () => {
       config: config({ deletion_grace_period: { deactivation: 0, deletion: 0 } }),
       roster: roster([record('S-2', { email: 'jan@school.example', classes: [] })]),
       snapshot: snapshot([user('S-1', { email: 'jan@school.example' })], {
-        taken: { usernames: ['us-1'], emails: ['jan@school.example'] },
+        taken: { usernames: ['us-1'], emails: ['jan@school.example'], uidNumbers: [], gidNumbers: [] },
       }),
     });
     expect(result.problems).toEqual([]);

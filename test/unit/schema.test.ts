@@ -3,6 +3,7 @@ import {
   ATTRIBUTE_TYPES,
   attributeTypeOid,
   OBJECT_CLASSES,
+  STANDARD_ATTRIBUTES,
   objectClassOid,
   ROSTERSYNC_OID_ARC,
   renderSchema,
@@ -73,7 +74,10 @@ describe('schema definition', () => {
     const names = [...ATTRIBUTE_TYPES, ...OBJECT_CLASSES].map((item) => item.name.toLowerCase());
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name.startsWith('rostersync')).toBe(true);
-    const attributeNames = new Set<string>(ATTRIBUTE_TYPES.map((attribute) => attribute.name));
+    const attributeNames = new Set<string>([
+      ...ATTRIBUTE_TYPES.map((attribute) => attribute.name),
+      ...STANDARD_ATTRIBUTES,
+    ]);
     for (const objectClass of OBJECT_CLASSES) {
       for (const name of [...objectClass.must, ...objectClass.may])
         expect(attributeNames.has(name)).toBe(true);
