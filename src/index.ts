@@ -1,0 +1,10 @@
+/**
+ * The package's public API, for integrators: subclass `UserImport` to change what a user action does
+ * (SPEC §6), and the types of the plan and the config it works with.
+ */
+export { UserImport, type ManagedUser, type UserImportContext } from './apply/user-import.js';
+export type { AuditedWriter } from './apply/writer.js';
+export type { Config } from './config/index.js';
+export type { Modification } from './directory/index.js';
+export type * from './plan/types.js';
+export { renderSchema } from './schema/index.js';
