@@ -163,7 +163,18 @@ class Applier {
       case 'remove-school':
         return userImport.removeSchool(managedUser(action, config), this.context(action));
       case 'reactivate':
-        return userImport.reactivate(managedUser(action, config), this.context(action));
+        await userImport.reactivate(managedUser(action, config), this.context(action));
+        if (action.keptByAdmin.length > 0) {
+          // SPEC §4.5: a lock or expiry an admin set by hand stays, and is reported.
+          this.ctx.logger.warn(
+            `reactivated ${action.username}, but kept what an admin set: ${action.keptByAdmin.join(', ')}`,
+            {
+              dn: action.dn,
+              recordUid: action.recordUid,
+            },
+          );
+        }
+        return;
       case 'deactivate':
         if (action.when === 'now')
           return userImport.deactivateNow(managedUser(action, config), this.context(action));

@@ -15,6 +15,7 @@ export const DEFAULT_ATTRIBUTE_NAMES = [
   'rostersyncWarningTimestamp',
   'rostersyncRetirementState',
   'rostersyncClass',
+  'rostersyncPriorEndTime',
 ] as const;
 
 export type RostersyncAttributeName = (typeof DEFAULT_ATTRIBUTE_NAMES)[number];

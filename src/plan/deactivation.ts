@@ -21,10 +21,13 @@ const sameInstant = (a: string | undefined, b: string | undefined): boolean => {
   }
 };
 
-/** The changes that lock the user now (grace row 3). An existing lock is left as it is. */
+/**
+ * The changes that lock the user now (grace row 3). A permanent lock an admin set is already stricter and
+ * stays theirs; a temporary lockout after failed binds would lapse, so it is replaced by the permanent one.
+ */
 export function lockNowChanges(user: DirectoryUser, now: Date, names: AttributeNames): Modification[] {
   const changes: Modification[] = [];
-  if (user.lockedTime !== undefined) return changes; // already locked, by hand: not ours to mark
+  if (user.lockedTime === ADMIN_LOCK_TIME) return changes;
   changes.push({ operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] });
   changes.push({
     operation: 'replace',
@@ -60,10 +63,16 @@ export function expireLaterChanges(
   names: AttributeNames,
 ): Modification[] {
   const changes: Modification[] = [];
-  if (user.endTime !== undefined || user.lockedTime !== undefined) return changes; // an admin got there first
+  // A permanent admin lock, or an admin end time on or before ours, already ends the account sooner.
+  if (user.lockedTime === ADMIN_LOCK_TIME) return changes;
+  if (user.endTime !== undefined && !isLater(user.endTime, at)) return changes;
   const time = toGeneralizedTime(at);
   changes.push({ operation: 'replace', attribute: 'pwdEndTime', values: [time] });
   changes.push({ operation: 'replace', attribute: names.deactivatedTimestamp, values: [time] });
+  // An admin's later end time is kept aside and comes back if the user returns.
+  if (user.endTime !== undefined) {
+    changes.push({ operation: 'replace', attribute: names.priorEndTime, values: [user.endTime] });
+  }
   if (isShadowAccount(user)) {
     changes.push({
       operation: 'replace',
@@ -72,6 +81,14 @@ export function expireLaterChanges(
     });
   }
   return changes;
+}
+
+function isLater(generalizedTime: string, than: Date): boolean {
+  try {
+    return parseGeneralizedTime(generalizedTime).getTime() > than.getTime();
+  } catch {
+    return true; // unreadable: do not trust it to end the account
+  }
 }
 
 export interface Reactivation {
@@ -95,9 +112,13 @@ export function reactivation(user: DirectoryUser, names: AttributeNames): Reacti
     else keptByAdmin.push(`pwdAccountLockedTime=${user.lockedTime}`);
   }
   if (user.endTime !== undefined) {
-    if (ourExpiry) changes.push(remove('pwdEndTime'));
+    if (ourExpiry && user.priorEndTime !== undefined) {
+      changes.push({ operation: 'replace', attribute: 'pwdEndTime', values: [user.priorEndTime] });
+      keptByAdmin.push(`pwdEndTime=${user.priorEndTime}`);
+    } else if (ourExpiry) changes.push(remove('pwdEndTime'));
     else keptByAdmin.push(`pwdEndTime=${user.endTime}`);
   }
+  if (user.priorEndTime !== undefined) changes.push(remove(names.priorEndTime));
   if (user.shadowExpire !== undefined && ours !== undefined && (ourLock || ourExpiry)) {
     changes.push(remove('shadowExpire'));
   }

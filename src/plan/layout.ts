@@ -14,6 +14,7 @@ export interface AttributeNames {
   missingSince: string;
   deactivatedTimestamp: string;
   className: string;
+  priorEndTime: string;
 }
 
 export function attributeNames(config: Config): AttributeNames {
@@ -26,6 +27,7 @@ export function attributeNames(config: Config): AttributeNames {
     missingSince: attributeName(config, 'rostersyncMissingSince'),
     deactivatedTimestamp: attributeName(config, 'rostersyncDeactivatedTimestamp'),
     className: attributeName(config, 'rostersyncClass'),
+    priorEndTime: attributeName(config, 'rostersyncPriorEndTime'),
   };
 }
 

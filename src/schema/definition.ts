@@ -144,6 +144,14 @@ export const ATTRIBUTE_TYPES = [
     ...caseIgnoreString,
     singleValue: false,
   },
+  {
+    number: 11,
+    name: 'rostersyncPriorEndTime',
+    description:
+      'rostersync: an end time an admin had set, replaced by an earlier grace period; restored on reactivation',
+    ...generalizedTime,
+    singleValue: true,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -180,6 +188,7 @@ export const OBJECT_CLASSES = [
       'rostersyncSchool',
       'rostersyncPurgeTimestamp',
       'rostersyncMissingSince',
+      'rostersyncPriorEndTime',
       'rostersyncDeactivatedTimestamp',
       'rostersyncWarningTimestamp',
       'rostersyncRetirementState',

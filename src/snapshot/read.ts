@@ -49,6 +49,7 @@ export async function readUsers(directory: Directory, request: SnapshotRequest):
     names.purgeTimestamp,
     names.missingSince,
     names.deactivatedTimestamp,
+    names.priorEndTime,
     'pwdAccountLockedTime',
     'pwdEndTime',
     'shadowExpire',
@@ -81,6 +82,7 @@ export async function readUsers(directory: Directory, request: SnapshotRequest):
       deactivatedTimestamp: first(entry, names.deactivatedTimestamp),
       lockedTime: first(entry, 'pwdAccountLockedTime'),
       endTime: first(entry, 'pwdEndTime'),
+      priorEndTime: first(entry, names.priorEndTime),
       shadowExpire: first(entry, 'shadowExpire'),
     });
   }

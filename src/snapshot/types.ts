@@ -23,6 +23,8 @@ export interface DirectoryUser {
   lockedTime: string | undefined;
   /** ppolicy `pwdEndTime`. */
   endTime: string | undefined;
+  /** An admin's end time that rostersync's earlier one replaced. */
+  priorEndTime: string | undefined;
   shadowExpire: string | undefined;
 }
 

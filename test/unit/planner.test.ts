@@ -78,6 +78,7 @@ function user(recordUid: string, overrides: Partial<DirectoryUser> = {}): Direct
     deactivatedTimestamp: undefined,
     lockedTime: undefined,
     endTime: undefined,
+    priorEndTime: undefined,
     shadowExpire: undefined,
     ...overrides,
   };

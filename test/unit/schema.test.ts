@@ -63,6 +63,7 @@ describe('schema definition', () => {
       [8, 'rostersyncWarningTimestamp'],
       [9, 'rostersyncRetirementState'],
       [10, 'rostersyncClass'],
+      [11, 'rostersyncPriorEndTime'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
