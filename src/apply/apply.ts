@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
-import { normalizeDn } from '../directory/index.js';
+import { isDirectoryError, normalizeDn } from '../directory/index.js';
 import type { Logger } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
@@ -152,7 +152,13 @@ class Applier {
     const { userImport, writer, config } = this.ctx;
     switch (action.kind) {
       case 'create-container':
-        await writer.add(action.dn, action.attributes);
+        try {
+          await writer.add(action.dn, action.attributes);
+        } catch (error) {
+          // Made meanwhile (another run, an admin) or outside what the snapshot looked at: what counts is
+          // that it is there.
+          if (!isDirectoryError(error, 'already-exists')) throw error;
+        }
         return;
       case 'create':
         throw new Error('creates are applied in batches');

@@ -16,7 +16,7 @@ import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
 import { Scope } from '../plan/scope.js';
 import type { Plan } from '../plan/types.js';
-import { readRoster, type Roster } from '../roster/index.js';
+import { formatProblem, readRoster, type Roster } from '../roster/index.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import { UserImport } from '../apply/user-import.js';
@@ -109,8 +109,14 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
   }
   if (!existsSync(options.input)) throw new UsageError(`--input: no such file: ${options.input}`);
   const roster = await readRoster(options.input, config);
-  for (const problem of roster.problems)
-    logger.warn(problem.message, { file: problem.file, line: problem.line });
+  for (const problem of roster.problems) {
+    logger.warn(formatProblem(problem), {
+      file: problem.file,
+      line: problem.line,
+      ...(problem.column !== undefined ? { column: problem.column } : {}),
+      ...(problem.field !== undefined ? { field: problem.field } : {}),
+    });
+  }
   if (!roster.complete) {
     logger.error('the roster could not be read completely; nothing is written');
     return finish(ExitCode.failed);
@@ -154,6 +160,13 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
     if (format) stdout.write(renderPlan(plan, format));
     if (options.planOut) await writeFile(options.planOut, renderPlanJson(plan));
 
+    // Roster problems come first in the plan and are logged above; these are the planner's own.
+    for (const problem of plan.problems.slice(roster.problems.length)) {
+      logger.warn(
+        `${problem.where}: ${problem.message}`,
+        problem.recordUid ? { recordUid: problem.recordUid } : {},
+      );
+    }
     if (plan.problems.length > tolerated) {
       logger.error(`${plan.problems.length} problems, tolerate_errors is ${tolerated}; nothing is written`);
       return await finish(ExitCode.failed, plan);

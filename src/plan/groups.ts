@@ -35,6 +35,8 @@ export interface GroupPlanInput {
   /** Users deleted in this run. */
   deleted: ReadonlySet<string>;
   deletedUsernames: ReadonlySet<string>;
+  /** Users moved in this run: normalized old DN → new DN. Member values follow them in every group. */
+  renamed: ReadonlyMap<string, string>;
   /** Hands out gidNumbers for new groups when `ldap.posix` is on. */
   nextGidNumber: (() => number) | undefined;
 }
@@ -81,6 +83,27 @@ function membershipChanges(current: Membership, final: Membership, posix: boolea
   return { added, removed, changes };
 }
 
+/** A group this run does not manage still gets the new DN of a member this run moved. */
+function followRenames(group: DirectoryGroup, renamed: ReadonlyMap<string, string>): GroupAction | undefined {
+  const moved = group.members.filter((member) => renamed.has(normalizeDn(member)));
+  if (moved.length === 0) return undefined;
+  const added = moved.map((member) => renamed.get(normalizeDn(member)) ?? member).sort();
+  const removed = [...moved].sort();
+  return {
+    kind: 'modify-group',
+    phase: 'groups',
+    dn: group.dn,
+    school: group.school,
+    className: group.className,
+    added,
+    removed,
+    changes: [
+      { operation: 'add', attribute: 'member', values: added },
+      { operation: 'delete', attribute: 'member', values: removed },
+    ],
+  };
+}
+
 export function planGroups(input: GroupPlanInput): GroupAction[] {
   const { layout, scope } = input;
   const names = layout.attributes;
@@ -114,7 +137,11 @@ export function planGroups(input: GroupPlanInput): GroupAction[] {
   };
 
   for (const group of input.current) {
-    if (!scope.includes(group.school)) continue;
+    if (!scope.includes(group.school)) {
+      const follow = followRenames(group, input.renamed);
+      if (follow) actions.push(follow);
+      continue;
+    }
     const key = groupKey(group.school, group.className);
     seen.add(key);
     const want = wanted.get(key);

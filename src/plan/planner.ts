@@ -5,7 +5,7 @@
  */
 import type { Config, MaxDeletions } from '../config/index.js';
 import { dayStartInZone, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
-import { type Modification, normalizeDn, parentDn, parseDn, rdn } from '../directory/index.js';
+import { leafRdn, type Modification, normalizeDn, parentDn, parseDn } from '../directory/index.js';
 import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, Snapshot } from '../snapshot/types.js';
@@ -72,6 +72,7 @@ class Planner {
   private readonly managedUsernames = new Set<string>();
   private readonly deleted = new Set<string>();
   private readonly deletedUsernames = new Set<string>();
+  private readonly renamed = new Map<string, string>();
   private readonly freedEmails: string[] = [];
   private readonly freedUsernames: string[] = [];
   private unchanged = 0;
@@ -225,18 +226,26 @@ class Planner {
     if (this.layout.usersDnDependsOnSchool && scope.includes(desired.primarySchool)) {
       const container = this.layout.usersDn(desired.primarySchool);
       if (normalizeDn(parentDn(user.dn) ?? '') !== normalizeDn(container)) {
-        const leaf = parseDn(user.dn)[0];
-        const newRdn = leaf
-          ? leaf.map((part) => rdn(part.attribute, part.value)).join('+')
-          : rdn('uid', user.username);
-        finalDn = `${newRdn},${container}`;
+        finalDn = `${leafRdn(user.dn)},${container}`;
         this.actions.push({ kind: 'move', phase: 'updates', ...base, newDn: finalDn });
+        this.renamed.set(normalizeDn(user.dn), finalDn);
         changed = true;
       }
     }
     this.managed.add(normalizeDn(finalDn));
     this.placements.push({ dn: finalDn, username: user.username, record, schools: desired.schools });
     if (!changed) this.unchanged += 1;
+  }
+
+  /** A user who left the school whose container holds the entry moves to the school it stays in. */
+  private moveToRemainingSchool(user: DirectoryUser, school: string): void {
+    if (!this.layout.usersDnDependsOnSchool || school === '') return;
+    const container = this.layout.usersDn(school);
+    if (normalizeDn(parentDn(user.dn) ?? '') === normalizeDn(container)) return;
+    const newDn = `${leafRdn(user.dn)},${container}`;
+    this.actions.push({ kind: 'move', phase: 'updates', ...this.base(user), school, newDn });
+    this.renamed.set(normalizeDn(user.dn), newDn);
+    this.managed.add(normalizeDn(newDn));
   }
 
   /** The user is in scope but not in the roster: SPEC §4.5. */
@@ -265,6 +274,7 @@ class Planner {
         removedSchools,
         changes,
       });
+      this.moveToRemainingSchool(user, otherSchools[0] ?? '');
       return;
     }
 
@@ -503,6 +513,7 @@ class Planner {
         managedUsernames: this.managedUsernames,
         deleted: this.deleted,
         deletedUsernames: this.deletedUsernames,
+        renamed: this.renamed,
         nextGidNumber: gidNumbers ? () => gidNumbers.next() : undefined,
       }),
     );

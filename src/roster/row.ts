@@ -171,7 +171,7 @@ class RowCheck {
   }
 
   schools(column: MappedColumn, cell: string): string[] {
-    this.controlCharacters(column, cell);
+    this.multiValueControlCharacters(column, cell);
     const values = splitValues(cell, this.rules.separator);
     if (values.length === 0) this.report(column, 'at least one school is required');
     const schools: string[] = [];
@@ -197,7 +197,7 @@ class RowCheck {
   }
 
   roles(column: MappedColumn, cell: string): string[] {
-    this.controlCharacters(column, cell);
+    this.multiValueControlCharacters(column, cell);
     const values = splitValues(cell, this.rules.separator);
     if (values.length === 0) this.report(column, 'at least one role is required');
     const roles: string[] = [];
@@ -216,7 +216,7 @@ class RowCheck {
 
   /** `SCHOOL-CLASS` belongs to SCHOOL when that is one of the row's schools; else to the primary school. */
   classes(column: MappedColumn, cell: string, schools: string[]): ClassRef[] {
-    this.controlCharacters(column, cell);
+    this.multiValueControlCharacters(column, cell);
     const classes = new Map<string, ClassRef>();
     for (const value of splitValues(cell, this.rules.separator)) {
       const school = longestSchoolPrefix(value, schools);
@@ -265,7 +265,7 @@ class RowCheck {
   }
 
   attribute(column: MappedColumn, cell: string): string[] {
-    this.controlCharacters(column, cell);
+    this.multiValueControlCharacters(column, cell);
     const values = splitValues(cell, this.rules.separator);
     for (const value of values) {
       if (characterCount(value) > MAX_LENGTH.attribute) {
@@ -276,6 +276,15 @@ class RowCheck {
   }
 
   /** Reports a control character; true if there was one. The value itself is not repeated. */
+  /**
+   * Line breaks around the separators of a multi-value cell are layout (a quoted cell written one value
+   * per line), not content: only the values themselves must be free of control characters.
+   */
+  private multiValueControlCharacters(column: MappedColumn, cell: string): boolean {
+    const { separator } = this.rules;
+    return this.controlCharacters(column, splitValues(cell, separator).join(separator));
+  }
+
   private controlCharacters(column: MappedColumn, cell: string): boolean {
     const found = findControlCharacter(cell);
     if (found !== undefined) this.report(column, `contains a control character (${found})`);

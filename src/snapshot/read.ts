@@ -91,12 +91,12 @@ export async function readUsers(directory: Directory, request: SnapshotRequest):
 
 export async function readGroups(directory: Directory, request: SnapshotRequest): Promise<DirectoryGroup[]> {
   const names = request.layout.attributes;
-  const filters = [eq('objectClass', 'rostersyncGroup'), eq(names.sourceUid, request.config.source_uid)];
-  if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
+  // All of this source's groups, not only the --school ones: when a run moves a user, member values in
+  // the other schools' groups must follow the new DN.
   const groups: DirectoryGroup[] = [];
   for await (const entry of directory.search(request.layout.baseDn, {
     scope: 'sub',
-    filter: and(...filters),
+    filter: and(eq('objectClass', 'rostersyncGroup'), eq(names.sourceUid, request.config.source_uid)),
     attributes: ['member', 'memberUid', names.school, names.className],
   })) {
     groups.push({

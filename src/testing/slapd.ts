@@ -445,7 +445,8 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
   }
 
   const adminPasswordFile = join(dir, 'admin.pw');
-  await writeFile(adminPasswordFile, `${ADMIN_PASSWORD}\n`, { mode: 0o600 });
+  // No trailing newline: `ldapsearch -y` sends the file's bytes as they are.
+  await writeFile(adminPasswordFile, ADMIN_PASSWORD, { mode: 0o600 });
   return {
     url,
     ...(ldapsUrl ? { ldapsUrl } : {}),

@@ -290,8 +290,10 @@ describe('scope and schools', () => {
         user('L-1', { schools: ['gym1', 'rs2'], roles: ['teacher:school:gym1', 'teacher:school:rs2'] }),
       ]),
     });
-    expect(result.actions).toEqual([
+    // It leaves gym1's people container for the school it stays in.
+    expect(userActions(result.actions, 'L-1')).toEqual([
       expect.objectContaining({ kind: 'remove-school', removedSchools: ['gym1'] }),
+      expect.objectContaining({ kind: 'move', newDn: `uid=ul-1,ou=people,ou=rs2,${BASE}` }),
     ]);
     expect(result.safety.removals).toBe(0);
   });
