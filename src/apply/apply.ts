@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
-import { isDirectoryError, normalizeDn } from '../directory/index.js';
+import { type Directory, isDirectoryError, normalizeDn } from '../directory/index.js';
 import type { Logger } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
@@ -15,13 +15,39 @@ import { PHASES } from '../plan/types.js';
 import type { ManagedUser, UserImport, UserImportContext } from './user-import.js';
 import type { AuditedWriter } from './writer.js';
 
+/** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
+export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
+
+/** Integrators' hook modules around each user action; a throwing `pre` vetoes that user's action. */
+export interface ActionHooks {
+  pre(event: HookEvent, user: ManagedUser, ctx: UserImportContext): Promise<void>;
+  /** Runs every post hook; returns the failures (the write stands). */
+  post(event: HookEvent, user: ManagedUser, ctx: UserImportContext): Promise<string[]>;
+}
+
+export const EVENT_OF: Record<UserAction['kind'], HookEvent> = {
+  create: 'Create',
+  modify: 'Modify',
+  move: 'Modify',
+  'remove-school': 'Modify',
+  'schedule-deletion': 'Modify',
+  deactivate: 'Deactivate',
+  reactivate: 'Reactivate',
+  delete: 'Delete',
+};
+
 export interface ApplyContext {
   config: Config;
+  directory: Directory;
   writer: AuditedWriter;
+  hooks?: ActionHooks;
+  /** Stops the run between users (SIGTERM): users already started finish, the rest are left for next time. */
+  signal?: AbortSignal;
   userImport: UserImport;
   logger: Logger;
   now: Date;
-  passwords: PasswordsFile;
+  /** Where initial passwords are listed; needed when the plan creates users. */
+  passwords?: PasswordsFile;
   /** Initial passwords given in the roster's `password` column, by record uid. */
   rosterPasswords: ReadonlyMap<string, string>;
 }
@@ -36,8 +62,12 @@ export interface ApplyFailure {
 export interface ApplyResult {
   applied: PlanAction[];
   failed: ApplyFailure[];
-  /** Actions not sent because an earlier action of the same user failed. */
+  /** Actions not sent because an earlier action of the same user failed, or the run was stopped. */
   skipped: PlanAction[];
+  /** Post hooks that failed; their writes stand. */
+  hookFailures: ApplyFailure[];
+  /** The run was stopped (SIGTERM) before every action was sent. */
+  interrupted: boolean;
 }
 
 /** Creates whose passwords are written (and synced) to the passwords file before their adds go out. */
@@ -69,7 +99,13 @@ function managedUser(action: UserAction, config: Config): ManagedUser {
 }
 
 class Applier {
-  private readonly result: ApplyResult = { applied: [], failed: [], skipped: [] };
+  private readonly result: ApplyResult = {
+    applied: [],
+    failed: [],
+    skipped: [],
+    hookFailures: [],
+    interrupted: false,
+  };
   private readonly failedSubjects = new Set<string>();
   /** Users that could not be created or moved: they must not be written into groups. */
   private readonly missingDns = new Set<string>();
@@ -110,7 +146,16 @@ class Applier {
     await Promise.all([...bySubject.values()].map((group) => this.limit(() => this.runSubject(group))));
   }
 
+  private get stopping(): boolean {
+    if (this.ctx.signal?.aborted) this.result.interrupted = true;
+    return this.result.interrupted;
+  }
+
   private async runSubject(actions: PlanAction[]): Promise<void> {
+    if (this.stopping) {
+      this.result.skipped.push(...actions);
+      return;
+    }
     for (const action of actions) {
       const subject = subjectOf(action);
       if (this.failedSubjects.has(subject)) {
@@ -144,12 +189,29 @@ class Applier {
   }
 
   private context<A extends UserAction>(action: A): UserImportContext<A> {
-    const { config, writer, logger, now } = this.ctx;
-    return { action, config, writer, logger, now, dryRun: false };
+    const { config, directory, writer, logger, now } = this.ctx;
+    return { action, config, directory, writer, logger, now, dryRun: false };
+  }
+
+  /** pre hooks, the action itself, post hooks. A throwing pre hook vetoes the action (an error). */
+  private async hooked<A extends UserAction>(
+    action: A,
+    run: (user: ManagedUser, ctx: UserImportContext<A>) => Promise<void>,
+  ): Promise<void> {
+    const user = managedUser(action, this.ctx.config);
+    const ctx = this.context(action);
+    const { hooks } = this.ctx;
+    const event = EVENT_OF[action.kind];
+    await hooks?.pre(event, user, ctx);
+    await run(user, ctx);
+    for (const error of (await hooks?.post(event, user, ctx)) ?? []) {
+      this.result.hookFailures.push({ kind: action.kind, dn: action.dn, recordUid: action.recordUid, error });
+      this.ctx.logger.error(`post${event} hook failed (the change stands): ${error}`, { dn: action.dn });
+    }
   }
 
   private async execute(action: PlanAction): Promise<void> {
-    const { userImport, writer, config } = this.ctx;
+    const { userImport, writer } = this.ctx;
     switch (action.kind) {
       case 'create-container':
         try {
@@ -163,40 +225,34 @@ class Applier {
       case 'create':
         throw new Error('creates are applied in batches');
       case 'modify':
-        return userImport.modify(managedUser(action, config), this.context(action));
+        return this.hooked(action, (user, ctx) => userImport.modify(user, ctx));
       case 'move':
-        return userImport.move(managedUser(action, config), this.context(action));
+        return this.hooked(action, (user, ctx) => userImport.move(user, ctx));
       case 'remove-school':
-        return userImport.removeSchool(managedUser(action, config), this.context(action));
+        return this.hooked(action, (user, ctx) => userImport.removeSchool(user, ctx));
       case 'reactivate':
-        await userImport.reactivate(managedUser(action, config), this.context(action));
+        await this.hooked(action, (user, ctx) => userImport.reactivate(user, ctx));
         if (action.keptByAdmin.length > 0) {
           // SPEC §4.5: a lock or expiry an admin set by hand stays, and is reported.
-          this.ctx.logger.warn(
-            `reactivated ${action.username}, but kept what an admin set: ${action.keptByAdmin.join(', ')}`,
-            {
-              dn: action.dn,
-              recordUid: action.recordUid,
-            },
-          );
+          const kept = action.keptByAdmin.join(', ');
+          this.ctx.logger.warn(`reactivated ${action.username}, but kept what an admin set: ${kept}`, {
+            dn: action.dn,
+            recordUid: action.recordUid,
+          });
         }
         return;
       case 'deactivate':
-        if (action.when === 'now')
-          return userImport.deactivateNow(managedUser(action, config), this.context(action));
-        return userImport.setDeactivationGrace(
-          managedUser(action, config),
-          parseGeneralizedTime(action.deactivateAt),
-          this.context(action),
+        return this.hooked(action, (user, ctx) =>
+          action.when === 'now'
+            ? userImport.deactivateNow(user, ctx)
+            : userImport.setDeactivationGrace(user, parseGeneralizedTime(action.deactivateAt), ctx),
         );
       case 'schedule-deletion':
-        return userImport.setDeletionGrace(
-          managedUser(action, config),
-          parseGeneralizedTime(action.purgeAt),
-          this.context(action),
+        return this.hooked(action, (user, ctx) =>
+          userImport.setDeletionGrace(user, parseGeneralizedTime(action.purgeAt), ctx),
         );
       case 'delete':
-        return userImport.doDelete(managedUser(action, config), this.context(action));
+        return this.hooked(action, (user, ctx) => userImport.doDelete(user, ctx));
       case 'create-group': {
         const members =
           action.attributes.member?.filter((member) => !this.missingDns.has(normalizeDn(member))) ?? [];
@@ -229,11 +285,30 @@ class Applier {
    * before the adds that use them go out, so a crash never loses a password that is in the directory.
    */
   private async runCreates(creates: CreateUserAction[]): Promise<void> {
-    const { config, passwords, rosterPasswords, userImport } = this.ctx;
+    const { config, passwords, rosterPasswords, userImport, hooks } = this.ctx;
+    if (!passwords) throw new Error('a plan that creates users needs a passwords file');
     const viaExop = config.password.set_via === 'exop';
     for (let start = 0; start < creates.length; start += CREATE_BATCH) {
       const batch = creates.slice(start, start + CREATE_BATCH);
-      const initial = batch.map((action) => ({
+      if (this.stopping) {
+        this.result.skipped.push(...creates.slice(start));
+        return;
+      }
+      // pre hooks first, so a vetoed user never gets a password line.
+      const allowed: CreateUserAction[] = [];
+      await Promise.all(
+        batch.map((action) =>
+          this.limit(async () => {
+            try {
+              await hooks?.pre('Create', managedUser(action, config), this.context(action));
+              allowed.push(action);
+            } catch (error) {
+              this.fail(action, error);
+            }
+          }),
+        ),
+      );
+      const initial = allowed.map((action) => ({
         action,
         password: rosterPasswords.get(action.recordUid) ?? generatePassword(config.password.length),
       }));
@@ -247,9 +322,9 @@ class Applier {
       await Promise.all(
         initial.map(({ action, password }) =>
           this.limit(async () => {
+            const user = managedUser(action, config);
+            const ctx = this.context(action);
             try {
-              const user = managedUser(action, config);
-              const ctx = this.context(action);
               if (viaExop) {
                 await userImport.create(user, ctx);
                 await ctx.writer.passwordModify(action.dn, password);
@@ -259,6 +334,18 @@ class Applier {
               this.result.applied.push(action);
             } catch (error) {
               this.fail(action, error);
+              return;
+            }
+            for (const error of (await hooks?.post('Create', user, ctx)) ?? []) {
+              this.result.hookFailures.push({
+                kind: action.kind,
+                dn: action.dn,
+                recordUid: action.recordUid,
+                error,
+              });
+              this.ctx.logger.error(`postCreate hook failed (the change stands): ${error}`, {
+                dn: action.dn,
+              });
             }
           }),
         ),
@@ -269,4 +356,43 @@ class Applier {
 
 export function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   return new Applier(ctx).run(plan);
+}
+
+/**
+ * A dry run writes nothing, but hook modules that declare `dryRun = true` still see every planned user
+ * action (with `ctx.dryRun` set), so they can check or report; their vetoes show as failures.
+ */
+export async function runDryRunHooks(
+  plan: Plan,
+  ctx: Pick<ApplyContext, 'config' | 'directory' | 'writer' | 'logger' | 'now'> & { hooks: ActionHooks },
+): Promise<ApplyFailure[]> {
+  const failures: ApplyFailure[] = [];
+  for (const action of plan.actions) {
+    if (!isUserAction(action)) continue;
+    const user = managedUser(action, ctx.config);
+    const hookCtx: UserImportContext = {
+      action,
+      config: ctx.config,
+      directory: ctx.directory,
+      writer: ctx.writer,
+      logger: ctx.logger,
+      now: ctx.now,
+      dryRun: true,
+    };
+    const event = EVENT_OF[action.kind];
+    try {
+      await ctx.hooks.pre(event, user, hookCtx);
+      for (const error of await ctx.hooks.post(event, user, hookCtx)) {
+        failures.push({ kind: action.kind, dn: action.dn, recordUid: action.recordUid, error });
+      }
+    } catch (error) {
+      failures.push({
+        kind: action.kind,
+        dn: action.dn,
+        recordUid: action.recordUid,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return failures;
 }

@@ -4,7 +4,17 @@
  * on users only through it.
  */
 import type { Config } from '../config/index.js';
-import { isDirectoryError, leafRdn, parentDn } from '../directory/index.js';
+import {
+  type Directory,
+  dnEquals,
+  eq,
+  isDirectoryError,
+  leafRdn,
+  or,
+  parentDn,
+  parseDn,
+} from '../directory/index.js';
+import { ADMIN_LOCK_TIME } from '../dates.js';
 import type { Logger } from '../logging/index.js';
 import type {
   CreateUserAction,
@@ -35,6 +45,8 @@ export interface UserImportContext<A extends UserAction = UserAction> {
   /** The planned action, with the exact changes the plan printed. */
   action: A;
   config: Config;
+  /** For reading (a hook archiving the entry, say); every write goes through `writer`. */
+  directory: Directory;
   writer: AuditedWriter;
   logger: Logger;
   now: Date;
@@ -95,8 +107,10 @@ export class UserImport {
   }
 
   /**
-   * Deletes the user. Group memberships are already gone (the plan removes them first); the username
-   * stays reserved when `scheme.reserve_deleted` is on.
+   * Deletes the user — or, with `purge.mode: move`, locks it and moves it to `purge.move_to_dn`. The plan
+   * has taken it out of the groups it knows; any group still naming the user (another tool's, say) is
+   * cleaned here, so no member value is left pointing at nothing. The username stays reserved when
+   * `scheme.reserve_deleted` is on.
    */
   async doDelete(user: ManagedUser, ctx: UserImportContext<DeleteUserAction>): Promise<void> {
     const reservation = ctx.action.reservation;
@@ -108,6 +122,68 @@ export class UserImport {
         if (!isDirectoryError(error, 'already-exists')) throw error;
       }
     }
-    await ctx.writer.delete(user.dn);
+    if (ctx.action.sweepReferences !== false) await this.removeGroupReferences(user, ctx);
+    if (ctx.config.purge.mode === 'move' && ctx.config.purge.move_to_dn !== undefined) {
+      await this.lockAndMove(user, ctx.config.purge.move_to_dn, ctx);
+    } else {
+      await ctx.writer.delete(user.dn);
+    }
+  }
+
+  /** Removes every `member`, `uniqueMember` and `memberUid` value under the base DN that names the user. */
+  protected async removeGroupReferences(user: ManagedUser, ctx: UserImportContext): Promise<void> {
+    const references = [eq('member', user.dn), eq('uniqueMember', user.dn)];
+    if (user.username) references.push(eq('memberUid', user.username));
+    const attributes = ['member', 'uniqueMember', 'memberUid'];
+    for (const group of await ctx.directory.searchAll(ctx.config.ldap.base_dn, {
+      scope: 'sub',
+      filter: or(...references),
+      attributes,
+    })) {
+      const changes = [
+        { attribute: 'member', value: user.dn },
+        { attribute: 'uniqueMember', value: user.dn },
+        { attribute: 'memberUid', value: user.username },
+      ]
+        .filter(({ attribute, value }) => {
+          const values = group.attributes[attribute] ?? [];
+          return attribute === 'memberUid'
+            ? values.includes(value)
+            : values.some((current) => dnEquals(current, value));
+        })
+        .map(({ attribute, value }) => ({ operation: 'delete' as const, attribute, values: [value] }));
+      if (changes.length === 0) continue;
+      const lastMember = ['member', 'uniqueMember'].some(
+        (attribute) =>
+          (group.attributes[attribute] ?? []).length === 1 &&
+          changes.some((change) => change.attribute === attribute),
+      );
+      if (lastMember) {
+        // A groupOfNames cannot lose its last member; rostersync does not delete other people's groups.
+        ctx.logger.warn(`${user.dn} is the last member of ${group.dn}; that reference is left in place`, {
+          dn: group.dn,
+        });
+        continue;
+      }
+      await ctx.writer.modify(group.dn, changes);
+    }
+  }
+
+  /** `purge.mode: move`: the entry stays, locked, in a subtree for removed users. */
+  protected async lockAndMove(user: ManagedUser, target: string, ctx: UserImportContext): Promise<void> {
+    if (!(await ctx.directory.exists(target))) {
+      const [leaf] = parseDn(target);
+      const ou = leaf?.length === 1 && leaf[0]?.attribute.toLowerCase() === 'ou' ? leaf[0].value : undefined;
+      if (ou === undefined) throw new Error(`purge.move_to_dn ${target} does not exist; create it first`);
+      try {
+        await ctx.writer.add(target, { objectClass: ['organizationalUnit'], ou: [ou] });
+      } catch (error) {
+        if (!isDirectoryError(error, 'already-exists')) throw error;
+      }
+    }
+    await ctx.writer.modify(user.dn, [
+      { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
+    ]);
+    await ctx.writer.rename(user.dn, leafRdn(user.dn), target);
   }
 }

@@ -8,7 +8,7 @@ import type { Config, MaxDeletions } from '../config/index.js';
 import { ConfigError, outputPaths } from '../config/index.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { AuditLog, type Logger } from '../logging/index.js';
+import { AuditLog, type Logger, NullAuditLog } from '../logging/index.js';
 import { PasswordsFile } from '../passwords/index.js';
 import { DirectoryLayout } from '../plan/layout.js';
 import { planImport, planNeedsNames } from '../plan/planner.js';
@@ -18,7 +18,7 @@ import { Scope } from '../plan/scope.js';
 import type { Plan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
 import { readSnapshot } from '../snapshot/read.js';
-import { applyPlan, type ApplyResult } from '../apply/apply.js';
+import { type ActionHooks, applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
 import { buildSummary, type ImportSummary, summaryLine } from './summary.js';
@@ -44,8 +44,13 @@ export interface ImportRuntime {
   runId: string;
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
-  /** The class that carries out user actions (a subclass from `classes.user_import`, later). */
+  /** The class that carries out user actions (a subclass from `classes.user_import`). */
   userImport?: UserImport;
+  /** Hook modules (`hooks`); `dryRunHooks` are those that declared `dryRun = true`. */
+  hooks?: ActionHooks;
+  dryRunHooks?: ActionHooks;
+  /** Aborted on SIGTERM: the run finishes the users it started and stops. */
+  signal?: AbortSignal;
 }
 
 export interface ImportOutcome {
@@ -178,7 +183,21 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
       );
       return await finish(ExitCode.safetyLimit, plan);
     }
-    if (options.dryRun) return await finish(ExitCode.ok, plan);
+    if (options.dryRun) {
+      if (!runtime.dryRunHooks) return await finish(ExitCode.ok, plan);
+      const vetoes = await runDryRunHooks(plan, {
+        config,
+        directory,
+        writer: new AuditedWriter(directory, new NullAuditLog()),
+        logger,
+        now,
+        hooks: runtime.dryRunHooks,
+      });
+      for (const veto of vetoes)
+        logger.error(`a hook would refuse ${veto.kind} of ${veto.dn}: ${veto.error}`);
+      const errors = plan.problems.length + vetoes.length;
+      return await finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan);
+    }
 
     const result = await applyWithOutputs(runtime, directory, plan, roster);
     const errors = plan.problems.length + result.failed.length;
@@ -201,6 +220,9 @@ async function applyWithOutputs(runtime: ImportRuntime, directory: Directory, pl
     );
     return await applyPlan(plan, {
       config,
+      directory,
+      ...(runtime.hooks ? { hooks: runtime.hooks } : {}),
+      ...(runtime.signal ? { signal: runtime.signal } : {}),
       writer: new AuditedWriter(directory, audit),
       userImport: runtime.userImport ?? new UserImport(),
       logger,

@@ -550,7 +550,8 @@ class Planner {
   }
 }
 
-function containerEntry(dn: string): CreateContainerAction | undefined {
+/** The entry that makes a missing container: an organizationalUnit (ou=) or organizationalRole (cn=). */
+export function containerEntry(dn: string): CreateContainerAction | undefined {
   const leaf = parseDn(dn)[0];
   if (!leaf || leaf.length !== 1) return undefined;
   const [{ attribute, value }] = leaf as [{ attribute: string; value: string }];

@@ -88,6 +88,11 @@ export interface DeleteUserAction extends UserActionBase {
   phase: 'removals';
   /** Keeps the username taken after the entry is gone (`scheme.reserve_deleted`). */
   reservation?: { dn: string; attributes: Record<string, string[]> };
+  /**
+   * Whether doDelete must still look for groups naming the user. The import plans only its own class
+   * groups; the purge reads every group under the base DN, so it sets this to false.
+   */
+  sweepReferences?: boolean;
 }
 
 export interface CreateGroupAction {

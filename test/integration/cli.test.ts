@@ -329,9 +329,9 @@ describe('commands still to be built', () => {
       'purge-bad.yaml',
       'source_uid: s\nldap:\n  base_dn: dc=x\npurge:\n  mode: shred\n',
     );
-    expect((await runCli(['purge', '--config', bad])).code).toBe(2);
+    expect((await runCli(['lifecycle', '--config', bad])).code).toBe(2);
     const good = await writeConfig('purge-good.yaml', 'source_uid: s\nldap:\n  base_dn: dc=x\n');
-    const result = await runCli(['purge', '--config', good]);
+    const result = await runCli(['lifecycle', '--config', good]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('not implemented yet');
   });

@@ -1,6 +1,7 @@
+import { runPurge } from '../../purge/run-purge.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
-import { notImplementedYet } from './not-yet.js';
+import { loadRuntime } from '../runtime.js';
 
 export const purgeCommand = defineCommand({
   command: 'purge',
@@ -10,6 +11,18 @@ export const purgeCommand = defineCommand({
       .option('config', configOption)
       .option('dry-run', dryRunOption)
       .option('now', nowOption)
+      .option('format', {
+        choices: ['table', 'json', 'ldif'] as const,
+        describe: 'print the plan in this form (a dry run prints a table by default)',
+      })
       .option('summary-json', summaryJsonOption),
-  run: (args, io) => notImplementedYet('purge', args, io),
+  run: async (args, io) => {
+    const runtime = await loadRuntime(args, io);
+    const outcome = await runPurge(
+      { ...runtime, env: io.env, stdout: io.stdout },
+      { dryRun: args['dry-run'], format: args.format, summaryJson: args['summary-json'] },
+    );
+    await runtime.logger.flush();
+    return outcome.exitCode;
+  },
 });

@@ -1,0 +1,179 @@
+/**
+ * The purge plan (SPEC §5, seed 002): this source's users whose purge timestamp has come, each taken out of
+ * every group that names it and then deleted (or moved, `purge.mode`). Users without a role in
+ * `purge.roles` are skipped and named — the UCS@school purge likewise leaves school admins alone. Pure, like
+ * the import planner.
+ */
+import { type Config, formatMaxDeletions } from '../config/index.js';
+import { type Modification, normalizeDn } from '../directory/index.js';
+import type { DirectoryLayout } from '../plan/layout.js';
+import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
+import { containerEntry } from '../plan/planner.js';
+import { schoolOfRole } from '../plan/user-state.js';
+
+export interface DueUser {
+  dn: string;
+  username: string;
+  recordUid: string;
+  schools: string[];
+  /** Raw `ROLE:school:SCHOOL` values. */
+  roles: string[];
+  purgeTimestamp: string;
+}
+
+/** A group anywhere under the base DN that names at least one due user. */
+export interface ReferencingGroup {
+  dn: string;
+  member: string[];
+  uniqueMember: string[];
+  memberUid: string[];
+  /** One of this source's class groups: rostersync may delete it when it loses its last member. */
+  ours: boolean;
+}
+
+export interface SkippedUser {
+  dn: string;
+  username: string;
+  recordUid: string;
+  roles: string[];
+  reason: string;
+}
+
+export interface PurgePlan extends Plan {
+  skipped: SkippedUser[];
+}
+
+export interface PurgeInput {
+  config: Config;
+  layout: DirectoryLayout;
+  now: Date;
+  due: DueUser[];
+  groups: ReferencingGroup[];
+  reservations: string[];
+  /** Whether the container of reserved usernames exists already. */
+  reservationsContainerExists: boolean;
+}
+
+/** `teacher` of `teacher:school:gym1`. */
+export function roleName(value: string): string {
+  const school = schoolOfRole(value);
+  return school === undefined ? value : value.slice(0, value.length - `:school:${school}`.length);
+}
+
+export function planPurge(input: PurgeInput): PurgePlan {
+  const { config, layout } = input;
+  const purgeRoles = new Set(config.purge.roles.map((role) => role.toLowerCase()));
+  const skipped: SkippedUser[] = [];
+  const problems: PlanProblem[] = [];
+  const eligible: DueUser[] = [];
+  for (const user of [...input.due].sort((a, b) => a.recordUid.localeCompare(b.recordUid))) {
+    const roles = [...new Set(user.roles.map(roleName))];
+    if (roles.some((role) => purgeRoles.has(role.toLowerCase()))) eligible.push(user);
+    else {
+      skipped.push({
+        dn: user.dn,
+        username: user.username,
+        recordUid: user.recordUid,
+        roles,
+        reason: `no role in purge.roles (${config.purge.roles.join(', ')}); has ${roles.join(', ') || 'none'}`,
+      });
+    }
+  }
+
+  const leaving = new Map(eligible.map((user) => [normalizeDn(user.dn), user]));
+  const leavingUids = new Set(eligible.map((user) => user.username));
+  const groupActions: GroupAction[] = [];
+  for (const group of input.groups) {
+    const changes: Modification[] = [];
+    const removedDns: string[] = [];
+    let emptied = false;
+    for (const attribute of ['member', 'uniqueMember'] as const) {
+      const values = group[attribute];
+      const gone = values.filter((value) => leaving.has(normalizeDn(value)));
+      if (gone.length === 0) continue;
+      if (gone.length === values.length) emptied = true;
+      changes.push({ operation: 'delete', attribute, values: gone });
+      removedDns.push(...gone);
+    }
+    const goneUids = group.memberUid.filter((uid) => leavingUids.has(uid));
+    if (goneUids.length > 0) changes.push({ operation: 'delete', attribute: 'memberUid', values: goneUids });
+    if (changes.length === 0) continue;
+    const base = { dn: group.dn, school: '', className: '' };
+    if (emptied && group.ours) {
+      groupActions.push({ kind: 'delete-group', phase: 'removals', ...base });
+    } else if (emptied) {
+      // A groupOfNames cannot lose its last member, and another tool's group is not ours to delete.
+      problems.push({
+        where: group.dn,
+        message: `would lose its last member (${removedDns.join(', ')}); left as it is, the user stays until it is fixed`,
+      });
+      for (const dn of removedDns) leaving.delete(normalizeDn(dn));
+    } else {
+      groupActions.push({
+        kind: 'modify-group',
+        phase: 'removals',
+        ...base,
+        added: [],
+        removed: removedDns,
+        changes,
+      });
+    }
+  }
+
+  const deletes: DeleteUserAction[] = [];
+  for (const user of eligible) {
+    if (!leaving.has(normalizeDn(user.dn))) continue;
+    const action: DeleteUserAction = {
+      kind: 'delete',
+      phase: 'removals',
+      dn: user.dn,
+      recordUid: user.recordUid,
+      username: user.username,
+      school: user.schools[0] ?? '',
+      // Every group under the base DN was read: nothing is left for doDelete to look for.
+      sweepReferences: false,
+    };
+    const username = user.username.toLowerCase();
+    if (config.scheme.reserve_deleted && username !== '' && !input.reservations.includes(username)) {
+      action.reservation = {
+        dn: layout.reservationDn(user.username),
+        attributes: {
+          objectClass: ['account'],
+          uid: [user.username],
+          description: [
+            `reserved by rostersync: username of purged user ${user.recordUid} (${config.source_uid})`,
+          ],
+        },
+      };
+    }
+    deletes.push(action);
+  }
+
+  const reservationsNeeded =
+    !input.reservationsContainerExists && deletes.some((action) => action.reservation);
+  const containers = reservationsNeeded
+    ? layout
+        .containerChain(layout.reservationsDn)
+        .map(containerEntry)
+        .filter((action) => action !== undefined)
+    : [];
+  return {
+    version: 1,
+    sourceUid: config.source_uid,
+    now: input.now.toISOString(),
+    timezone: config.timezone,
+    schools: [],
+    input: { file: 'purge', rows: input.due.length, valid: eligible.length },
+    actions: [...containers, ...groupActions, ...deletes],
+    unchanged: 0,
+    problems,
+    skipped,
+    safety: {
+      removals: deletes.length,
+      inScope: input.due.length,
+      limit: deletes.length,
+      setting: String(formatMaxDeletions(config.safety.max_deletions)),
+      exceeded: false,
+    },
+  };
+}
