@@ -1,10 +1,24 @@
+import { Daemon } from '../../daemon/daemon.js';
+import { ExitCode } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { configOption } from '../options.js';
-import { notImplementedYet } from './not-yet.js';
 
 export const daemonCommand = defineCommand({
   command: 'daemon',
-  describe: 'run purge, imports and lifecycle rules on the schedules in daemon.schedules',
+  describe: 'run purge (and imports) on the schedules in daemon.schedules until SIGTERM',
   builder: (yargs) => yargs.option('config', configOption),
-  run: (args, io) => notImplementedYet('daemon', args, io),
+  run: async (args, io) => {
+    const daemon = await Daemon.start(args, io);
+    const stop = (signal: string) => () => void daemon.stop(signal);
+    const reload = () => void daemon.reload();
+    process.on('SIGTERM', stop('SIGTERM'));
+    process.on('SIGINT', stop('SIGINT'));
+    process.on('SIGHUP', reload);
+    try {
+      await daemon.stopped;
+    } finally {
+      process.off('SIGHUP', reload);
+    }
+    return ExitCode.ok;
+  },
 });

@@ -1,6 +1,6 @@
 import { parseMaxDeletions } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
-import { runImport } from '../../import/run-import.js';
+import { importJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
 import { loadRuntime } from '../runtime.js';
@@ -55,7 +55,7 @@ export const importCommand = defineCommand({
       }),
   run: async (args, io) => {
     const runtime = await loadRuntime(args, io);
-    const outcome = await runImport(
+    const outcome = await importJob(
       { ...runtime, env: io.env, stdout: io.stdout },
       {
         input: args.input,

@@ -1,4 +1,4 @@
-import { runPurge } from '../../purge/run-purge.js';
+import { purgeJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
 import { loadRuntime } from '../runtime.js';
@@ -18,7 +18,7 @@ export const purgeCommand = defineCommand({
       .option('summary-json', summaryJsonOption),
   run: async (args, io) => {
     const runtime = await loadRuntime(args, io);
-    const outcome = await runPurge(
+    const outcome = await purgeJob(
       { ...runtime, env: io.env, stdout: io.stdout },
       { dryRun: args['dry-run'], format: args.format, summaryJson: args['summary-json'] },
     );

@@ -1,0 +1,156 @@
+/**
+ * `rostersync daemon`: runs the purge (and, if configured, the import of `daemon.import_input`) on the
+ * cron schedules in `daemon.schedules`, in the configured time zone. One run at a time: a slot that comes
+ * while a run is still going is skipped and logged. SIGTERM/SIGINT let the current run finish the users it
+ * has started, then the daemon exits 0; SIGHUP reloads the config, keeping the old one if the new one is bad.
+ */
+import { type ScheduledTask, schedule } from 'node-cron';
+import type { CliIO } from '../cli/io.js';
+import type { CommonArgs } from '../cli/options.js';
+import { loadRuntime, type Runtime } from '../cli/runtime.js';
+import { resolveNow } from '../clock.js';
+import { importJob, purgeJob } from '../jobs/jobs.js';
+import { newRunId } from '../logging/index.js';
+
+export type DaemonJob = 'purge' | 'import' | 'lifecycle';
+
+export class Daemon {
+  private runtime!: Runtime;
+  private tasks: ScheduledTask[] = [];
+  private current: { job: DaemonJob; done: Promise<void>; abort: AbortController } | undefined;
+  private stopping = false;
+  private resolveStopped!: () => void;
+  /** Resolves once the daemon has stopped (after `stop()`). */
+  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  private constructor(
+    private readonly args: CommonArgs,
+    private readonly io: CliIO,
+  ) {}
+
+  static async start(args: CommonArgs, io: CliIO): Promise<Daemon> {
+    const daemon = new Daemon(args, io);
+    daemon.runtime = await loadRuntime(args, io);
+    daemon.schedule();
+    return daemon;
+  }
+
+  get logger() {
+    return this.runtime.logger;
+  }
+
+  private schedule(): void {
+    const { config } = this.runtime;
+    const planned: string[] = [];
+    for (const [job, expression] of Object.entries(config.daemon.schedules) as [
+      DaemonJob,
+      string | undefined,
+    ][]) {
+      if (expression === undefined) continue;
+      if (job === 'lifecycle') {
+        this.logger.warn(
+          'daemon.schedules.lifecycle: lifecycle rules are not available in this version; not scheduled',
+        );
+        continue;
+      }
+      this.tasks.push(
+        schedule(expression, () => this.fire(job), { timezone: config.timezone, name: `rostersync-${job}` }),
+      );
+      planned.push(`${job} at '${expression}'`);
+    }
+    if (planned.length === 0) this.logger.warn('daemon.schedules is empty: nothing to run');
+    else this.logger.info(`daemon scheduled ${planned.join(', ')} (${config.timezone})`);
+  }
+
+  private async unschedule(): Promise<void> {
+    const tasks = this.tasks;
+    this.tasks = [];
+    await Promise.all(tasks.map(async (task) => task.destroy()));
+  }
+
+  /** A cron slot has come. Returns the run, or undefined when it was not started. */
+  fire(job: DaemonJob): Promise<void> | undefined {
+    if (this.stopping) return undefined;
+    if (this.current) {
+      this.logger.warn(`${job} not started: the ${this.current.job} run is still going`, { job });
+      return undefined;
+    }
+    const abort = new AbortController();
+    const done = this.run(job, abort.signal).finally(() => {
+      this.current = undefined;
+    });
+    this.current = { job, done, abort };
+    return done;
+  }
+
+  private async run(job: DaemonJob, signal: AbortSignal): Promise<void> {
+    const { config } = this.runtime;
+    const logger = this.logger.child({ job });
+    const runtime = {
+      config,
+      logger,
+      now: resolveNow(undefined, this.io.env),
+      runId: newRunId(),
+      env: this.io.env,
+      stdout: this.io.stdout,
+      signal,
+    };
+    logger.info(`${job} run started`, { runId: runtime.runId });
+    try {
+      if (job === 'purge') {
+        await purgeJob(runtime, { dryRun: false, format: undefined, summaryJson: undefined });
+      } else if (job === 'import') {
+        const input = config.daemon.import_input;
+        if (input === undefined) throw new Error('daemon.import_input is not set');
+        await importJob(runtime, {
+          input,
+          schools: [],
+          dryRun: false,
+          noDelete: false,
+          maxDeletions: undefined,
+          planOut: undefined,
+          format: undefined,
+          summaryJson: undefined,
+        });
+      }
+    } catch (error) {
+      // A failed run (unreachable server, lock held…) is recorded and logged; the daemon keeps going.
+      logger.error(`${job} run failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** SIGHUP: a new config takes effect for the next runs; a bad one is reported and the old one kept. */
+  async reload(): Promise<void> {
+    let next: Runtime;
+    try {
+      next = await loadRuntime(this.args, this.io);
+    } catch (error) {
+      this.logger.error(
+        `config reload failed, keeping the running config: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
+    }
+    await this.unschedule();
+    this.runtime = next;
+    this.logger.info('config reloaded');
+    if (!this.stopping) this.schedule();
+  }
+
+  /** SIGTERM/SIGINT: no new runs; the current one finishes the users it started. */
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return this.stopped;
+    this.stopping = true;
+    this.logger.info(
+      `stopping (${reason})${this.current ? `: letting the ${this.current.job} run finish` : ''}`,
+    );
+    await this.unschedule();
+    if (this.current) {
+      this.current.abort.abort();
+      await this.current.done;
+    }
+    this.logger.info('daemon stopped');
+    await this.logger.flush();
+    this.resolveStopped();
+    return this.stopped;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Hook modules (SPEC §6): plain ES modules listed under `hooks` that export functions called before
+ * and after each user action.
+ */
+import type { ManagedUser, UserImportContext } from '../apply/user-import.js';
+import type { Directory } from '../directory/index.js';
+
+/** The user actions hooks run around. */
+export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
+
+export const HOOK_EVENTS: readonly HookEvent[] = ['Create', 'Modify', 'Deactivate', 'Reactivate', 'Delete'];
+
+/** What a hook gets besides the user: the step's context, with a directory connection for reading. */
+export type HookContext = UserImportContext & { directory: Directory };
+
+/** A hook; its return value is ignored. A `pre` hook that throws stops that user's action. */
+export type HookFunction = (user: ManagedUser, ctx: HookContext) => unknown;
+
+export type HookName = `pre${HookEvent}` | `post${HookEvent}`;
+
+/** Every function name a hook module may export. */
+export const HOOK_NAMES: readonly HookName[] = HOOK_EVENTS.flatMap((event): HookName[] => [
+  `pre${event}`,
+  `post${event}`,
+]);
+
+/** What a module listed under `hooks` exports (all optional; at least one hook is required). */
+export interface HookModule {
+  preCreate?: HookFunction;
+  postCreate?: HookFunction;
+  preModify?: HookFunction;
+  postModify?: HookFunction;
+  preDeactivate?: HookFunction;
+  postDeactivate?: HookFunction;
+  preReactivate?: HookFunction;
+  postReactivate?: HookFunction;
+  preDelete?: HookFunction;
+  postDelete?: HookFunction;
+  /** `true` to run in `--dry-run` too (then the hook must not change anything; `ctx.dryRun` is true). */
+  dryRun?: boolean;
+}
+
+/** A hook module as loaded: where it came from, and its exports. */
+export interface LoadedHookModule {
+  path: string;
+  module: HookModule;
+}

@@ -1,0 +1,247 @@
+/**
+ * One run at a time per directory and source (SPEC §5, §9): a lock file under `<state_dir>/locks/` that
+ * names the process holding it. A second import or purge finds it and stops with exit 4; a lock left by a
+ * process that died (crash, kill -9, reboot) is noticed and taken over.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { hostname, uptime } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/index.js';
+import { ExitCode, RostersyncError } from '../errors.js';
+import type { Logger } from '../logging/index.js';
+import { writeTempBeside } from './atomic.js';
+
+/** What a lock file holds. */
+export interface LockInfo {
+  pid: number;
+  /** ISO-8601 UTC, whole seconds. */
+  startedAt: string;
+  job: string;
+  host: string;
+}
+
+/** Another live process holds the lock for this directory and source. */
+export class LockedError extends RostersyncError {
+  constructor(
+    readonly sourceUid: string,
+    readonly holder: LockInfo | undefined,
+    readonly lockFile: string,
+  ) {
+    super(lockedMessage(sourceUid, holder), ExitCode.locked);
+  }
+}
+
+function lockedMessage(sourceUid: string, holder: LockInfo | undefined): string {
+  const who = holder
+    ? `pid ${holder.pid}${holder.host === hostname() ? '' : ` on host ${holder.host}`}, ${holder.job}, started ${holder.startedAt}`
+    : 'holder unknown';
+  return `another run holds the lock for source ${sourceUid} (${who}); exit ${ExitCode.locked}`;
+}
+
+/**
+ * The lock file for a config: the source uid (readable in `ls`) plus a short hash of directory URL, base DN
+ * and source, so two sources, or one source synced into two directories, never block each other.
+ */
+export function lockFilePath(config: Config): string {
+  const hash = createHash('sha256')
+    .update([config.ldap.url, config.ldap.base_dn, config.source_uid].join('\0'))
+    .digest('hex')
+    .slice(0, 12);
+  const readable = config.source_uid.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return join(config.state_dir, 'locks', `${readable}-${hash}.lock`);
+}
+
+/**
+ * The lock contents this process holds or is taking right now, to tell our own live lock from one left by
+ * an earlier process that had our pid (a restarted container often gets the same pid).
+ */
+const ownContents = new Set<string>();
+
+/** How long acquire keeps re-examining a lock that changes under its feet (others taking over) before giving up. */
+const TAKEOVER_WAIT_MS = 5_000;
+/** A takeover takes milliseconds; a guard file older than this was left by a crash. */
+const GUARD_STALE_MS = 10_000;
+
+export class RunLock {
+  private released = false;
+
+  private constructor(
+    readonly path: string,
+    readonly info: LockInfo,
+    private readonly content: string,
+  ) {}
+
+  /** Takes the lock for the config's directory and source, or throws `LockedError` (exit 4). */
+  static async acquire(config: Config, job: string, logger: Logger): Promise<RunLock> {
+    const path = lockFilePath(config);
+    await mkdir(join(config.state_dir, 'locks'), { recursive: true, mode: 0o700 });
+    const info: LockInfo = {
+      pid: process.pid,
+      startedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      job,
+      host: hostname(),
+    };
+    // The token tells two acquires of this process in the same second apart.
+    const content = `${JSON.stringify({ ...info, token: randomBytes(6).toString('hex') })}\n`;
+    ownContents.add(content);
+    try {
+      return await RunLock.take(config, path, info, content, logger);
+    } catch (error) {
+      ownContents.delete(content);
+      throw error;
+    }
+  }
+
+  private static async take(
+    config: Config,
+    path: string,
+    info: LockInfo,
+    content: string,
+    logger: Logger,
+  ): Promise<RunLock> {
+    const deadline = Date.now() + TAKEOVER_WAIT_MS;
+    while (Date.now() < deadline) {
+      if (await createExclusive(path, content)) return new RunLock(path, info, content);
+
+      const raw = await readRaw(path);
+      if (raw === undefined) continue; // released between our create and our read: try again
+      const holder = parseLockInfo(raw);
+      if (holder && holderIsAlive(raw, holder)) throw new LockedError(config.source_uid, holder, path);
+
+      // Stale. Judging and replacing must be one step, or two runs could each replace it and both go on:
+      // a short-lived guard file makes the takers-over go one at a time.
+      const guard = `${path}.takeover`;
+      if (!(await createExclusive(guard, content))) {
+        await removeIfOlderThan(guard, GUARD_STALE_MS);
+        await sleep(10 + Math.random() * 20);
+        continue;
+      }
+      try {
+        // Replace only what we judged stale: if it changed meanwhile, look again.
+        if ((await readRaw(path)) !== raw) continue;
+        logger.warn(`taking over the stale lock of pid ${holder ? String(holder.pid) : 'unknown'}`, {
+          lockFile: path,
+          staleLock: holder ?? raw.slice(0, 200),
+        });
+        const temp = await writeTempBeside(path, content, 0o600);
+        try {
+          await rename(temp, path);
+        } finally {
+          await rm(temp, { force: true });
+        }
+      } finally {
+        await rm(guard, { force: true });
+      }
+      // Belt and braces: the lock must now be ours.
+      const now = await readRaw(path);
+      if (now === content) return new RunLock(path, info, content);
+      throw new LockedError(config.source_uid, parseLockInfo(now ?? ''), path);
+    }
+    throw new LockedError(config.source_uid, parseLockInfo((await readRaw(path)) ?? ''), path);
+  }
+
+  /** Removes the lock file, but only while it is still ours. Safe to call more than once. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    try {
+      if ((await readRaw(this.path)) === this.content) await rm(this.path, { force: true });
+    } finally {
+      ownContents.delete(this.content);
+    }
+  }
+}
+
+/**
+ * Creates the lock file only if none exists (O_EXCL semantics), with its full content from the first
+ * instant: the content goes to a temp file that is then hard-linked to the lock name, so no reader ever
+ * sees an empty lock. Filesystems without hard links fall back to `open(…, 'wx')`.
+ */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  const temp = await writeTempBeside(path, content, 0o600);
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    if (errorCode(error) !== 'EPERM' && errorCode(error) !== 'ENOTSUP') throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+async function removeIfOlderThan(path: string, ageMs: number): Promise<void> {
+  try {
+    if (Date.now() - (await stat(path)).mtimeMs > ageMs) await rm(path, { force: true });
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+async function readRaw(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The lock's content, or undefined when it is not a lock this program wrote (empty, garbage, truncated). */
+export function parseLockInfo(raw: string): LockInfo | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const { pid, startedAt, job, host } = value as Record<string, unknown>;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  return {
+    pid,
+    startedAt: typeof startedAt === 'string' ? startedAt : 'unknown',
+    job: typeof job === 'string' ? job : 'unknown',
+    host: typeof host === 'string' ? host : 'unknown',
+  };
+}
+
+function holderIsAlive(raw: string, holder: LockInfo): boolean {
+  // Our own pid: alive only if this very process holds or is taking it.
+  if (holder.pid === process.pid) return ownContents.has(raw);
+  // Taken before the machine last booted: whatever now runs under that pid is someone else.
+  const started = Date.parse(holder.startedAt);
+  const bootedAt = Date.now() - uptime() * 1000;
+  if (Number.isFinite(started) && started < bootedAt - 60_000) return false;
+  return pidIsAlive(holder.pid);
+}
+
+/** Signal 0 checks for existence only: EPERM means it exists (another user's process), ESRCH that it is gone. */
+export function pidIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) !== 'ESRCH';
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}

@@ -1,0 +1,98 @@
+/**
+ * The last run of each job as Prometheus metrics, in the text exposition format that node_exporter's
+ * textfile collector reads (https://prometheus.io/docs/instrumenting/exposition_formats/).
+ */
+import type { JobRecord } from './status.js';
+
+interface Family {
+  name: string;
+  help: string;
+  value: (record: JobRecord) => number;
+}
+
+const FAMILIES: readonly Family[] = [
+  {
+    name: 'rostersync_last_run_timestamp_seconds',
+    help: 'Unix time the last run of the job finished.',
+    value: (record) => Date.parse(record.finishedAt) / 1000,
+  },
+  {
+    name: 'rostersync_last_run_duration_seconds',
+    help: 'How long the last run of the job took.',
+    value: (record) => record.durationMs / 1000,
+  },
+  {
+    name: 'rostersync_last_run_success',
+    help: '1 if the last run of the job succeeded (exit code 0), else 0.',
+    value: (record) => (record.result === 'ok' ? 1 : 0),
+  },
+  {
+    name: 'rostersync_last_run_exit_code',
+    help: 'Exit code of the last run of the job (0 ok, 1 failed, 2 usage, 3 safety limit, 4 locked).',
+    value: (record) => record.exitCode,
+  },
+];
+
+const ACTIONS = {
+  name: 'rostersync_last_run_actions',
+  help: 'Directory actions of the last run of the job, by action.',
+};
+
+/** A label value with backslash, double quote and line feed escaped. */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** A sample value: Prometheus spells the non-finite ones NaN, +Inf and -Inf. */
+export function formatSampleValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function labels(pairs: [string, string][]): string {
+  return `{${pairs.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;
+}
+
+/** Records in a stable order (source, then job), so the file only changes when a value does. */
+function sorted(records: readonly JobRecord[]): JobRecord[] {
+  return [...records].sort((a, b) => compare(a.sourceUid, b.sourceUid) || compare(a.job, b.job));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The metrics file for these records; empty when there are none. Every family is a gauge. */
+export function renderMetrics(records: readonly JobRecord[]): string {
+  const ordered = sorted(records);
+  if (ordered.length === 0) return '';
+  const lines: string[] = [];
+  for (const family of FAMILIES) {
+    lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
+    for (const record of ordered) {
+      const base = labels([
+        ['job', record.job],
+        ['source', record.sourceUid],
+      ]);
+      lines.push(`${family.name}${base} ${formatSampleValue(family.value(record))}`);
+    }
+  }
+  const actionLines: string[] = [];
+  for (const record of ordered) {
+    for (const action of Object.keys(record.counts).sort(compare)) {
+      const value = record.counts[action] ?? 0;
+      const set = labels([
+        ['job', record.job],
+        ['source', record.sourceUid],
+        ['action', action],
+      ]);
+      actionLines.push(`${ACTIONS.name}${set} ${formatSampleValue(value)}`);
+    }
+  }
+  if (actionLines.length > 0) {
+    lines.push(`# HELP ${ACTIONS.name} ${ACTIONS.help}`, `# TYPE ${ACTIONS.name} gauge`, ...actionLines);
+  }
+  return `${lines.join('\n')}\n`;
+}
