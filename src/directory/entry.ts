@@ -19,15 +19,23 @@ function asStrings(value: RawValue): string[] {
  * different letter case than requested (`uid` vs `UID`), so names are matched case-insensitively.
  */
 export function toDirectoryEntry(raw: Entry, requested: readonly string[]): DirectoryEntry {
-  const received = new Map<string, string[]>();
+  // `*` (all user attributes) and `+` (all operational ones) ask for whatever the entry has: those come
+  // back under the names the server used, besides any names requested explicitly.
+  const wildcard = requested.includes('*') || requested.includes('+');
+  const received = new Map<string, { name: string; values: string[] }>();
   for (const [name, value] of Object.entries(raw)) {
     if (name === 'dn') continue;
     const key = name.toLowerCase();
-    received.set(key, [...(received.get(key) ?? []), ...asStrings(value)]);
+    const known = received.get(key);
+    received.set(key, { name: known?.name ?? name, values: [...(known?.values ?? []), ...asStrings(value)] });
   }
   const attributes: Record<string, string[]> = {};
+  if (wildcard) {
+    for (const { name, values } of received.values()) if (values.length > 0) attributes[name] = values;
+  }
   for (const name of requested) {
-    attributes[name] = received.get(name.toLowerCase()) ?? [];
+    if (name === '*' || name === '+') continue;
+    attributes[name] = received.get(name.toLowerCase())?.values ?? [];
   }
   return { dn: raw.dn, attributes };
 }
