@@ -10,12 +10,23 @@ import { type ConfigLayer, type RawObject, setOwn } from './layers.js';
 
 export const ENV_PREFIX = 'ROSTERSYNC_';
 
-/** Variables with the prefix that are not config keys (read by the CLI and `readBindPassword`). */
+/**
+ * Variables with the prefix that are not config keys: read by the CLI and `readBindPassword`, or by the
+ * shipped hook modules (`ROSTERSYNC_WEBHOOK_URL`).
+ */
 export const NON_CONFIG_ENV_VARS: ReadonlySet<string> = new Set([
   'ROSTERSYNC_NOW',
   'ROSTERSYNC_CONFIG',
   'ROSTERSYNC_LDAP_BIND_PASSWORD',
+  'ROSTERSYNC_WEBHOOK_URL',
 ]);
+
+/** Integrators' hook modules may read their own settings from `ROSTERSYNC_HOOK_*` variables. */
+export const HOOK_ENV_PREFIX = 'ROSTERSYNC_HOOK_';
+
+function isConfigVariable(name: string): boolean {
+  return name.startsWith(ENV_PREFIX) && !NON_CONFIG_ENV_VARS.has(name) && !name.startsWith(HOOK_ENV_PREFIX);
+}
 
 export function envSource(name: string): string {
   return `env ${name}`;
@@ -27,9 +38,7 @@ export function envLayers(
 ): { layers: ConfigLayer[]; issues: ConfigIssue[] } {
   const layers: { depth: number; layer: ConfigLayer }[] = [];
   const issues: ConfigIssue[] = [];
-  const names = Object.keys(env)
-    .filter((name) => name.startsWith(ENV_PREFIX) && !NON_CONFIG_ENV_VARS.has(name))
-    .sort();
+  const names = Object.keys(env).filter(isConfigVariable).sort();
   for (const name of names) {
     const text = env[name] ?? '';
     const source = envSource(name);

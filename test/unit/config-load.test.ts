@@ -40,6 +40,16 @@ async function loadError(options: LoadConfigOptions): Promise<ConfigError> {
   return error;
 }
 
+describe('environment variables that are not config keys', () => {
+  it('leaves ROSTERSYNC_WEBHOOK_URL and ROSTERSYNC_HOOK_* to hook modules', async () => {
+    const { sources } = await load({
+      configPath: fixture('minimal.yaml'),
+      env: { ROSTERSYNC_WEBHOOK_URL: 'http://127.0.0.1:9/hook', ROSTERSYNC_HOOK_ARCHIVE_TOKEN: 'x' },
+    });
+    expect(sources).toEqual([shippedDefaultsPath(), fixture('minimal.yaml')]);
+  });
+});
+
 describe('loadConfig layering', () => {
   it('yields the schema defaults for a minimal file, and lists its sources', async () => {
     const { config, sources } = await load({ configPath: fixture('minimal.yaml') });
