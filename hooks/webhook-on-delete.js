@@ -8,7 +8,7 @@
  *
  * as JSON to the URL in the environment variable ROSTERSYNC_WEBHOOK_URL (nothing is sent, and a line
  * is logged, when it is unset). It waits at most 10 seconds. A failure (no answer, or a status other
- * than 2xx) is reported as the run's error for that user; the deletion itself stands.
+ * than 2xx) is logged and listed in the run's summary for that user; the deletion itself stands.
  *
  * Configuration:
  *

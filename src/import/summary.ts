@@ -19,6 +19,8 @@ export interface ImportSummary {
   unchanged: number;
   problems: PlanProblem[];
   failures: ApplyFailure[];
+  /** Post hooks that failed; their changes stand. */
+  hookFailures: ApplyFailure[];
   safety: SafetyCheck | undefined;
 }
 
@@ -61,6 +63,7 @@ export function buildSummary(args: {
     unchanged: plan?.unchanged ?? 0,
     problems: plan?.problems ?? [],
     failures: result?.failed ?? [],
+    hookFailures: result?.hookFailures ?? [],
     safety: plan?.safety,
   };
 }
