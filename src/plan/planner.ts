@@ -378,11 +378,14 @@ class Planner {
     this.actions.push(action);
   }
 
+  private takenEmails: ReadonlySet<string> | undefined;
+
   private emailTakenByOther(email: string, user: DirectoryUser): boolean {
     const taken = this.input.snapshot.taken;
     if (!taken) return false;
+    this.takenEmails ??= new Set(taken.emails);
     const wanted = email.toLowerCase();
-    return (user.email ?? '').toLowerCase() !== wanted && taken.emails.includes(wanted);
+    return (user.email ?? '').toLowerCase() !== wanted && this.takenEmails.has(wanted);
   }
 
   private planCreates(records: RosterRecord[]): void {
