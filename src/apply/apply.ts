@@ -7,13 +7,13 @@
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
 import { type Directory, isDirectoryError, normalizeDn } from '../directory/index.js';
-import type { Logger } from '../logging/index.js';
+import { type Logger, NullAuditLog } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
 import type { CreateUserAction, GroupAction, Plan, PlanAction, UserAction } from '../plan/types.js';
 import { PHASES } from '../plan/types.js';
 import type { ManagedUser, UserImport, UserImportContext } from './user-import.js';
-import type { AuditedWriter } from './writer.js';
+import { AuditedWriter } from './writer.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
 export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
@@ -364,9 +364,11 @@ export function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
  */
 export async function runDryRunHooks(
   plan: Plan,
-  ctx: Pick<ApplyContext, 'config' | 'directory' | 'writer' | 'logger' | 'now'> & { hooks: ActionHooks },
+  ctx: Pick<ApplyContext, 'config' | 'directory' | 'logger' | 'now'> & { hooks: ActionHooks },
 ): Promise<ApplyFailure[]> {
   const failures: ApplyFailure[] = [];
+  // Hooks get a writer as always; in a dry run nothing it is asked to write is recorded as done.
+  const writer = new AuditedWriter(ctx.directory, new NullAuditLog());
   for (const action of plan.actions) {
     if (!isUserAction(action)) continue;
     const user = managedUser(action, ctx.config);
@@ -374,7 +376,7 @@ export async function runDryRunHooks(
       action,
       config: ctx.config,
       directory: ctx.directory,
-      writer: ctx.writer,
+      writer,
       logger: ctx.logger,
       now: ctx.now,
       dryRun: true,
@@ -394,5 +396,7 @@ export async function runDryRunHooks(
       });
     }
   }
+  for (const veto of failures)
+    ctx.logger.error(`a hook would refuse ${veto.kind} of ${veto.dn}: ${veto.error}`);
   return failures;
 }

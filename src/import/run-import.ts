@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { Config, MaxDeletions } from '../config/index.js';
+import type { MaxDeletions } from '../config/index.js';
 import { ConfigError, outputPaths } from '../config/index.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { AuditLog, type Logger, NullAuditLog } from '../logging/index.js';
+import { AuditLog } from '../logging/index.js';
 import { PasswordsFile } from '../passwords/index.js';
 import { DirectoryLayout } from '../plan/layout.js';
 import { planImport, planNeedsNames } from '../plan/planner.js';
@@ -18,7 +18,8 @@ import { Scope } from '../plan/scope.js';
 import type { Plan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
 import { readSnapshot } from '../snapshot/read.js';
-import { type ActionHooks, applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
+import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
+import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
 import { buildSummary, type ImportSummary, summaryLine } from './summary.js';
@@ -37,21 +38,7 @@ export interface ImportOptions {
   summaryJson: string | undefined;
 }
 
-export interface ImportRuntime {
-  config: Config;
-  logger: Logger;
-  now: Date;
-  runId: string;
-  env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WritableStream;
-  /** The class that carries out user actions (a subclass from `classes.user_import`). */
-  userImport?: UserImport;
-  /** Hook modules (`hooks`); `dryRunHooks` are those that declared `dryRun = true`. */
-  hooks?: ActionHooks;
-  dryRunHooks?: ActionHooks;
-  /** Aborted on SIGTERM: the run finishes the users it started and stops. */
-  signal?: AbortSignal;
-}
+export type ImportRuntime = RunContext;
 
 export interface ImportOutcome {
   exitCode: ExitCode;
@@ -188,13 +175,10 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
       const vetoes = await runDryRunHooks(plan, {
         config,
         directory,
-        writer: new AuditedWriter(directory, new NullAuditLog()),
         logger,
         now,
         hooks: runtime.dryRunHooks,
       });
-      for (const veto of vetoes)
-        logger.error(`a hook would refuse ${veto.kind} of ${veto.dn}: ${veto.error}`);
       const errors = plan.problems.length + vetoes.length;
       return await finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan);
     }

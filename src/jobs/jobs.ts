@@ -4,23 +4,14 @@
  * start runs only through these two functions.
  */
 import type { ActionHooks } from '../apply/apply.js';
-import type { Config } from '../config/index.js';
+import type { RunContext } from '../apply/run-context.js';
 import { loadExtensions } from '../hooks/index.js';
 import { type ImportOptions, type ImportOutcome, runImport } from '../import/run-import.js';
-import type { Logger } from '../logging/index.js';
 import { type PurgeOptions, type PurgeOutcome, runPurge } from '../purge/run-purge.js';
 import { runJob } from './run-job.js';
 
-export interface JobRuntime {
-  config: Config;
-  logger: Logger;
-  now: Date;
-  runId: string;
-  env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WritableStream;
-  /** Aborted to stop between users (SIGTERM). */
-  signal?: AbortSignal;
-}
+/** A run's context before integrators' code is loaded: that is what these jobs add. */
+export type JobRuntime = Omit<RunContext, 'userImport' | 'hooks' | 'dryRunHooks'>;
 
 async function withExtensions(runtime: JobRuntime) {
   const { userImport, hooks } = await loadExtensions(runtime.config, runtime.logger);

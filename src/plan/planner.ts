@@ -317,41 +317,29 @@ class Planner {
       }
       return;
     }
+    // Rows 3 and 4: locked at once, or active until the server-enforced end date.
     const alreadyDeactivated = user.deactivatedTimestamp !== undefined || user.missingSince !== undefined;
-    if (deactivation === 0) {
-      // Row 3: locked at once.
-      const lock = alreadyDeactivated ? [] : lockNowChanges(user, now, names);
-      const changes = [...lock, ...sticky];
-      if (changes.length === 0) this.unchanged += 1;
-      else {
-        this.actions.push({
-          kind: 'deactivate',
-          phase: 'updates',
-          ...base,
-          when: 'now',
-          deactivateAt: toGeneralizedTime(now),
-          purgeAt: toGeneralizedTime(purgeAt),
-          changes,
-        });
-      }
+    const when = deactivation === 0 ? 'now' : 'later';
+    const deactivateAt = when === 'now' ? now : dayStartInZone(missingSince, config.timezone, deactivation);
+    const enforce = alreadyDeactivated
+      ? []
+      : when === 'now'
+        ? lockNowChanges(user, now, names)
+        : expireLaterChanges(user, deactivateAt, config.timezone, names);
+    const changes = [...enforce, ...sticky];
+    if (changes.length === 0) {
+      this.unchanged += 1;
       return;
     }
-    // Row 4: active until the server-enforced end date.
-    const deactivateAt = dayStartInZone(missingSince, config.timezone, deactivation);
-    const expiry = alreadyDeactivated ? [] : expireLaterChanges(user, deactivateAt, config.timezone, names);
-    const changes = [...expiry, ...sticky];
-    if (changes.length === 0) this.unchanged += 1;
-    else {
-      this.actions.push({
-        kind: 'deactivate',
-        phase: 'updates',
-        ...base,
-        when: 'later',
-        deactivateAt: toGeneralizedTime(deactivateAt),
-        purgeAt: toGeneralizedTime(purgeAt),
-        changes,
-      });
-    }
+    this.actions.push({
+      kind: 'deactivate',
+      phase: 'updates',
+      ...base,
+      when,
+      deactivateAt: toGeneralizedTime(deactivateAt),
+      purgeAt: toGeneralizedTime(purgeAt),
+      changes,
+    });
   }
 
   private planDelete(user: DirectoryUser): void {

@@ -3,7 +3,8 @@
  * plan their removal, print it, apply it through `UserImport.doDelete`, report.
  */
 import { writeFile } from 'node:fs/promises';
-import { type ActionHooks, applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
+import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
+import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
 import { type Config, outputPaths } from '../config/index.js';
@@ -11,7 +12,7 @@ import { toGeneralizedTime } from '../dates.js';
 import { and, connectDirectory, type Directory, eq, lte, or, present } from '../directory/index.js';
 import { ExitCode } from '../errors.js';
 import { buildSummary, type ImportSummary, summaryLine } from '../import/summary.js';
-import { AuditLog, type Logger, NullAuditLog } from '../logging/index.js';
+import { AuditLog } from '../logging/index.js';
 import { DirectoryLayout } from '../plan/layout.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
@@ -30,18 +31,7 @@ export interface PurgeOptions {
   summaryJson: string | undefined;
 }
 
-export interface PurgeRuntime {
-  config: Config;
-  logger: Logger;
-  now: Date;
-  runId: string;
-  env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WritableStream;
-  userImport?: UserImport;
-  hooks?: ActionHooks;
-  dryRunHooks?: ActionHooks;
-  signal?: AbortSignal;
-}
+export type PurgeRuntime = RunContext;
 
 export interface PurgeSummary extends ImportSummary {
   skipped: SkippedUser[];
@@ -166,13 +156,10 @@ export async function runPurge(runtime: PurgeRuntime, options: PurgeOptions): Pr
         const vetoes = await runDryRunHooks(plan, {
           config,
           directory,
-          writer: new AuditedWriter(directory, new NullAuditLog()),
           logger,
           now,
           hooks: runtime.dryRunHooks,
         });
-        for (const veto of vetoes)
-          logger.error(`a hook would refuse ${veto.kind} of ${veto.dn}: ${veto.error}`);
         if (vetoes.length > config.tolerate_errors) return await finish(ExitCode.failed, plan);
       }
       return await finish(ExitCode.ok, plan);

@@ -1,0 +1,21 @@
+/** What an import or purge run is given: the config and clock, where to print, and integrators' code. */
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logging/index.js';
+import type { ActionHooks } from './apply.js';
+import type { UserImport } from './user-import.js';
+
+export interface RunContext {
+  config: Config;
+  logger: Logger;
+  now: Date;
+  runId: string;
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  /** The class that carries out user actions (a subclass from `classes.user_import`). */
+  userImport?: UserImport;
+  /** Hook modules (`hooks`); `dryRunHooks` are those that declared `dryRun = true`. */
+  hooks?: ActionHooks;
+  dryRunHooks?: ActionHooks;
+  /** Aborted on SIGTERM: the run finishes the users it started and stops. */
+  signal?: AbortSignal;
+}
