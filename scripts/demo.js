@@ -91,6 +91,12 @@ try {
   expect('later dry run', rostersync([...laterArgs, '--dry-run'], env, { show: 40 }) === 0);
   expect('later import', rostersync(laterArgs, env) === 0);
 
+  heading('a month later their grace period is over: the purge deletes them');
+  const purgeArgs = ['purge', '--config', config, '--now', '2027-01-05T03:30:00+01:00'];
+  expect('purge dry run', rostersync([...purgeArgs, '--dry-run'], env, { show: 30 }) === 0);
+  expect('purge', rostersync(purgeArgs, env) === 0);
+  expect('status', rostersync(['status', '--config', config], env) === 0);
+
   heading('look at one user the import created, and log in as it');
   const passwords = (await readFile(join(stateDir, 'passwords.csv'), 'utf8')).split('\n');
   const [username, recordUid, password] = (passwords[1] ?? '').split(',');

@@ -126,6 +126,7 @@ class Planner {
     );
     return {
       version: 1,
+      job: 'import',
       sourceUid: config.source_uid,
       now: now.toISOString(),
       timezone: config.timezone,

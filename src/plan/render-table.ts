@@ -53,7 +53,9 @@ export function renderPlanTable(plan: Plan): string {
   const out: string[] = [];
   const scope = plan.schools.length > 0 ? plan.schools.join(', ') : 'all schools';
   out.push(
-    `Plan for source ${plan.sourceUid} (${scope}) from ${plan.input.file}: ${plan.input.rows} rows, ${plan.input.valid} valid`,
+    plan.job === 'purge'
+      ? `Purge for source ${plan.sourceUid}: ${plan.input.rows} users due, ${plan.input.valid} with a purge role`
+      : `Plan for source ${plan.sourceUid} (${scope}) from ${plan.input.file}: ${plan.input.rows} rows, ${plan.input.valid} valid`,
   );
   out.push(`now: ${plan.now} (${plan.timezone})`);
 
@@ -92,12 +94,15 @@ export function renderPlanTable(plan: Plan): string {
     for (const problem of plan.problems) out.push(`  ${problem.message}`);
   }
   const { safety } = plan;
-  const removals = [...REMOVAL_KINDS].map((kind) => counts.get(kind) ?? 0).reduce((a, b) => a + b, 0);
-  out.push(
-    '',
-    `Safety: ${removals} of ${safety.inScope} in-scope users would be removed; limit ${safety.limit} (${safety.setting})` +
-      (safety.exceeded ? ' — EXCEEDED: nothing will be written' : ''),
-  );
+  // The safety limit guards imports against a truncated roster; a purge carries out dates already set.
+  if (plan.job === 'import') {
+    const removals = [...REMOVAL_KINDS].map((kind) => counts.get(kind) ?? 0).reduce((a, b) => a + b, 0);
+    out.push(
+      '',
+      `Safety: ${removals} of ${safety.inScope} in-scope users would be removed; limit ${safety.limit} (${safety.setting})` +
+        (safety.exceeded ? ' — EXCEEDED: nothing will be written' : ''),
+    );
+  }
   return `${out.join('\n')}\n`;
 }
 

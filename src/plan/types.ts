@@ -163,6 +163,8 @@ export interface SafetyCheck {
 
 export interface Plan {
   version: 1;
+  /** What made the plan: an import of a roster, or the purge of due users. */
+  job: 'import' | 'purge';
   sourceUid: string;
   /** The instant the plan treats as now (`--now` or the clock), ISO-8601. */
   now: string;

@@ -159,6 +159,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
     : [];
   return {
     version: 1,
+    job: 'purge',
     sourceUid: config.source_uid,
     now: input.now.toISOString(),
     timezone: config.timezone,
