@@ -46,12 +46,32 @@ export async function summarizeProfile(file, top = 15) {
     modules.set(module, (modules.get(module) ?? 0) + micros);
     total += micros;
   }
+  // Inclusive time: each sample counts once for every distinct function on its stack.
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const inclusive = new Map();
+  for (const [id, micros] of selfMicros) {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { callFrame } = byId.get(at);
+      if (!callFrame.url) continue;
+      const label = `${callFrame.functionName || '(anonymous)'} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`;
+      if (seen.has(label)) continue;
+      seen.add(label);
+      inclusive.set(label, (inclusive.get(label) ?? 0) + micros);
+    }
+  }
   const rank = (map) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
-  return { totalMs: total / 1000, frames: rank(frames), modules: rank(modules) };
+  return {
+    totalMs: total / 1000,
+    frames: rank(frames),
+    modules: rank(modules),
+    inclusive: rank(inclusive),
+  };
 }
 
 export function formatSummary(summary) {
@@ -63,6 +83,8 @@ export function formatSummary(summary) {
     ...summary.modules.map(row),
     'self time by function:',
     ...summary.frames.map(row),
+    'total time (with callees) by function:',
+    ...summary.inclusive.map(row),
   ].join('\n');
 }
 
