@@ -34,8 +34,12 @@ function hexByte(code: number): string {
   return `\\${code.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
+/** Values made only of these need no escaping at all: the common case, checked without splitting. */
+const PLAIN_VALUE = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
+
 /** Escapes a raw attribute value for use in a DN string (RFC 4514 section 2.4). */
 export function escapeDnValue(value: string): string {
+  if (PLAIN_VALUE.test(value)) return value;
   const characters = Array.from(value);
   const last = characters.length - 1;
   return characters
@@ -295,8 +299,17 @@ function compare(a: string, b: string): number {
  * case-folded, multi-valued RDNs sorted, canonical escaping. Not for sending to the server.
  */
 export function normalizeDn(text: string): string {
-  return formatDn(parseDn(text).map(normalizeRdn));
+  const cached = normalizedDns.get(text);
+  if (cached !== undefined) return cached;
+  const normalized = formatDn(parseDn(text).map(normalizeRdn));
+  // A run compares the same DNs many times (users, groups, containers): remember them, within bounds.
+  if (normalizedDns.size >= NORMALIZED_CACHE_SIZE) normalizedDns.clear();
+  normalizedDns.set(text, normalized);
+  return normalized;
 }
+
+const NORMALIZED_CACHE_SIZE = 500_000;
+const normalizedDns = new Map<string, string>();
 
 /** True when both strings name the same entry. */
 export function dnEquals(a: string, b: string): boolean {

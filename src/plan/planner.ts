@@ -79,6 +79,7 @@ class Planner {
   private inScope = 0;
 
   constructor(private readonly input: PlanInput) {
+    this.reservations = new Set(input.snapshot.reservations);
     this.layout = new DirectoryLayout(input.config);
   }
 
@@ -348,7 +349,7 @@ class Planner {
     const action: DeleteUserAction = { kind: 'delete', phase: 'removals', ...this.base(user) };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '') {
-      if (!this.input.snapshot.reservations.includes(username)) {
+      if (!this.reservations.has(username)) {
         action.reservation = {
           dn: this.layout.reservationDn(user.username),
           attributes: {
@@ -368,6 +369,7 @@ class Planner {
   }
 
   private takenEmails: ReadonlySet<string> | undefined;
+  private readonly reservations: ReadonlySet<string>;
 
   private emailTakenByOther(email: string, user: DirectoryUser): boolean {
     const taken = this.input.snapshot.taken;

@@ -120,6 +120,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
     }
   }
 
+  const reservations = new Set(input.reservations);
   const deletes: DeleteUserAction[] = [];
   for (const user of eligible) {
     if (!leaving.has(normalizeDn(user.dn))) continue;
@@ -134,7 +135,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
       sweepReferences: false,
     };
     const username = user.username.toLowerCase();
-    if (config.scheme.reserve_deleted && username !== '' && !input.reservations.includes(username)) {
+    if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
       action.reservation = {
         dn: layout.reservationDn(user.username),
         attributes: {
