@@ -17,9 +17,14 @@
  * After each step both directories are compared (all user attributes of every user and group except the
  * password); a mismatch is printed and marked in the table.
  *
- *   node bench/run.js [--quick] [--sizes 1000,10000] [--profile] [--concurrency N] [--json FILE] [--keep]
+ *   node bench/run.js [--quick] [--sizes 1000,10000] [--profile] [--concurrency N] [--page-size N]
+ *                     [--json FILE] [--keep] [--cli PATH]
+ *
+ * --profile writes a V8 CPU profile of every rostersync run on server A and prints its top frames;
+ * --concurrency/--page-size set ldap.concurrency/ldap.page_size (default: the product's defaults);
+ * --cli runs another build's bin/rostersync.js (to measure a change before and after).
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +35,7 @@ import { formatSummary, summarizeProfile } from './profile-top.js';
 import { churnRoster, CSV_MAPPING, dropUsers, makeRoster, rosterCsv, SCHOOLS } from './roster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'bin/rostersync.js');
+const defaultCli = join(root, 'bin/rostersync.js');
 
 /** Every rostersync run uses a fixed now; the purge runs 44 days later, past the 30-day grace. */
 const NOW = '2026-09-01T06:00:00+02:00';
@@ -38,7 +43,13 @@ const PURGE_NOW = '2026-10-15T06:00:00+02:00';
 const PURGE_NOW_GENERALIZED = '20261015040000Z';
 
 function parseArgs(argv) {
-  const options = { sizes: [1000, 10000, 100000], profile: false, keep: false, json: undefined };
+  const options = {
+    sizes: [1000, 10000, 100000],
+    profile: false,
+    keep: false,
+    json: undefined,
+    cli: defaultCli,
+  };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
     const value = () => {
@@ -53,6 +64,7 @@ function parseArgs(argv) {
     else if (arg === '--json') options.json = value();
     else if (arg === '--concurrency') options.concurrency = Number(value());
     else if (arg === '--page-size') options.pageSize = Number(value());
+    else if (arg === '--cli') options.cli = value();
     else throw new Error(`unknown argument ${arg}`);
   }
   if (options.sizes.some((size) => !Number.isInteger(size) || size < 100))
@@ -152,7 +164,7 @@ class SizeRun {
     const profileDir = join(this.work, 'profiles', label);
     const nodeArgs = this.options.profile && side === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     const server = side === 'A' ? this.a : this.b;
-    const result = await timed(process.execPath, [...nodeArgs, cli, ...args], {
+    const result = await timed(process.execPath, [...nodeArgs, this.options.cli, ...args], {
       stdout: join(dir, `${label}.out`),
       stderr: join(dir, `${label}.log`),
       env: cliEnv(),
@@ -163,7 +175,6 @@ class SizeRun {
       throw new Error(`rostersync ${args.join(' ')} exited ${result.exitCode}\n${tail}`);
     }
     if (nodeArgs.length > 0) {
-      const { readdir } = await import('node:fs/promises');
       const [file] = await readdir(profileDir);
       if (file) {
         const summary = formatSummary(await summarizeProfile(join(profileDir, file), 12));

@@ -27,7 +27,8 @@ export function toDirectoryEntry(raw: Entry, requested: readonly string[]): Dire
     if (name === 'dn') continue;
     const key = name.toLowerCase();
     const known = received.get(key);
-    received.set(key, { name: known?.name ?? name, values: [...(known?.values ?? []), ...asStrings(value)] });
+    if (known) known.values.push(...asStrings(value));
+    else received.set(key, { name, values: asStrings(value) });
   }
   const attributes: Record<string, string[]> = {};
   if (wildcard) {
