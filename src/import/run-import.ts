@@ -184,6 +184,10 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
     }
 
     const result = await applyWithOutputs(runtime, directory, plan, roster);
+    if (result.interrupted) {
+      logger.error(`stopped before ${result.skipped.length} actions; the next run completes them`);
+      return await finish(ExitCode.failed, plan, result);
+    }
     const errors = plan.problems.length + result.failed.length;
     return await finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan, result);
   } finally {

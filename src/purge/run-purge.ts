@@ -183,6 +183,10 @@ export async function runPurge(runtime: PurgeRuntime, options: PurgeOptions): Pr
     } finally {
       await audit.close();
     }
+    if (result.interrupted) {
+      logger.error(`stopped before ${result.skipped.length} actions; the next run completes them`);
+      return await finish(ExitCode.failed, plan, result);
+    }
     const errors = plan.problems.length + result.failed.length;
     return await finish(errors > config.tolerate_errors ? ExitCode.failed : ExitCode.ok, plan, result);
   } finally {

@@ -4,6 +4,7 @@ import { importJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
 import { loadRuntime } from '../runtime.js';
+import { stopOnSignals } from '../stop-signal.js';
 
 export const importCommand = defineCommand({
   command: 'import',
@@ -55,20 +56,25 @@ export const importCommand = defineCommand({
       }),
   run: async (args, io) => {
     const runtime = await loadRuntime(args, io);
-    const outcome = await importJob(
-      { ...runtime, env: io.env, stdout: io.stdout },
-      {
-        input: args.input,
-        schools: args.school ?? [],
-        dryRun: args['dry-run'],
-        noDelete: !args.delete,
-        maxDeletions: args['max-deletions'],
-        planOut: args['plan-out'],
-        format: args.format,
-        summaryJson: args['summary-json'],
-      },
-    );
-    await runtime.logger.flush();
-    return outcome.exitCode;
+    const stopping = stopOnSignals();
+    try {
+      const outcome = await importJob(
+        { ...runtime, env: io.env, stdout: io.stdout, signal: stopping.signal },
+        {
+          input: args.input,
+          schools: args.school ?? [],
+          dryRun: args['dry-run'],
+          noDelete: !args.delete,
+          maxDeletions: args['max-deletions'],
+          planOut: args['plan-out'],
+          format: args.format,
+          summaryJson: args['summary-json'],
+        },
+      );
+      return outcome.exitCode;
+    } finally {
+      stopping.dispose();
+      await runtime.logger.flush();
+    }
   },
 });

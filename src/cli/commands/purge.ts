@@ -2,6 +2,7 @@ import { purgeJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
 import { loadRuntime } from '../runtime.js';
+import { stopOnSignals } from '../stop-signal.js';
 
 export const purgeCommand = defineCommand({
   command: 'purge',
@@ -18,11 +19,16 @@ export const purgeCommand = defineCommand({
       .option('summary-json', summaryJsonOption),
   run: async (args, io) => {
     const runtime = await loadRuntime(args, io);
-    const outcome = await purgeJob(
-      { ...runtime, env: io.env, stdout: io.stdout },
-      { dryRun: args['dry-run'], format: args.format, summaryJson: args['summary-json'] },
-    );
-    await runtime.logger.flush();
-    return outcome.exitCode;
+    const stopping = stopOnSignals();
+    try {
+      const outcome = await purgeJob(
+        { ...runtime, env: io.env, stdout: io.stdout, signal: stopping.signal },
+        { dryRun: args['dry-run'], format: args.format, summaryJson: args['summary-json'] },
+      );
+      return outcome.exitCode;
+    } finally {
+      stopping.dispose();
+      await runtime.logger.flush();
+    }
   },
 });
