@@ -143,7 +143,7 @@ export async function makeCertificates(dir: string, name = 'rostersync test CA')
   return { caFile, certFile, keyFile };
 }
 
-const ADMIN_PASSWORD = 'admin-secret';
+export const ADMIN_PASSWORD = 'admin-secret';
 const CONFIG_ADMIN_PASSWORD = 'config-secret';
 
 /** Attributes rostersync filters on; indexed as a production server would be. */
@@ -163,7 +163,8 @@ const EQUALITY_INDEXES = [
   'rostersyncPurgeTimestamp',
 ];
 
-function slapdConf(opts: {
+/** The slapd.conf of a test server; also used for the container variant (slapd-container.ts). */
+export function slapdConf(opts: {
   dir: string;
   moduleDir: string;
   suffix: string;
@@ -305,7 +306,8 @@ async function waitForServer(
   );
 }
 
-async function addBaseEntries(url: string, adminDn: string, suffix: string): Promise<void> {
+/** The suffix entry, the policies container and the default ppolicy. */
+export async function addBaseEntries(url: string, adminDn: string, suffix: string): Promise<void> {
   const client = new Client({ url });
   try {
     await client.bind(adminDn, ADMIN_PASSWORD);
