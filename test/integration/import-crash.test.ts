@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
 import { canonicalDn, dumpDifference, dumpDirectory } from '../support/dump.js';
-import { type RosterRow, rosterCsv } from '../support/import.js';
+import { type RosterRow, rosterCsv, testConfig } from '../support/import.js';
 
 const execFileAsync = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/rostersync.js', import.meta.url));
@@ -89,33 +89,18 @@ function mainRoster(): RosterRow[] {
 }
 
 function config(server: SlapdServer, stateDir: string, deletion: number): string {
-  return stringify({
-    source_uid: 'sis-crash',
-    timezone: 'Europe/Berlin',
-    state_dir: stateDir,
-    ldap: {
-      url: server.url,
-      bind_dn: server.adminDn,
-      bind_password_file: server.adminPasswordFile,
-      base_dn: server.suffix,
-      users_dn: 'ou=people,ou={school},{base_dn}',
-      groups_dn: 'ou=groups,ou={school},{base_dn}',
-    },
-    csv: {
-      mapping: {
-        id: 'record_uid',
-        first: 'firstname',
-        last: 'lastname',
-        schools: 'schools',
-        role: 'role',
-        classes: 'classes',
-        email: 'email',
+  return stringify(
+    testConfig(
+      {
+        url: server.url,
+        bindDn: server.adminDn,
+        passwordFile: server.adminPasswordFile,
+        baseDn: server.suffix,
       },
-    },
-    deletion_grace_period: { deactivation: 0, deletion },
-    safety: { max_deletions: '100%' },
-    output: { log_format: 'json' },
-  });
+      stateDir,
+      { source_uid: 'sis-crash', deletion_grace_period: { deactivation: 0, deletion } },
+    ),
+  );
 }
 
 interface Setup {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
 import { dumpDifference, dumpDirectory } from '../support/dump.js';
+import { TEST_MAPPING, testConfig } from '../support/import.js';
 
 const execFileAsync = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/rostersync.js', import.meta.url));
@@ -205,35 +206,21 @@ async function rostersync(args: string[]): Promise<{ stdout: string; stderr: str
 }
 
 function configFor(server: SlapdServer, stateDir: string, deletion: number): Record<string, unknown> {
-  return {
-    source_uid: 'sis-ldif',
-    timezone: 'Europe/Berlin',
-    state_dir: stateDir,
-    schools: [...SCHOOLS],
-    ldap: {
+  return testConfig(
+    {
       url: server.url,
-      bind_dn: server.adminDn,
-      bind_password_file: server.adminPasswordFile,
-      base_dn: server.suffix,
-      users_dn: 'ou=people,ou={school},{base_dn}',
-      groups_dn: 'ou=groups,ou={school},{base_dn}',
+      bindDn: server.adminDn,
+      passwordFile: server.adminPasswordFile,
+      baseDn: server.suffix,
     },
-    csv: {
-      mapping: {
-        id: 'record_uid',
-        first: 'firstname',
-        last: 'lastname',
-        schools: 'schools',
-        role: 'role',
-        classes: 'classes',
-        email: 'email',
-        login: 'username',
-      },
+    stateDir,
+    {
+      source_uid: 'sis-ldif',
+      schools: [...SCHOOLS],
+      csv: { mapping: { ...TEST_MAPPING, login: 'username' } },
+      deletion_grace_period: { deactivation: 0, deletion },
     },
-    deletion_grace_period: { deactivation: 0, deletion },
-    safety: { max_deletions: '100%' },
-    output: { log_format: 'json' },
-  };
+  );
 }
 
 describe('the LDIF of a dry run is what the import writes', () => {

@@ -79,42 +79,58 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 const ENTRY_ATTRIBUTES = ['*', '+'];
 
+/** The CSV mapping of `rosterCsv`'s header. */
+export const TEST_MAPPING = {
+  id: 'record_uid',
+  first: 'firstname',
+  last: 'lastname',
+  schools: 'schools',
+  role: 'role',
+  classes: 'classes',
+  email: 'email',
+};
+
+/**
+ * The config every import test starts from, for a server (or a subtree of one): grace 0/30, no safety limit,
+ * JSON logs; `overrides` are merged over it (plain objects deeply).
+ */
+export function testConfig(
+  server: { url: string; bindDn: string; passwordFile: string; baseDn: string },
+  stateDir: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return merge(
+    {
+      source_uid: 'sis-test',
+      timezone: 'Europe/Berlin',
+      state_dir: stateDir,
+      ldap: {
+        url: server.url,
+        bind_dn: server.bindDn,
+        bind_password_file: server.passwordFile,
+        base_dn: server.baseDn,
+        users_dn: 'ou=people,ou={school},{base_dn}',
+        groups_dn: 'ou=groups,ou={school},{base_dn}',
+      },
+      csv: { mapping: TEST_MAPPING },
+      deletion_grace_period: { deactivation: 0, deletion: 30 },
+      safety: { max_deletions: '100%' },
+      output: { log_format: 'json' },
+    },
+    overrides,
+  );
+}
+
 export async function importFixture(name: string, options: FixtureOptions = {}): Promise<ImportFixture> {
   const tree = await createTestSubtree(name);
   const dir = await mkdtemp(join(tmpdir(), `rostersync-${name}-`));
   const stateDir = join(dir, 'state');
   const configPath = join(dir, 'rostersync.yaml');
   const rosterPath = join(dir, 'roster.csv');
-  const config = merge(
-    {
-      source_uid: 'sis-test',
-      timezone: 'Europe/Berlin',
-      state_dir: stateDir,
-      schools: ['gym1', 'rs2', 'gs3'],
-      ldap: {
-        url: tree.url,
-        bind_dn: tree.adminDn,
-        bind_password_file: tree.adminPasswordFile,
-        base_dn: tree.baseDn,
-        users_dn: 'ou=people,ou={school},{base_dn}',
-        groups_dn: 'ou=groups,ou={school},{base_dn}',
-      },
-      csv: {
-        mapping: {
-          id: 'record_uid',
-          first: 'firstname',
-          last: 'lastname',
-          schools: 'schools',
-          role: 'role',
-          classes: 'classes',
-          email: 'email',
-        },
-      },
-      deletion_grace_period: { deactivation: 0, deletion: 30 },
-      safety: { max_deletions: '100%' },
-      output: { log_format: 'json' },
-    },
-    options.config ?? {},
+  const config = testConfig(
+    { url: tree.url, bindDn: tree.adminDn, passwordFile: tree.adminPasswordFile, baseDn: tree.baseDn },
+    stateDir,
+    { schools: ['gym1', 'rs2', 'gs3'], ...options.config },
   );
   await writeFile(configPath, stringify(config));
 
