@@ -14,14 +14,8 @@ function asStrings(value: RawValue): string[] {
   return values.map((item) => (typeof item === 'string' ? item : item.toString('utf8')));
 }
 
-/**
- * Maps an ldapts search entry to the requested attribute names. Servers may answer with a
- * different letter case than requested (`uid` vs `UID`), so names are matched case-insensitively.
- */
-export function toDirectoryEntry(raw: Entry, requested: readonly string[]): DirectoryEntry {
-  // `*` (all user attributes) and `+` (all operational ones) ask for whatever the entry has: those come
-  // back under the names the server used, besides any names requested explicitly.
-  const wildcard = requested.includes('*') || requested.includes('+');
+/** Every attribute of the entry by lower-cased name, merging names that differ only in case. */
+function byLowerCaseName(raw: Entry): Map<string, { name: string; values: string[] }> {
   const received = new Map<string, { name: string; values: string[] }>();
   for (const [name, value] of Object.entries(raw)) {
     if (name === 'dn') continue;
@@ -30,12 +24,30 @@ export function toDirectoryEntry(raw: Entry, requested: readonly string[]): Dire
     if (known) known.values.push(...asStrings(value));
     else received.set(key, { name, values: asStrings(value) });
   }
+  return received;
+}
+
+/**
+ * Maps an ldapts search entry to the requested attribute names. Servers usually answer with the names as
+ * requested, which is looked up directly (this runs once per entry of every read); when they use another
+ * letter case (`uid` vs `UID`), names are matched case-insensitively. `*` (all user attributes) and `+`
+ * (all operational ones) return whatever the entry has, under the names the server used.
+ */
+export function toDirectoryEntry(raw: Entry, requested: readonly string[]): DirectoryEntry {
   const attributes: Record<string, string[]> = {};
-  if (wildcard) {
+  let received: Map<string, { name: string; values: string[] }> | undefined;
+  if (requested.includes('*') || requested.includes('+')) {
+    received = byLowerCaseName(raw);
     for (const { name, values } of received.values()) if (values.length > 0) attributes[name] = values;
   }
   for (const name of requested) {
     if (name === '*' || name === '+') continue;
+    const exact = raw[name];
+    if (exact !== undefined) {
+      attributes[name] = asStrings(exact);
+      continue;
+    }
+    received ??= byLowerCaseName(raw);
     attributes[name] = received.get(name.toLowerCase())?.values ?? [];
   }
   return { dn: raw.dn, attributes };
