@@ -2,23 +2,10 @@
  * The test server behaves like the production directory rostersync is built for: ppolicy enforces the
  * admin lock and the end time the lifecycle relies on, and lastbind records logins.
  */
-import { Attribute, Change, Client, InvalidCredentialsError } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOpenLdapProgram, startSlapd } from '../../src/testing/slapd.js';
-import { createTestSubtree, type TestSubtree } from '../support/ldap.js';
-
-async function canBind(url: string, dn: string, password: string): Promise<boolean> {
-  const client = new Client({ url });
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidCredentialsError) return false;
-    throw error;
-  } finally {
-    await client.unbind().catch(() => {});
-  }
-}
+import { canBind, createTestSubtree, type TestSubtree } from '../support/ldap.js';
 
 describe('shared test slapd', () => {
   let tree: TestSubtree;

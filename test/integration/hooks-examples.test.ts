@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client, InvalidCredentialsError } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedUser, UserImportContext } from '../../src/apply/user-import.js';
 import { AuditedWriter } from '../../src/apply/writer.js';
@@ -17,7 +16,7 @@ import { type HookContext, HookVetoError, loadExtensions } from '../../src/hooks
 import { ldifAttributeLine, unfoldLdif } from '../../src/ldif.js';
 import { MemoryAuditLog, silentLogger } from '../../src/logging/index.js';
 import type { DeleteUserAction } from '../../src/plan/types.js';
-import { createTestSubtree, type TestSubtree } from '../support/ldap.js';
+import { canBind, createTestSubtree, type TestSubtree } from '../support/ldap.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../../hooks/${name}`, import.meta.url));
 
@@ -129,19 +128,6 @@ function parseLdif(text: string): { dn: string; attributes: Map<string, string[]
   return { dn, attributes };
 }
 
-async function canBind(dn: string, password: string): Promise<boolean> {
-  const client = new Client({ url: subtree.url });
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidCredentialsError) return false;
-    throw error;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
-
 describe('archive-before-delete.js', () => {
   it('writes the whole entry as a 0600 LDIF under the day of the run, which ldapadd reads back', async () => {
     const archiveDir = join(workDir, 'archive');
@@ -209,7 +195,7 @@ describe('archive-before-delete.js', () => {
       '-f',
       restoreFile,
     ]);
-    expect(await canBind(user.dn, PASSWORD)).toBe(true);
+    expect(await canBind(subtree.url, user.dn, PASSWORD)).toBe(true);
   });
 
   it('takes the attributes as they come when the directory expands * and + itself', async () => {
@@ -274,7 +260,7 @@ describe('move-instead-of-delete.js', () => {
     });
     const { userImport } = await loadExtensions(config, silentLogger);
     const user = await addUser();
-    expect(await canBind(user.dn, PASSWORD)).toBe(true);
+    expect(await canBind(subtree.url, user.dn, PASSWORD)).toBe(true);
     // A group the plan did not know about still names the user.
     const group = `cn=club,${subtree.baseDn}`;
     await subtree.client.add(group, {
@@ -290,7 +276,7 @@ describe('move-instead-of-delete.js', () => {
     const moved = await directory.searchOne(movedDn, ['uid', 'pwdAccountLockedTime']);
     expect(moved?.attributes).toEqual({ uid: [user.username], pwdAccountLockedTime: ['000001010000Z'] });
     expect((await directory.searchOne(target, ['ou']))?.attributes.ou).toEqual(['removed, old']);
-    expect(await canBind(movedDn, PASSWORD)).toBe(false);
+    expect(await canBind(subtree.url, movedDn, PASSWORD)).toBe(false);
     expect((await directory.searchOne(group, ['member']))?.attributes.member).toEqual([subtree.adminDn]);
     expect(audit.entries.map((entry) => `${entry.action} ${entry.result}`)).toEqual([
       'modify ok',
@@ -311,7 +297,9 @@ describe('move-instead-of-delete.js', () => {
     const user = await addUser();
     await userImport.doDelete(user, contextFor(user, config) as UserImportContext<DeleteUserAction>);
     expect(await directory.exists(`uid=${user.username},ou=removed,${subtree.baseDn}`)).toBe(true);
-    expect(await canBind(`uid=${user.username},ou=removed,${subtree.baseDn}`, PASSWORD)).toBe(false);
+    expect(await canBind(subtree.url, `uid=${user.username},ou=removed,${subtree.baseDn}`, PASSWORD)).toBe(
+      false,
+    );
   });
 });
 

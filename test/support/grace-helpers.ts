@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Attribute, Change } from 'ldapts';
 import { parse, stringify } from 'yaml';
 import type { Plan } from '../../src/plan/types.js';
-import { type ImportFixture, ROSTER_HEADER, type RosterRow } from './import.js';
+import { type ImportFixture, merge, ROSTER_HEADER, type RosterRow } from './import.js';
 
 export type Entry = Record<string, string | string[]>;
 
@@ -71,18 +71,6 @@ export async function adminModify(
     dn,
     new Change({ operation, modification: new Attribute({ type: attribute, values }) }),
   );
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const current = out[key];
-    out[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
-        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
-        : value;
-  }
-  return out;
 }
 
 /** Changes the fixture's config file between runs (deep merge). */

@@ -5,10 +5,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, InvalidCredentialsError } from 'ldapts';
 import { stringify } from 'yaml';
 import { type CliResult, runCli } from './cli.js';
-import { createTestSubtree, type TestSubtree } from './ldap.js';
+import { canBind, createTestSubtree, type TestSubtree } from './ldap.js';
 
 export const ROSTER_HEADER = ['id', 'first', 'last', 'schools', 'role', 'classes', 'email'] as const;
 
@@ -65,7 +64,8 @@ export function rosterCsv(rows: RosterRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+/** Merges `over` into `base`: plain objects deeply, everything else replaced. */
+export function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
@@ -179,18 +179,7 @@ export async function importFixture(name: string, options: FixtureOptions = {}):
       }
       return map;
     },
-    canBind: async (dn, password) => {
-      const client = new Client({ url: tree.url });
-      try {
-        await client.bind(dn, password);
-        return true;
-      } catch (error) {
-        if (error instanceof InvalidCredentialsError) return false;
-        throw error;
-      } finally {
-        await client.unbind().catch(() => {});
-      }
-    },
+    canBind: (dn, password) => canBind(tree.url, dn, password),
     auditLines: async () => {
       const text = await readFile(join(stateDir, 'audit.jsonl'), 'utf8').catch(() => '');
       return text

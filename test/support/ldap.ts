@@ -1,6 +1,6 @@
 /** Per-test isolation on the shared server: every test file gets its own subtree under the suffix. */
 import { randomBytes } from 'node:crypto';
-import { Client } from 'ldapts';
+import { Client, InvalidCredentialsError } from 'ldapts';
 import { inject } from 'vitest';
 
 export interface TestSubtree {
@@ -48,4 +48,18 @@ export async function deleteSubtree(client: Client, baseDn: string): Promise<voi
     .map((entry) => entry.dn)
     .sort((a, b) => b.split(',').length - a.split(',').length);
   for (const dn of dns) await client.del(dn);
+}
+
+/** Whether the server lets `dn` log in with `password` (false on invalid credentials, e.g. a locked user). */
+export async function canBind(url: string, dn: string, password: string): Promise<boolean> {
+  const client = new Client({ url });
+  try {
+    await client.bind(dn, password);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidCredentialsError) return false;
+    throw error;
+  } finally {
+    await client.unbind().catch(() => {});
+  }
 }
