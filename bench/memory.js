@@ -28,8 +28,8 @@ const { readRoster } = await import(dist('roster/index.js'));
 const { connectDirectory } = await import(dist('directory/index.js'));
 const { DirectoryLayout } = await import(dist('plan/layout.js'));
 const { Scope } = await import(dist('plan/scope.js'));
-const { planImport, planNeedsNames } = await import(dist('plan/planner.js'));
-const { readSnapshot } = await import(dist('snapshot/read.js'));
+const { ImportPlanner } = await import(dist('plan/planner.js'));
+const { readReservations, readSnapshot } = await import(dist('snapshot/read.js'));
 
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(0);
 const rows = [];
@@ -81,22 +81,23 @@ try {
   const directory = await connectDirectory(config, {});
   const layout = new DirectoryLayout(config);
   const scope = new Scope([]);
-  const snapshot = await readSnapshot(
-    directory,
-    { config, layout, schools: [], containers: [], mappedAttributes: [] },
-    (users) => planNeedsNames(roster, users, scope),
-  );
-  measure(`snapshot: ${snapshot.users.length} users, ${snapshot.groups.length} groups`);
-  const plan = planImport({
+  const planner = new ImportPlanner({
     config,
     roster,
-    snapshot,
     now: new Date(now),
     scope,
     noDelete: false,
     maxDeletions: config.safety.max_deletions,
+    reservations: await readReservations(directory, layout),
   });
-  measure(`plan: ${plan.actions.length} actions, ${plan.unchanged} unchanged (incl. DN cache)`);
+  const rest = await readSnapshot(
+    directory,
+    { config, layout, schools: [], containers: [], mappedAttributes: [] },
+    planner,
+  );
+  measure(`snapshot read and users planned: ${rest.groups.length} groups`);
+  const plan = planner.finish(rest);
+  measure(`plan: ${plan.actions.length} actions, ${plan.unchanged} unchanged`);
   await directory.close();
 
   process.stdout.write(

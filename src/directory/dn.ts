@@ -299,6 +299,8 @@ function compare(a: string, b: string): number {
  * case-folded, multi-valued RDNs sorted, canonical escaping. Not for sending to the server.
  */
 export function normalizeDn(text: string): string {
+  // Almost every DN a run sees is plain ASCII: its canonical form is just its lower-case form.
+  if (PLAIN_DN.test(text)) return text.toLowerCase();
   const cached = normalizedDns.get(text);
   if (cached !== undefined) return cached;
   const normalized = formatDn(parseDn(text).map(normalizeRdn));
@@ -307,6 +309,13 @@ export function normalizeDn(text: string): string {
   normalizedDns.set(text, normalized);
   return normalized;
 }
+
+/**
+ * DNs whose RDNs are single `type=value` pairs of letters, digits, `._@-` and inner single spaces. Parsing
+ * and re-formatting such a DN changes nothing but letter case, so the fast paths below skip the parser.
+ */
+const PLAIN_DN =
+  /^[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?: [A-Za-z0-9._@-]+)*(?:,[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?: [A-Za-z0-9._@-]+)*)*$/;
 
 const NORMALIZED_CACHE_SIZE = 500_000;
 const normalizedDns = new Map<string, string>();
@@ -318,6 +327,10 @@ export function dnEquals(a: string, b: string): boolean {
 
 /** The DN one level up (`''` for a top-level entry), or undefined for the root DN itself. */
 export function parentDn(text: string): string | undefined {
+  if (PLAIN_DN.test(text)) {
+    const comma = text.indexOf(',');
+    return comma < 0 ? '' : text.slice(comma + 1);
+  }
   const rdns = parseDn(text);
   if (rdns.length === 0) return undefined;
   return formatDn(rdns.slice(1));
@@ -325,6 +338,10 @@ export function parentDn(text: string): string | undefined {
 
 /** The first (most specific) RDN of a DN, formatted. */
 export function leafRdn(text: string): string {
+  if (PLAIN_DN.test(text)) {
+    const comma = text.indexOf(',');
+    return comma < 0 ? text : text.slice(0, comma);
+  }
   const [first] = parseDn(text);
   if (first === undefined) throw new InvalidDnError(text, 'the root DN has no RDN');
   return formatRdn(first);

@@ -11,13 +11,13 @@ import { ExitCode, UsageError } from '../errors.js';
 import { AuditLog } from '../logging/index.js';
 import { PasswordsFile } from '../passwords/index.js';
 import { DirectoryLayout } from '../plan/layout.js';
-import { planImport, planNeedsNames } from '../plan/planner.js';
+import { ImportPlanner } from '../plan/planner.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
 import { Scope } from '../plan/scope.js';
 import type { Plan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
-import { readSnapshot } from '../snapshot/read.js';
+import { readReservations, readSnapshot } from '../snapshot/read.js';
 import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
@@ -127,7 +127,16 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
     const mappedAttributes = Object.values(config.csv.mapping)
       .filter((field) => field.startsWith('attr:'))
       .map((field) => field.slice('attr:'.length));
-    const snapshot = await readSnapshot(
+    const planner = new ImportPlanner({
+      config,
+      roster,
+      now,
+      scope,
+      noDelete: options.noDelete || config.no_delete,
+      maxDeletions: options.maxDeletions ?? config.safety.max_deletions,
+      reservations: await readReservations(directory, layout),
+    });
+    const rest = await readSnapshot(
       directory,
       {
         config,
@@ -136,17 +145,9 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
         containers: containersInPlay(layout, roster, scope),
         mappedAttributes,
       },
-      (users) => planNeedsNames(roster, users, scope),
+      planner,
     );
-    const plan = planImport({
-      config,
-      roster,
-      snapshot,
-      now,
-      scope,
-      noDelete: options.noDelete || config.no_delete,
-      maxDeletions: options.maxDeletions ?? config.safety.max_deletions,
-    });
+    const plan = planner.finish(rest);
 
     const format = options.format ?? (options.dryRun ? 'table' : undefined);
     if (format) stdout.write(renderPlan(plan, format));

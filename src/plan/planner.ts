@@ -1,6 +1,7 @@
 /**
- * The planner: (roster, directory snapshot, config, now) → plan. A pure function — it reads nothing and
- * writes nothing — so a dry run shows exactly what the real run will do, and every rule of SPEC §4 can be
+ * The planner: (roster, directory snapshot, config, now) → plan. Pure — it reads nothing and writes
+ * nothing; the directory's users are folded in one at a time as they are read, so a run never holds the
+ * whole directory — and a dry run shows exactly what the real run will do, and every rule of SPEC §4 can be
  * tested without a server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
  */
 import type { Config, MaxDeletions } from '../config/index.js';
@@ -8,7 +9,7 @@ import { dayStartInZone, parseGeneralizedTime, toGeneralizedTime } from '../date
 import { leafRdn, type Modification, normalizeDn, parentDn, parseDn } from '../directory/index.js';
 import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
-import type { DirectoryUser, Snapshot } from '../snapshot/types.js';
+import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import { expireLaterChanges, isMarkedMissing, lockNowChanges, reactivation } from './deactivation.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
 import { DirectoryLayout } from './layout.js';
@@ -26,15 +27,21 @@ import {
 } from './types.js';
 import { desiredUser, diffUser, schoolOfRole } from './user-state.js';
 
-export interface PlanInput {
+/** Everything the planner needs before the first directory user arrives. */
+export interface PlanSetup {
   config: Config;
   roster: Roster;
-  snapshot: Snapshot;
   now: Date;
   scope: Scope;
   /** `--no-delete` or `no_delete: true`: compute no deactivations or deletions. */
   noDelete: boolean;
   maxDeletions: MaxDeletions;
+  /** Usernames with a reservation entry (lower-cased): deleting such a user adds no second one. */
+  reservations: readonly string[];
+}
+
+export interface PlanInput extends Omit<PlanSetup, 'reservations'> {
+  snapshot: Snapshot;
 }
 
 /** Where the user ends up after this run, for group membership. */
@@ -45,7 +52,8 @@ interface Placement {
   schools: string[];
 }
 
-const byRecordUid = (a: DirectoryUser, b: DirectoryUser): number => a.recordUid.localeCompare(b.recordUid);
+const byRecordUid = (a: { recordUid: string }, b: { recordUid: string }): number =>
+  a.recordUid.localeCompare(b.recordUid);
 
 /** Fields a username or e-mail template may read from a roster row. */
 function templateValues(record: RosterRecord, school: string): Record<string, string | undefined> {
@@ -62,7 +70,44 @@ function templateValues(record: RosterRecord, school: string): Record<string, st
   return values;
 }
 
-class Planner {
+/**
+ * What one directory user contributes to the plan. Users are planned as they are read (the snapshot is
+ * streamed, not held); an outcome keeps only what assembling the plan needs, and outcomes are folded in
+ * record-uid order so the plan does not depend on the order the server returned the entries in.
+ */
+class UserOutcome {
+  actions: PlanAction[] | undefined;
+  problems: PlanProblem[] | undefined;
+  /** The DN after this run's moves, when it differs. */
+  movedTo: string | undefined;
+  /** Where the user ends up, for group membership; unset when the user leaves this run's schools. */
+  record: RosterRecord | undefined;
+  schools: string[] | undefined;
+  deleted = false;
+  freedUsername: string | undefined;
+  freedEmail: string | undefined;
+  unchanged = false;
+
+  constructor(
+    readonly recordUid: string,
+    readonly dn: string,
+    readonly username: string,
+  ) {}
+
+  act(action: PlanAction): void {
+    (this.actions ??= []).push(action);
+  }
+
+  report(problem: PlanProblem): void {
+    (this.problems ??= []).push(problem);
+  }
+}
+
+/**
+ * Plans an import in two steps: `addUser` for every directory user of the source as it is read, then
+ * `finish` with the rest of the snapshot. Pure: it reads and writes nothing itself.
+ */
+export class ImportPlanner {
   private readonly layout: DirectoryLayout;
   private readonly actions: PlanAction[] = [];
   private readonly problems: PlanProblem[] = [];
@@ -78,12 +123,72 @@ class Planner {
   private unchanged = 0;
   private inScope = 0;
 
-  constructor(private readonly input: PlanInput) {
-    this.reservations = new Set(input.snapshot.reservations);
+  /** In-scope roster rows (not D) by record uid. */
+  private readonly present = new Map<string, RosterRecord>();
+  private readonly records: RosterRecord[];
+  private readonly badRows: ReadonlySet<string>;
+  private readonly reservations: ReadonlySet<string>;
+  private readonly outcomes = new Map<string, UserOutcome>();
+  /** Users whose e-mail address changes: planned in `finish`, once every address in use is known. */
+  private readonly pending = new Map<string, DirectoryUser>();
+  /** Record uids held by more than one entry, with the holders' DNs. */
+  private readonly duplicates = new Map<string, string[]>();
+  private readonly leftAlone: PlanProblem[] = [];
+  private rest: SnapshotRest | undefined;
+  private takenEmails: ReadonlySet<string> | undefined;
+
+  constructor(private readonly input: PlanSetup) {
     this.layout = new DirectoryLayout(input.config);
+    this.reservations = new Set(input.reservations);
+    // Rows of other schools are not this run's business when --school narrows it.
+    this.records = input.roster.records.filter((record) => input.scope.touches(record.schools));
+    for (const record of this.records) if (record.action !== 'D') this.present.set(record.recordUid, record);
+    this.badRows = new Set(input.roster.invalidRecordUids);
   }
 
-  run(): Plan {
+  /** One of this source's users, as read from the directory (in any order). */
+  addUser(user: DirectoryUser): void {
+    const { scope } = this.input;
+    if (!(scope.all || scope.touches(user.schools))) return;
+    const { recordUid } = user;
+    if (recordUid === '') {
+      this.leftAlone.push({ where: user.dn, message: 'entry of this source has no record uid; left alone' });
+      return;
+    }
+    // A record uid held by two entries is reported and both are left alone.
+    const holders = this.duplicates.get(recordUid);
+    if (holders) {
+      holders.push(user.dn);
+      return;
+    }
+    const earlier = this.outcomes.get(recordUid)?.dn ?? this.pending.get(recordUid)?.dn;
+    if (earlier !== undefined) {
+      this.duplicates.set(recordUid, [earlier, user.dn]);
+      this.outcomes.delete(recordUid);
+      this.pending.delete(recordUid);
+      return;
+    }
+    const record = this.present.get(recordUid);
+    if (record?.email !== undefined && record.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
+      this.pending.set(recordUid, user);
+      return;
+    }
+    this.outcomes.set(recordUid, this.planUser(user, record));
+  }
+
+  /** Whether `finish` needs every username and address in use: users are created or addresses change. */
+  get needsNames(): boolean {
+    if (this.pending.size > 0) return true;
+    for (const recordUid of this.present.keys()) if (!this.isExisting(recordUid)) return true;
+    return false;
+  }
+
+  private isExisting(recordUid: string): boolean {
+    return this.outcomes.has(recordUid) || this.pending.has(recordUid) || this.duplicates.has(recordUid);
+  }
+
+  finish(rest: SnapshotRest): Plan {
+    this.rest = rest;
     const { roster, config, scope, now } = this.input;
     for (const problem of roster.problems) {
       this.problems.push({
@@ -92,29 +197,25 @@ class Planner {
         message: formatProblem(problem),
       });
     }
-
-    // Rows of other schools are not this run's business when --school narrows it.
-    const records = roster.records.filter((record) => scope.touches(record.schools));
-    const present = new Map<string, RosterRecord>();
-    for (const record of records) if (record.action !== 'D') present.set(record.recordUid, record);
-    const badRows = new Set(roster.invalidRecordUids);
-
-    const users = this.usersInScope();
-    const existing = new Map(users.map((user) => [user.recordUid, user]));
-
-    for (const user of users) {
-      this.inScope += 1;
-      this.managed.add(normalizeDn(user.dn));
-      this.managedUsernames.add(user.username.toLowerCase());
-      const record = present.get(user.recordUid);
-      if (record) this.planPresentUser(user, record);
-      else if (badRows.has(user.recordUid)) {
-        // A row that failed validation still counts as present: never deactivate a user for a bad row.
-        this.unchanged += 1;
-      } else this.planMissingUser(user);
+    this.problems.push(...this.leftAlone);
+    for (const [recordUid, holders] of this.duplicates) {
+      this.problems.push({
+        where: holders.join(' and '),
+        recordUid,
+        message: `record uid '${recordUid}' is held by ${holders.length} entries of this source; all left alone`,
+      });
     }
+    for (const [recordUid, user] of this.pending) {
+      this.outcomes.set(recordUid, this.planUser(user, this.present.get(recordUid)));
+    }
+    const creates = this.records.filter(
+      (record) => record.action !== 'D' && !this.isExisting(record.recordUid),
+    );
+    const outcomes = [...this.outcomes.values()].sort(byRecordUid);
+    this.outcomes.clear();
+    for (const outcome of outcomes) this.fold(outcome);
 
-    this.planCreates(records.filter((record) => record.action !== 'D' && !existing.has(record.recordUid)));
+    this.planCreates(creates);
     this.planGroups();
     this.planContainers();
 
@@ -140,30 +241,42 @@ class Planner {
     };
   }
 
-  /** This source's users the run may touch; a record uid held by two entries is reported and left alone. */
-  private usersInScope(): DirectoryUser[] {
-    const { snapshot, scope } = this.input;
-    const byUid = new Map<string, DirectoryUser[]>();
-    for (const user of snapshot.users) {
-      if (!(scope.all || scope.touches(user.schools))) continue;
-      if (user.recordUid === '') {
-        this.problems.push({ where: user.dn, message: 'entry of this source has no record uid; left alone' });
-        continue;
-      }
-      byUid.set(user.recordUid, [...(byUid.get(user.recordUid) ?? []), user]);
+  private fold(outcome: UserOutcome): void {
+    this.inScope += 1;
+    if (outcome.actions) this.actions.push(...outcome.actions);
+    if (outcome.problems) this.problems.push(...outcome.problems);
+    const dn = normalizeDn(outcome.dn);
+    const username = outcome.username.toLowerCase();
+    this.managed.add(dn);
+    this.managedUsernames.add(username);
+    if (outcome.movedTo !== undefined) {
+      this.renamed.set(dn, outcome.movedTo);
+      this.managed.add(normalizeDn(outcome.movedTo));
     }
-    const users: DirectoryUser[] = [];
-    for (const [recordUid, holders] of byUid) {
-      if (holders.length === 1) users.push(holders[0]!);
-      else {
-        this.problems.push({
-          where: holders.map((user) => user.dn).join(' and '),
-          recordUid,
-          message: `record uid '${recordUid}' is held by ${holders.length} entries of this source; all left alone`,
-        });
-      }
+    if (outcome.record && outcome.schools) {
+      this.placements.push({
+        dn: outcome.movedTo ?? outcome.dn,
+        username: outcome.username,
+        record: outcome.record,
+        schools: outcome.schools,
+      });
     }
-    return users.sort(byRecordUid);
+    if (outcome.deleted) {
+      this.deleted.add(dn);
+      this.deletedUsernames.add(username);
+    }
+    if (outcome.freedUsername !== undefined) this.freedUsernames.push(outcome.freedUsername);
+    if (outcome.freedEmail !== undefined) this.freedEmails.push(outcome.freedEmail);
+    if (outcome.unchanged) this.unchanged += 1;
+  }
+
+  private planUser(user: DirectoryUser, record: RosterRecord | undefined): UserOutcome {
+    const out = new UserOutcome(user.recordUid, user.dn, user.username);
+    if (record) this.planPresentUser(out, user, record);
+    // A row that failed validation still counts as present: never deactivate a user for a bad row.
+    else if (this.badRows.has(user.recordUid)) out.unchanged = true;
+    else this.planMissingUser(out, user);
+    return out;
   }
 
   private base(user: DirectoryUser) {
@@ -175,16 +288,16 @@ class Planner {
     };
   }
 
-  private planPresentUser(user: DirectoryUser, record: RosterRecord): void {
+  private planPresentUser(out: UserOutcome, user: DirectoryUser, record: RosterRecord): void {
     const { scope } = this.input;
     const names = this.layout.attributes;
     if (record.action === 'A') {
-      this.problems.push({
+      out.report({
         where: `${this.input.roster.file}:${record.line}`,
         recordUid: record.recordUid,
         message: `action A (add) for record uid '${record.recordUid}', but ${user.dn} already exists; row skipped`,
       });
-      this.unchanged += 1;
+      out.unchanged = true;
       return;
     }
     const desired = desiredUser(record, user, scope, names);
@@ -194,7 +307,7 @@ class Planner {
     if (isMarkedMissing(user)) {
       const { changes, keptByAdmin } = reactivation(user, names);
       if (changes.length > 0) {
-        this.actions.push({ kind: 'reactivate', phase: 'updates', ...base, changes, keptByAdmin });
+        out.act({ kind: 'reactivate', phase: 'updates', ...base, changes, keptByAdmin });
         changed = true;
       }
     }
@@ -205,7 +318,7 @@ class Planner {
       diff.fields.includes('email') &&
       this.emailTakenByOther(record.email, user)
     ) {
-      this.problems.push({
+      out.report({
         where: `${this.input.roster.file}:${record.line}`,
         recordUid: record.recordUid,
         message: `e-mail ${record.email} is already used by another entry; not changed`,
@@ -214,7 +327,7 @@ class Planner {
       diff.fields = diff.fields.filter((field) => field !== 'email');
     }
     if (diff.changes.length > 0) {
-      this.actions.push({
+      out.act({
         kind: 'modify',
         phase: 'updates',
         ...base,
@@ -224,34 +337,30 @@ class Planner {
       changed = true;
     }
 
-    let finalDn = user.dn;
     if (this.layout.usersDnDependsOnSchool && scope.includes(desired.primarySchool)) {
       const container = this.layout.usersDn(desired.primarySchool);
       if (normalizeDn(parentDn(user.dn) ?? '') !== normalizeDn(container)) {
-        finalDn = `${leafRdn(user.dn)},${container}`;
-        this.actions.push({ kind: 'move', phase: 'updates', ...base, newDn: finalDn });
-        this.renamed.set(normalizeDn(user.dn), finalDn);
+        out.movedTo = `${leafRdn(user.dn)},${container}`;
+        out.act({ kind: 'move', phase: 'updates', ...base, newDn: out.movedTo });
         changed = true;
       }
     }
-    this.managed.add(normalizeDn(finalDn));
-    this.placements.push({ dn: finalDn, username: user.username, record, schools: desired.schools });
-    if (!changed) this.unchanged += 1;
+    out.record = record;
+    out.schools = desired.schools;
+    if (!changed) out.unchanged = true;
   }
 
   /** A user who left the school whose container holds the entry moves to the school it stays in. */
-  private moveToRemainingSchool(user: DirectoryUser, school: string): void {
+  private moveToRemainingSchool(out: UserOutcome, user: DirectoryUser, school: string): void {
     if (!this.layout.usersDnDependsOnSchool || school === '') return;
     const container = this.layout.usersDn(school);
     if (normalizeDn(parentDn(user.dn) ?? '') === normalizeDn(container)) return;
-    const newDn = `${leafRdn(user.dn)},${container}`;
-    this.actions.push({ kind: 'move', phase: 'updates', ...this.base(user), school, newDn });
-    this.renamed.set(normalizeDn(user.dn), newDn);
-    this.managed.add(normalizeDn(newDn));
+    out.movedTo = `${leafRdn(user.dn)},${container}`;
+    out.act({ kind: 'move', phase: 'updates', ...this.base(user), school, newDn: out.movedTo });
   }
 
   /** The user is in scope but not in the roster: SPEC §4.5. */
-  private planMissingUser(user: DirectoryUser): void {
+  private planMissingUser(out: UserOutcome, user: DirectoryUser): void {
     const { scope, config, now, noDelete } = this.input;
     const names = this.layout.attributes;
     const base = this.base(user);
@@ -268,7 +377,7 @@ class Planner {
         { operation: 'replace', attribute: names.school, values: otherSchools },
         { operation: 'replace', attribute: names.role, values: otherRoles },
       ];
-      this.actions.push({
+      out.act({
         kind: 'remove-school',
         phase: 'updates',
         ...base,
@@ -276,12 +385,12 @@ class Planner {
         removedSchools,
         changes,
       });
-      this.moveToRemainingSchool(user, otherSchools[0] ?? '');
+      this.moveToRemainingSchool(out, user, otherSchools[0] ?? '');
       return;
     }
 
     if (noDelete) {
-      this.unchanged += 1;
+      out.unchanged = true;
       return;
     }
 
@@ -302,14 +411,14 @@ class Planner {
     }
 
     if (deletion === 0) {
-      this.planDelete(user);
+      this.planDelete(out, user);
       return;
     }
     if (deletion <= deactivation) {
       // Row 2: stays active until the purge deletes it.
-      if (sticky.length === 0) this.unchanged += 1;
+      if (sticky.length === 0) out.unchanged = true;
       else {
-        this.actions.push({
+        out.act({
           kind: 'schedule-deletion',
           phase: 'updates',
           ...base,
@@ -330,10 +439,10 @@ class Planner {
         : expireLaterChanges(user, deactivateAt, config.timezone, names);
     const changes = [...enforce, ...sticky];
     if (changes.length === 0) {
-      this.unchanged += 1;
+      out.unchanged = true;
       return;
     }
-    this.actions.push({
+    out.act({
       kind: 'deactivate',
       phase: 'updates',
       ...base,
@@ -344,7 +453,7 @@ class Planner {
     });
   }
 
-  private planDelete(user: DirectoryUser): void {
+  private planDelete(out: UserOutcome, user: DirectoryUser): void {
     const { config } = this.input;
     const action: DeleteUserAction = { kind: 'delete', phase: 'removals', ...this.base(user) };
     const username = user.username.toLowerCase();
@@ -361,29 +470,29 @@ class Planner {
           },
         };
       }
-    } else if (username !== '') this.freedUsernames.push(username);
-    if (user.email) this.freedEmails.push(user.email.toLowerCase());
-    this.deleted.add(normalizeDn(user.dn));
-    this.deletedUsernames.add(username);
-    this.actions.push(action);
+    } else if (username !== '') out.freedUsername = username;
+    if (user.email) out.freedEmail = user.email.toLowerCase();
+    out.deleted = true;
+    out.act(action);
   }
 
-  private takenEmails: ReadonlySet<string> | undefined;
-  private readonly reservations: ReadonlySet<string>;
+  private snapshotRest(): SnapshotRest {
+    if (!this.rest) throw new Error('ImportPlanner: finish() has not been called');
+    return this.rest;
+  }
 
   private emailTakenByOther(email: string, user: DirectoryUser): boolean {
-    const taken = this.input.snapshot.taken;
+    const taken = this.rest?.taken;
     if (!taken) return false;
     this.takenEmails ??= new Set(taken.emails);
     const wanted = email.toLowerCase();
     return (user.email ?? '').toLowerCase() !== wanted && this.takenEmails.has(wanted);
   }
-
   private planCreates(records: RosterRecord[]): void {
     if (records.length === 0) return;
-    const { config, snapshot, scope } = this.input;
+    const { config, scope } = this.input;
     const names = this.layout.attributes;
-    const taken = snapshot.taken ?? { usernames: [], emails: [], uidNumbers: [], gidNumbers: [] };
+    const taken = this.rest?.taken ?? { usernames: [], emails: [], uidNumbers: [], gidNumbers: [] };
     const uidNumbers = config.ldap.posix
       ? new NumberAllocator(config.posix.uid_number_min, taken.uidNumbers)
       : undefined;
@@ -480,7 +589,8 @@ class Planner {
   }
 
   private planGroups(): void {
-    const { scope, config, snapshot } = this.input;
+    const { scope, config } = this.input;
+    const snapshot = this.snapshotRest();
     const wanted = new Map<string, WantedGroup>();
     for (const placement of this.placements) {
       const schools = new Set(placement.schools.map((school) => school.toLowerCase()));
@@ -515,7 +625,7 @@ class Planner {
 
   /** Missing containers on the way to every entry this plan adds, parents first. */
   private planContainers(): void {
-    const existing = new Set(this.input.snapshot.existingContainers);
+    const existing = new Set(this.snapshotRest().existingContainers);
     const needed = new Map<string, string>();
     const need = (entryDn: string): void => {
       const parent = parentDn(entryDn);
@@ -569,17 +679,10 @@ export function containerEntry(dn: string): CreateContainerAction | undefined {
   return undefined;
 }
 
+/** The whole plan at once, from a snapshot held in memory. */
 export function planImport(input: PlanInput): Plan {
-  return new Planner(input).run();
-}
-
-/** Whether the snapshot must include every username and address (only when users are created). */
-export function planNeedsNames(roster: Roster, users: DirectoryUser[], scope: Scope): boolean {
-  const emails = new Map(users.map((user) => [user.recordUid, (user.email ?? '').toLowerCase()]));
-  return roster.records.some((record) => {
-    if (record.action === 'D' || !scope.touches(record.schools)) return false;
-    const current = emails.get(record.recordUid);
-    if (current === undefined) return true; // a user to create
-    return record.email !== undefined && record.email.toLowerCase() !== current;
-  });
+  const { snapshot, ...setup } = input;
+  const planner = new ImportPlanner({ ...setup, reservations: snapshot.reservations });
+  for (const user of snapshot.users) planner.addUser(user);
+  return planner.finish(snapshot);
 }

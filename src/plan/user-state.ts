@@ -28,9 +28,11 @@ export function schoolOfRole(value: string): string | undefined {
 }
 
 const uniqueSorted = (values: string[], fold: (value: string) => string): string[] =>
-  [...new Map(values.map((value) => [fold(value), value])).values()].sort((a, b) =>
-    fold(a).localeCompare(fold(b)),
-  );
+  values.length < 2
+    ? values
+    : [...new Map(values.map((value) => [fold(value), value])).values()].sort((a, b) =>
+        fold(a).localeCompare(fold(b)),
+      );
 const lower = (value: string): string => value.toLowerCase();
 const exact = (value: string): string => value;
 
@@ -103,6 +105,8 @@ function fieldOf(attribute: string, names: AttributeNames): string {
 
 export function sameValues(a: string[], b: string[], fold: (value: string) => string): boolean {
   if (a.length !== b.length) return false;
+  // The usual case on a re-import: the server returns the values as they were written.
+  if (a.every((value, index) => value === b[index])) return true;
   const left = new Set(a.map(fold));
   return b.every((value) => left.has(fold(value)));
 }

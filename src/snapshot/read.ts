@@ -14,7 +14,7 @@ import {
   present,
 } from '../directory/index.js';
 import type { DirectoryLayout } from '../plan/layout.js';
-import type { DirectoryGroup, DirectoryUser, Snapshot, TakenNames } from './types.js';
+import type { DirectoryGroup, DirectoryUser, SnapshotRest, TakenNames } from './types.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
   entry.attributes[attribute]?.[0];
@@ -31,7 +31,12 @@ export interface SnapshotRequest {
   mappedAttributes: string[];
 }
 
-export async function readUsers(directory: Directory, request: SnapshotRequest): Promise<DirectoryUser[]> {
+/** Streams this source's users (within the `--school` scope) to `onUser`, one page at a time. */
+export async function readUsers(
+  directory: Directory,
+  request: SnapshotRequest,
+  onUser: (user: DirectoryUser) => void,
+): Promise<void> {
   const { layout, config } = request;
   const names = layout.attributes;
   const attributes = [
@@ -57,13 +62,12 @@ export async function readUsers(directory: Directory, request: SnapshotRequest):
   ];
   const filters = [eq('objectClass', 'inetOrgPerson'), eq(names.sourceUid, config.source_uid)];
   if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
-  const users: DirectoryUser[] = [];
   for await (const entry of directory.search(layout.baseDn, {
     scope: 'sub',
     filter: and(...filters),
     attributes,
   })) {
-    users.push({
+    onUser({
       dn: entry.dn,
       entryUUID: first(entry, 'entryUUID') ?? '',
       objectClasses: all(entry, 'objectClass'),
@@ -86,7 +90,6 @@ export async function readUsers(directory: Directory, request: SnapshotRequest):
       shadowExpire: first(entry, 'shadowExpire'),
     });
   }
-  return users;
 }
 
 export async function readGroups(directory: Directory, request: SnapshotRequest): Promise<DirectoryGroup[]> {
@@ -177,25 +180,37 @@ export async function readDanglingMembers(
   return dangling.filter((dn): dn is string => dn !== undefined);
 }
 
-/** Reads the whole snapshot; `needNames` adds the (larger) read of every username and address. */
+/** Receives this source's users one by one while the snapshot is read. */
+export interface UserSink {
+  addUser(user: DirectoryUser): void;
+  /** Asked after the last user: whether every username and address in use must be read as well. */
+  readonly needsNames: boolean;
+}
+
+/**
+ * Reads the snapshot: the users go to `sink` as they arrive (a run never holds all of them), the rest is
+ * returned. Reservations are read beforehand with `readReservations`, since deletions need them.
+ */
 export async function readSnapshot(
   directory: Directory,
   request: SnapshotRequest,
-  needNames: (users: DirectoryUser[]) => boolean,
-): Promise<Snapshot> {
-  const [users, groups, existingContainers, reservations] = await Promise.all([
-    readUsers(directory, request),
-    readGroups(directory, request),
+  sink: UserSink,
+): Promise<SnapshotRest> {
+  const knownUserDns = new Set<string>();
+  const [existingContainers] = await Promise.all([
     readExistingContainers(directory, request.containers),
-    readReservations(directory, request.layout),
+    readUsers(directory, request, (user) => {
+      knownUserDns.add(normalizeDn(user.dn));
+      sink.addUser(user);
+    }),
   ]);
-  const knownUserDns = new Set(users.map((user) => normalizeDn(user.dn)));
+  const groups = await readGroups(directory, request);
   const [danglingMembers, taken] = await Promise.all([
     readDanglingMembers(directory, groups, knownUserDns),
     // New posix groups need free gidNumbers even when no user is created, so posix always reads them.
-    needNames(users) || request.config.ldap.posix
+    sink.needsNames || request.config.ldap.posix
       ? readTakenNames(directory, request.layout.baseDn, request.config.ldap.posix)
       : Promise.resolve(undefined),
   ]);
-  return { users, groups, danglingMembers, existingContainers, reservations, taken };
+  return { groups, danglingMembers, existingContainers, taken };
 }

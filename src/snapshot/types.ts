@@ -60,3 +60,6 @@ export interface Snapshot {
   /** Only read when the plan creates users or changes e-mail addresses. */
   taken: TakenNames | undefined;
 }
+
+/** The snapshot without the users (which are streamed to the planner) and the reservations (read first). */
+export type SnapshotRest = Omit<Snapshot, 'users' | 'reservations'>;

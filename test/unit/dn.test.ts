@@ -202,3 +202,26 @@ describe('parentDn / leafRdn / isDescendantOf', () => {
     expect(isDescendantOf('dc=org', 'ou=people,dc=org')).toBe(false);
   });
 });
+
+describe('plain DNs take a fast path with the same results', () => {
+  const plain = [
+    'uid=Max.Muster,ou=People,ou=Grundschule Nord,DC=Example,dc=org',
+    'cn=5a,ou=groups,ou=s01,dc=rostersync,dc=test',
+    'dc=org',
+    'uid=a_b-c@d,o=x',
+  ];
+  const special = plain.map((text) => text.replace('=', '= ').replace(',', ', '));
+
+  it('normalizes, splits and names the leaf like the full parser', () => {
+    for (const [index, text] of plain.entries()) {
+      // The same DNs with insignificant spaces after '=' and ',' go through the parser.
+      const parsed = special[index] ?? '';
+      expect(normalizeDn(text)).toBe(normalizeDn(parsed));
+      expect(normalizeDn(text)).toBe(text.toLowerCase());
+      expect(normalizeDn(parentDn(text) ?? '')).toBe(normalizeDn(parentDn(parsed) ?? ''));
+      expect(normalizeDn(leafRdn(text))).toBe(normalizeDn(leafRdn(parsed)));
+    }
+    expect(parentDn('dc=org')).toBe('');
+    expect(leafRdn('dc=org')).toBe('dc=org');
+  });
+});

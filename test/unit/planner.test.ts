@@ -346,3 +346,56 @@ describe('deletions before creations', () => {
     ]);
   });
 });
+
+describe('users streamed to the planner', () => {
+  it('plans the same whatever order the directory returns the users in', () => {
+    const users = [
+      user('A-1', { firstname: 'Old' }),
+      user('B-2', { dn: `uid=ub-2,ou=people,ou=gym2,${BASE}` }),
+      user('C-3'),
+      user('D-4', { email: 'd@example.org' }),
+    ];
+    const records = [
+      record('A-1'),
+      record('B-2'),
+      record('D-4', { email: 'new@example.org' }),
+      record('E-5'),
+    ];
+    const forward = plan({ roster: roster(records), snapshot: snapshot(users) });
+    const backward = plan({ roster: roster(records), snapshot: snapshot([...users].reverse()) });
+    expect(backward).toEqual(forward);
+    expect(kinds(userActions(forward.actions, 'A-1'))).toEqual(['modify']);
+    expect(kinds(userActions(forward.actions, 'B-2'))).toEqual(['move']);
+    expect(kinds(userActions(forward.actions, 'C-3'))).toEqual(['deactivate']);
+    expect(kinds(userActions(forward.actions, 'D-4'))).toEqual(['modify']);
+    expect(kinds(userActions(forward.actions, 'E-5'))).toEqual(['create']);
+  });
+
+  it('leaves every holder of a duplicated record uid alone and creates no third entry', () => {
+    const result = plan({
+      roster: roster([record('S-1', { firstname: 'New' })]),
+      snapshot: snapshot([
+        user('S-1'),
+        user('S-1', { username: 'other', dn: `uid=other,ou=people,ou=gym1,${BASE}` }),
+        user('S-1', { username: 'third', dn: `uid=third,ou=people,ou=gym1,${BASE}` }),
+      ]),
+    });
+    expect(result.actions.filter((action) => action.kind !== 'create-container')).toEqual([]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.message).toContain("record uid 'S-1' is held by 3 entries");
+    expect(result.problems[0]?.where).toContain('uid=third');
+  });
+
+  it('checks a changed e-mail address against every address in use, read after the users', () => {
+    const result = plan({
+      roster: roster([record('S-1', { email: 'taken@example.org' })]),
+      snapshot: snapshot([user('S-1', { email: 'old@example.org' })], {
+        taken: { usernames: ['us-1'], emails: ['taken@example.org'], uidNumbers: [], gidNumbers: [] },
+      }),
+    });
+    expect(userActions(result.actions, 'S-1')).toEqual([]);
+    expect(result.problems.map((problem) => problem.message)).toEqual([
+      'e-mail taken@example.org is already used by another entry; not changed',
+    ]);
+  });
+});
