@@ -307,6 +307,22 @@ class SizeRun {
     const noopSummary = await readFile(join(work, 'A', 'noop.log'), 'utf8');
     const wrote = /"counts":(\{[^}]*\})/.exec(noopSummary)?.[1] ?? '?';
     this.record('no-op', 'ldapsearch -E pr=1000 (dump)', noopOurs, noopTool, undefined, `0 writes; ${wrote}`);
+    // The floor under the no-op: rostersync's directory read alone (bench/read-users.js), beside the dump.
+    const readOnly = await timed(process.execPath, [join(root, 'bench/read-users.js'), '--config', configA], {
+      stdout: join(work, 'A', 'read-users.out'),
+      stderr: join(work, 'A', 'read-users.log'),
+      env: cliEnv(),
+      serverPid: this.a.pid,
+    });
+    if (readOnly.exitCode !== 0) throw new Error(`bench/read-users.js exited ${readOnly.exitCode}`);
+    this.record(
+      'no-op: read only',
+      'ldapsearch -E pr=1000 (dump)',
+      readOnly,
+      noopTool,
+      undefined,
+      'the users read and decoded as the import does; no roster, no plan',
+    );
 
     // churn
     log(`churn ${size}: planning the tool's LDIF`);

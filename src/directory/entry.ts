@@ -10,7 +10,10 @@ export interface DirectoryEntry {
 type RawValue = Entry[string];
 
 function asStrings(value: RawValue): string[] {
+  if (typeof value === 'string') return [value];
   const values: readonly (Buffer | string)[] = Array.isArray(value) ? value : [value];
+  // ldapts' own array is not used elsewhere: when it holds strings only (the usual case), keep it.
+  if (values.every((item) => typeof item === 'string')) return values as string[];
   return values.map((item) => (typeof item === 'string' ? item : item.toString('utf8')));
 }
 

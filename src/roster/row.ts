@@ -193,7 +193,7 @@ class RowCheck {
         schools.push(value);
       }
     }
-    return [...new Set(schools)];
+    return schools.length < 2 ? schools : [...new Set(schools)];
   }
 
   roles(column: MappedColumn, cell: string): string[] {
@@ -211,7 +211,7 @@ class RowCheck {
         roles.push(role);
       }
     }
-    return [...new Set(roles)];
+    return roles.length < 2 ? roles : [...new Set(roles)];
   }
 
   /** `SCHOOL-CLASS` belongs to SCHOOL when that is one of the row's schools; else to the primary school. */
@@ -282,7 +282,8 @@ class RowCheck {
    */
   private multiValueControlCharacters(column: MappedColumn, cell: string): boolean {
     const { separator } = this.rules;
-    return this.controlCharacters(column, splitValues(cell, separator).join(separator));
+    const values = cell.includes(separator) ? splitValues(cell, separator).join(separator) : cell.trim();
+    return this.controlCharacters(column, values);
   }
 
   private controlCharacters(column: MappedColumn, cell: string): boolean {

@@ -16,6 +16,11 @@ export const SCHOOL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Splits a multi-value cell: values trimmed, empty ones and repeats dropped, order kept. */
 export function splitValues(cell: string, separator: string): string[] {
+  // Most cells hold one value: no splitting, trimming or de-duplicating to do.
+  if (!cell.includes(separator)) {
+    const value = cell.trim();
+    return value === '' ? [] : [value];
+  }
   const values = cell
     .split(separator)
     .map((value) => value.trim())
