@@ -9,9 +9,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { formatSummary, summarizeProfile } from './profile-top.js';
-import { CSV_MAPPING, makeRoster, rosterCsv, SCHOOLS } from './roster.js';
+import { writeConfig } from './config.js';
+import { makeRoster, rosterCsv } from './roster.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dist = (path) => join(root, 'dist', path);
@@ -45,26 +45,7 @@ const server = await startSlapd({ dir: join(work, 'slapd'), maxSizeBytes: 8 * 10
 try {
   const rosterPath = join(work, 'roster.csv');
   await writeFile(rosterPath, rosterCsv(makeRoster(size)));
-  const configPath = join(work, 'rostersync.yaml');
-  await writeFile(
-    configPath,
-    stringify({
-      source_uid: 'bench',
-      timezone: 'Europe/Berlin',
-      state_dir: join(work, 'state'),
-      schools: SCHOOLS,
-      ldap: {
-        url: server.url,
-        bind_dn: server.adminDn,
-        bind_password_file: server.adminPasswordFile,
-        base_dn: server.suffix,
-        users_dn: 'ou=people,ou={school},{base_dn}',
-        groups_dn: 'ou=groups,ou={school},{base_dn}',
-      },
-      csv: { mapping: CSV_MAPPING, delimiter: ',' },
-      safety: { max_deletions: '100%' },
-    }),
-  );
+  const configPath = await writeConfig(work, server, {});
   process.stderr.write(`[memory] importing ${size} users (untimed)…\n`);
   const now = '2026-09-01T06:00:00+02:00';
   const created = spawnSync(

@@ -28,11 +28,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { addPasswords, countChanges, fingerprint, firstDifferences } from './ldif.js';
 import { capture, HAVE_GNU_TIME, timed } from './measure.js';
 import { formatSummary, summarizeProfile } from './profile-top.js';
-import { churnRoster, CSV_MAPPING, dropUsers, makeRoster, rosterCsv, SCHOOLS } from './roster.js';
+import { writeConfig } from './config.js';
+import { churnRoster, dropUsers, makeRoster, rosterCsv } from './roster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const defaultCli = join(root, 'bin/rostersync.js');
@@ -77,33 +77,6 @@ const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 /** A clean environment for the CLI: no ROSTERSYNC_* from the caller's shell changes what is measured. */
 function cliEnv() {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ROSTERSYNC_')));
-}
-
-async function writeConfig(dir, server, options) {
-  const config = {
-    source_uid: 'bench',
-    timezone: 'Europe/Berlin',
-    state_dir: join(dir, 'state'),
-    schools: SCHOOLS,
-    ldap: {
-      url: server.url,
-      bind_dn: server.adminDn,
-      bind_password_file: server.adminPasswordFile,
-      base_dn: server.suffix,
-      users_dn: 'ou=people,ou={school},{base_dn}',
-      groups_dn: 'ou=groups,ou={school},{base_dn}',
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      ...(options.pageSize ? { page_size: options.pageSize } : {}),
-    },
-    csv: { mapping: CSV_MAPPING, delimiter: ',' },
-    deletion_grace_period: { deactivation: 0, deletion: 30 },
-    safety: { max_deletions: '100%' },
-    output: { log_format: 'json', log_level: 'info' },
-  };
-  const path = join(dir, 'rostersync.yaml');
-  await mkdir(dir, { recursive: true });
-  await writeFile(path, stringify(config));
-  return path;
 }
 
 const bind = (server) => ['-x', '-H', server.url, '-D', server.adminDn, '-y', server.adminPasswordFile];
@@ -159,12 +132,12 @@ class SizeRun {
   }
 
   /** A rostersync run, timed; exits the benchmark when it fails. */
-  async rostersync(label, side, args) {
+  async rostersync(label, side, args, script = this.options.cli) {
     const dir = join(this.work, side);
     const profileDir = join(this.work, 'profiles', label);
     const nodeArgs = this.options.profile && side === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     const server = side === 'A' ? this.a : this.b;
-    const result = await timed(process.execPath, [...nodeArgs, this.options.cli, ...args], {
+    const result = await timed(process.execPath, [...nodeArgs, script, ...args], {
       stdout: join(dir, `${label}.out`),
       stderr: join(dir, `${label}.log`),
       env: cliEnv(),
@@ -308,13 +281,12 @@ class SizeRun {
     const wrote = /"counts":(\{[^}]*\})/.exec(noopSummary)?.[1] ?? '?';
     this.record('no-op', 'ldapsearch -E pr=1000 (dump)', noopOurs, noopTool, undefined, `0 writes; ${wrote}`);
     // The floor under the no-op: rostersync's directory read alone (bench/read-users.js), beside the dump.
-    const readOnly = await timed(process.execPath, [join(root, 'bench/read-users.js'), '--config', configA], {
-      stdout: join(work, 'A', 'read-users.out'),
-      stderr: join(work, 'A', 'read-users.log'),
-      env: cliEnv(),
-      serverPid: this.a.pid,
-    });
-    if (readOnly.exitCode !== 0) throw new Error(`bench/read-users.js exited ${readOnly.exitCode}`);
+    const readOnly = await this.rostersync(
+      'read-users',
+      'A',
+      ['--config', configA],
+      join(root, 'bench/read-users.js'),
+    );
     this.record(
       'no-op: read only',
       'ldapsearch -E pr=1000 (dump)',

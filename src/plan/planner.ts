@@ -136,6 +136,8 @@ export class ImportPlanner {
   private readonly leftAlone: PlanProblem[] = [];
   private rest: SnapshotRest | undefined;
   private takenEmails: ReadonlySet<string> | undefined;
+  /** Addresses this run gives to existing users (lower-cased): taken for later users and new ones. */
+  private readonly givenEmails = new Set<string>();
 
   constructor(private readonly input: PlanSetup) {
     this.layout = new DirectoryLayout(input.config);
@@ -205,8 +207,10 @@ export class ImportPlanner {
         message: `record uid '${recordUid}' is held by ${holders.length} entries of this source; all left alone`,
       });
     }
-    for (const [recordUid, user] of this.pending) {
-      this.outcomes.set(recordUid, this.planUser(user, this.present.get(recordUid)));
+    // In record-uid order, so which of two rows asking for the same address gets it does not depend on
+    // the order the server returned the entries in.
+    for (const user of [...this.pending.values()].sort(byRecordUid)) {
+      this.outcomes.set(user.recordUid, this.planUser(user, this.present.get(user.recordUid)));
     }
     const creates = this.records.filter(
       (record) => record.action !== 'D' && !this.isExisting(record.recordUid),
@@ -325,6 +329,8 @@ export class ImportPlanner {
       });
       diff.changes = diff.changes.filter((change) => change.attribute !== 'mail');
       diff.fields = diff.fields.filter((field) => field !== 'email');
+    } else if (record.email !== undefined && diff.fields.includes('email')) {
+      this.givenEmails.add(record.email.toLowerCase());
     }
     if (diff.changes.length > 0) {
       out.act({
@@ -482,11 +488,13 @@ export class ImportPlanner {
   }
 
   private emailTakenByOther(email: string, user: DirectoryUser): boolean {
+    const wanted = email.toLowerCase();
+    if ((user.email ?? '').toLowerCase() === wanted) return false;
+    if (this.givenEmails.has(wanted)) return true;
     const taken = this.rest?.taken;
     if (!taken) return false;
     this.takenEmails ??= new Set(taken.emails);
-    const wanted = email.toLowerCase();
-    return (user.email ?? '').toLowerCase() !== wanted && this.takenEmails.has(wanted);
+    return this.takenEmails.has(wanted);
   }
   private planCreates(records: RosterRecord[]): void {
     if (records.length === 0) return;
@@ -500,6 +508,7 @@ export class ImportPlanner {
     const emails = new NameAllocator(taken.emails);
     // Deletions run before creations: what they free can be given out again in this run.
     for (const email of this.freedEmails) emails.release(email);
+    for (const email of this.givenEmails) emails.take(email);
     for (const username of this.freedUsernames) usernames.release(username);
     const usernameTemplate = compileNameTemplate(config.scheme.username, 'scheme.username');
     const emailTemplate: NameTemplate | undefined =

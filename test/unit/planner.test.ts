@@ -399,3 +399,24 @@ describe('users streamed to the planner', () => {
     ]);
   });
 });
+
+describe('one address for one entry within a run', () => {
+  it('gives a new address to the first of two users asking for it, and not to a new user either', () => {
+    const result = plan({
+      roster: roster([
+        record('S-2', { email: 'same@example.org' }),
+        record('S-1', { email: 'same@example.org' }),
+        record('N-1', { email: 'same@example.org' }),
+      ]),
+      snapshot: snapshot([user('S-2'), user('S-1')]),
+    });
+    const modify = result.actions.find((action) => action.kind === 'modify');
+    expect(modify && 'recordUid' in modify ? modify.recordUid : undefined).toBe('S-1');
+    expect(result.actions.filter((action) => action.kind === 'modify')).toHaveLength(1);
+    expect(result.actions.some((action) => action.kind === 'create')).toBe(false);
+    expect(result.problems.map((problem) => problem.message)).toEqual([
+      'e-mail same@example.org is already used by another entry; not changed',
+      'e-mail same@example.org is already used by another entry; user not created',
+    ]);
+  });
+});
