@@ -5,7 +5,9 @@
  * unlocks it) and moved below `purge.move_to_dn` (default `ou=removed,<ldap.base_dn>`, created when
  * missing). Group memberships are gone already: the plan removes them before `doDelete` runs (and
  * the base class sweeps groups the plan did not know, as for a deletion). A reserved username
- * (`scheme.reserve_deleted`) is still recorded.
+ * (`scheme.reserve_deleted`) is still recorded. The entry gets `rostersyncRemovedTimestamp`: it has
+ * left its source, so no later import, purge or lifecycle run acts on it again (rostersync also
+ * checks this after any `doDelete` of a subclass that keeps the entry).
  *
  * Configuration:
  *
@@ -34,8 +36,14 @@ export default (Base) =>
         if (ou === undefined) throw new Error(`${target} does not exist; create it first`);
         await addIgnoringExisting(ctx, target, { objectClass: ['organizationalUnit'], ou: [unescape(ou)] });
       }
+      const removed = ctx.config.ldap.attributes.rostersyncRemovedTimestamp ?? 'rostersyncRemovedTimestamp';
+      const classes = (user.attributes.objectClass ?? []).map((name) => name.toLowerCase());
       await ctx.writer.modify(user.dn, [
         { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [LOCKED] },
+        // Only a rostersync user can carry it (an entry of the rostersyncUser class).
+        ...(classes.includes('rostersyncuser')
+          ? [{ operation: 'replace', attribute: removed, values: [generalizedTime(ctx.now)] }]
+          : []),
       ]);
       await ctx.writer.rename(user.dn, leafRdn(user.dn), target);
       ctx.logger.info(`moved ${user.dn} to ${target} instead of deleting it`, { dn: user.dn });
@@ -50,6 +58,11 @@ async function addIgnoringExisting(ctx, dn, attributes) {
     // Left by an interrupted earlier run, or created meanwhile.
     if (error?.kind !== 'already-exists') throw error;
   }
+}
+
+/** `20261201093000Z`: LDAP GeneralizedTime in UTC, to the second. */
+function generalizedTime(date) {
+  return `${date.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`;
 }
 
 /** The first RDN: everything up to the first comma that is not escaped with a backslash. */

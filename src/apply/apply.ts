@@ -6,13 +6,24 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
-import { type Directory, isDirectoryError, normalizeDn } from '../directory/index.js';
+import {
+  and,
+  type Directory,
+  eq,
+  isDirectoryError,
+  type Modification,
+  normalizeDn,
+} from '../directory/index.js';
+import { memberAttributes } from '../plan/groups.js';
 import { type Logger, NullAuditLog } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
 import type { CreateUserAction, GroupAction, Plan, PlanAction, UserAction } from '../plan/types.js';
-import { PHASES } from '../plan/types.js';
-import type { ManagedUser, UserImport, UserImportContext } from './user-import.js';
+import { PHASES, REMOVAL_KINDS } from '../plan/types.js';
+import { sourceUsersFilter } from '../snapshot/read.js';
+import { attributeNames } from '../plan/layout.js';
+import { currentUser, plannedUser } from './managed-user.js';
+import { type ManagedUser, removedFromSource, UserImport, type UserImportContext } from './user-import.js';
 import { AuditedWriter } from './writer.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
@@ -86,18 +97,6 @@ function subjectOf(action: PlanAction): string {
   return isUserAction(action) ? `user:${action.recordUid}` : `dn:${normalizeDn(action.dn)}`;
 }
 
-function managedUser(action: UserAction, config: Config): ManagedUser {
-  return {
-    dn: action.dn,
-    username: action.username,
-    recordUid: action.recordUid,
-    sourceUid: config.source_uid,
-    schools: action.school ? [action.school] : [],
-    roles: [],
-    attributes: action.kind === 'create' ? action.attributes : {},
-  };
-}
-
 class Applier {
   private readonly result: ApplyResult = {
     applied: [],
@@ -107,12 +106,26 @@ class Applier {
     interrupted: false,
   };
   private readonly failedSubjects = new Set<string>();
+  /**
+   * Users whose removal was vetoed or failed (normalized DN → username): they stay exactly as they were,
+   * so no group loses them in this run either.
+   */
+  private readonly keptMembers = new Map<string, string>();
+  /** Deletes whose `pre` hooks already ran (before the group memberships they would end). */
+  private readonly preChecked = new Set<PlanAction>();
+  /** Hooks or a subclass are there to see the user: hand them the entry as it is (SPEC §6). */
+  private readonly describeEntries: boolean;
+  /** `doDelete` is an integrator's: whatever it leaves in place must still leave the source's scope. */
+  private readonly customDelete: boolean;
   /** Users that could not be created or moved: they must not be written into groups. */
   private readonly missingDns = new Set<string>();
   private readonly limit: ReturnType<typeof pLimit>;
 
   constructor(private readonly ctx: ApplyContext) {
     this.limit = pLimit(ctx.config.ldap.concurrency);
+    const subclassed = Object.getPrototypeOf(ctx.userImport) !== UserImport.prototype;
+    this.describeEntries = ctx.hooks !== undefined || subclassed;
+    this.customDelete = ctx.userImport.doDelete !== UserImport.prototype.doDelete;
   }
 
   async run(plan: Plan): Promise<ApplyResult> {
@@ -123,9 +136,14 @@ class Applier {
         // Parents before children: one at a time, in plan order.
         for (const action of actions) await this.runSubject([action]);
       } else if (phase === 'removals') {
-        // Group memberships go before the entries they point to.
-        await this.runConcurrently(actions.filter(isGroupAction));
-        await this.runConcurrently(actions.filter((action) => !isGroupAction(action)));
+        // A delete a pre hook refuses must leave the user untouched, group memberships included: the hooks
+        // run first, then the memberships go, then the entries they pointed to.
+        // Once a user's pre hooks ran, it has started: a stop request lets its removal finish.
+        const deletes = actions.filter((action) => !isGroupAction(action));
+        const allowed = await this.vetDeletes(deletes);
+        const started = this.ctx.hooks !== undefined;
+        await this.runConcurrently(actions.filter(isGroupAction), started);
+        await this.runConcurrently(allowed, started);
       } else if (phase === 'creates') {
         await this.runCreates(
           actions.filter((action): action is CreateUserAction => action.kind === 'create'),
@@ -137,13 +155,16 @@ class Applier {
     return this.result;
   }
 
-  private async runConcurrently(actions: PlanAction[]): Promise<void> {
+  /** `started`: the users' actions have begun, so a stop request does not hold them back. */
+  private async runConcurrently(actions: PlanAction[], started = false): Promise<void> {
     const bySubject = new Map<string, PlanAction[]>();
     for (const action of actions) {
       const subject = subjectOf(action);
       bySubject.set(subject, [...(bySubject.get(subject) ?? []), action]);
     }
-    await Promise.all([...bySubject.values()].map((group) => this.limit(() => this.runSubject(group))));
+    await Promise.all(
+      [...bySubject.values()].map((group) => this.limit(() => this.runSubject(group, started))),
+    );
   }
 
   private get stopping(): boolean {
@@ -151,8 +172,8 @@ class Applier {
     return this.result.interrupted;
   }
 
-  private async runSubject(actions: PlanAction[]): Promise<void> {
-    if (this.stopping) {
+  private async runSubject(actions: PlanAction[], started = false): Promise<void> {
+    if (!started && this.stopping) {
       this.result.skipped.push(...actions);
       return;
     }
@@ -174,6 +195,10 @@ class Applier {
   private fail(action: PlanAction, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     this.failedSubjects.add(subjectOf(action));
+    if (REMOVAL_KINDS.has(action.kind) || action.kind === 'remove-school') {
+      const user = action as UserAction;
+      this.keptMembers.set(normalizeDn(user.dn), user.username.toLowerCase());
+    }
     if (action.kind === 'create') this.missingDns.add(normalizeDn(action.dn));
     if (action.kind === 'move') this.missingDns.add(normalizeDn(action.newDn));
     this.result.failed.push({
@@ -198,16 +223,86 @@ class Applier {
     action: A,
     run: (user: ManagedUser, ctx: UserImportContext<A>) => Promise<void>,
   ): Promise<void> {
-    const user = managedUser(action, this.ctx.config);
+    const user = await this.userFor(action);
     const ctx = this.context(action);
     const { hooks } = this.ctx;
     const event = EVENT_OF[action.kind];
-    await hooks?.pre(event, user, ctx);
+    if (!this.preChecked.has(action)) await hooks?.pre(event, user, ctx);
     await run(user, ctx);
     for (const error of (await hooks?.post(event, user, ctx)) ?? []) {
       this.result.hookFailures.push({ kind: action.kind, dn: action.dn, recordUid: action.recordUid, error });
       this.ctx.logger.error(`post${event} hook failed (the change stands): ${error}`, { dn: action.dn });
     }
+  }
+
+  private userFor(action: UserAction): Promise<ManagedUser> {
+    const { config, directory } = this.ctx;
+    return this.describeEntries
+      ? currentUser(action, config, directory)
+      : Promise.resolve(plannedUser(action, config));
+  }
+
+  /** Runs the `pre` hooks of the deletes; the refused ones fail here and are returned no more. */
+  private async vetDeletes(actions: PlanAction[]): Promise<PlanAction[]> {
+    const { hooks } = this.ctx;
+    if (!hooks) return actions;
+    const allowed = new Set<PlanAction>();
+    await Promise.all(
+      actions.map((action) =>
+        this.limit(async () => {
+          if (action.kind !== 'delete') {
+            allowed.add(action);
+            return;
+          }
+          if (this.stopping) {
+            // Not started: left as it is for the next run, group memberships included.
+            this.result.skipped.push(action);
+            this.keptMembers.set(normalizeDn(action.dn), action.username.toLowerCase());
+            return;
+          }
+          try {
+            await hooks.pre('Delete', await this.userFor(action), this.context(action));
+            this.preChecked.add(action);
+            allowed.add(action);
+          } catch (error) {
+            this.fail(action, error);
+          }
+        }),
+      ),
+    );
+    // Back in plan order, as the phase would have run them.
+    return actions.filter((action) => allowed.has(action));
+  }
+
+  /**
+   * An integrator's `doDelete` may keep the entry (move it, say). Whatever it left of this source's user
+   * is marked removed, so no later run plans its removal again (SPEC §5).
+   */
+  private async markKeptEntryRemoved(action: UserAction): Promise<void> {
+    const { config, directory, writer, now } = this.ctx;
+    const names = attributeNames(config);
+    const left = await directory.searchAll(config.ldap.base_dn, {
+      scope: 'sub',
+      filter: and(sourceUsersFilter(names, config.source_uid), eq(names.recordUid, action.recordUid)),
+      attributes: [],
+    });
+    for (const entry of left) await writer.modify(entry.dn, removedFromSource(config, now));
+  }
+
+  /** Takes the values of users kept in this run (vetoed or failed removals) out of a group's deletions. */
+  private keepingMembers(changes: Modification[]): Modification[] {
+    if (this.keptMembers.size === 0) return changes;
+    const keptUids = new Set(this.keptMembers.values());
+    return changes
+      .map((change) => {
+        if (change.operation !== 'delete') return change;
+        const kept =
+          change.attribute.toLowerCase() === 'memberuid'
+            ? (value: string) => keptUids.has(value.toLowerCase())
+            : (value: string) => this.keptMembers.has(normalizeDn(value));
+        return { ...change, values: change.values.filter((value) => !kept(value)) };
+      })
+      .filter((change) => change.values.length > 0);
   }
 
   private async execute(action: PlanAction): Promise<void> {
@@ -252,16 +347,26 @@ class Applier {
           userImport.setDeletionGrace(user, parseGeneralizedTime(action.purgeAt), ctx),
         );
       case 'delete':
-        return this.hooked(action, (user, ctx) => userImport.doDelete(user, ctx));
+        return this.hooked(action, async (user, ctx) => {
+          await userImport.doDelete(user, ctx);
+          if (this.customDelete) await this.markKeptEntryRemoved(action);
+        });
       case 'create-group': {
         const members =
           action.attributes.member?.filter((member) => !this.missingDns.has(normalizeDn(member))) ?? [];
         if (members.length === 0) return; // its only members could not be created
-        await writer.add(action.dn, { ...action.attributes, member: members });
+        try {
+          await writer.add(action.dn, { ...action.attributes, member: members });
+        } catch (error) {
+          if (!isDirectoryError(error, 'already-exists')) throw error;
+          // Made meanwhile by another source's run or an admin: a class group is shared, so this source
+          // only adds its own members to it.
+          await this.addMembers(action.dn, members, action.attributes.memberUid ?? []);
+        }
         return;
       }
       case 'modify-group': {
-        const changes = action.changes
+        const changes = this.keepingMembers(action.changes)
           .map((change) =>
             change.operation === 'add'
               ? {
@@ -274,10 +379,40 @@ class Applier {
         if (changes.length > 0) await writer.modify(action.dn, changes);
         return;
       }
-      case 'delete-group':
-        await writer.delete(action.dn);
+      case 'delete-group': {
+        const kept = action.members.filter((member) => this.keptMembers.has(normalizeDn(member)));
+        if (kept.length === 0) {
+          await writer.delete(action.dn);
+          return;
+        }
+        // A member stays (its removal was refused or failed): the group stays too, without the others.
+        const changes = this.keepingMembers([
+          { operation: 'delete', attribute: 'member', values: action.members },
+          ...(action.memberUids.length > 0
+            ? [{ operation: 'delete' as const, attribute: 'memberUid', values: action.memberUids }]
+            : []),
+        ]);
+        if (changes.length > 0) await writer.modify(action.dn, changes);
         return;
+      }
     }
+  }
+
+  /** Adds this source's members to a class group that exists already, as far as the group can hold them. */
+  private async addMembers(dn: string, members: string[], memberUids: string[]): Promise<void> {
+    const group = await this.ctx.directory.searchOne(dn, ['objectClass', 'member', 'memberUid']);
+    if (!group) throw new Error(`group ${dn} was there a moment ago and is gone now`);
+    const holds = memberAttributes(group.attributes.objectClass ?? []);
+    const current = new Set((group.attributes.member ?? []).map(normalizeDn));
+    const currentUids = new Set((group.attributes.memberUid ?? []).map((uid) => uid.toLowerCase()));
+    const changes: Modification[] = [];
+    const newMembers = members.filter((member) => !current.has(normalizeDn(member)));
+    const newUids = memberUids.filter((uid) => !currentUids.has(uid.toLowerCase()));
+    if (holds.member && newMembers.length > 0)
+      changes.push({ operation: 'add', attribute: 'member', values: newMembers });
+    if (holds.memberUid && newUids.length > 0)
+      changes.push({ operation: 'add', attribute: 'memberUid', values: newUids });
+    if (changes.length > 0) await this.ctx.writer.modify(dn, changes);
   }
 
   /**
@@ -300,7 +435,7 @@ class Applier {
         batch.map((action) =>
           this.limit(async () => {
             try {
-              await hooks?.pre('Create', managedUser(action, config), this.context(action));
+              await hooks?.pre('Create', plannedUser(action, config), this.context(action));
               allowed.push(action);
             } catch (error) {
               this.fail(action, error);
@@ -322,7 +457,7 @@ class Applier {
       await Promise.all(
         initial.map(({ action, password }) =>
           this.limit(async () => {
-            const user = managedUser(action, config);
+            const user = plannedUser(action, config);
             const ctx = this.context(action);
             try {
               if (viaExop) {
@@ -371,7 +506,7 @@ export async function runDryRunHooks(
   const writer = new AuditedWriter(ctx.directory, new NullAuditLog());
   for (const action of plan.actions) {
     if (!isUserAction(action)) continue;
-    const user = managedUser(action, ctx.config);
+    const user = await currentUser(action, ctx.config, ctx.directory);
     const hookCtx: UserImportContext = {
       action,
       config: ctx.config,

@@ -3,18 +3,19 @@
  * step) means by subclassing this class (SPEC §6, seed 002's `do_delete`); the import and the purge act
  * on users only through it.
  */
-import type { Config } from '../config/index.js';
+import { attributeName, type Config } from '../config/index.js';
 import {
   type Directory,
   dnEquals,
   eq,
   isDirectoryError,
   leafRdn,
+  type Modification,
   or,
   parentDn,
   parseDn,
 } from '../directory/index.js';
-import { ADMIN_LOCK_TIME } from '../dates.js';
+import { ADMIN_LOCK_TIME, toGeneralizedTime } from '../dates.js';
 import type { Logger } from '../logging/index.js';
 import type {
   CreateUserAction,
@@ -51,6 +52,17 @@ export interface UserImportContext<A extends UserAction = UserAction> {
   logger: Logger;
   now: Date;
   dryRun: boolean;
+}
+
+/** The change that takes a user whose entry stays out of its source's scope for good (SPEC §5). */
+export function removedFromSource(config: Config, now: Date): Modification[] {
+  return [
+    {
+      operation: 'replace',
+      attribute: attributeName(config, 'rostersyncRemovedTimestamp'),
+      values: [toGeneralizedTime(now)],
+    },
+  ];
 }
 
 export class UserImport {
@@ -181,8 +193,11 @@ export class UserImport {
         if (!isDirectoryError(error, 'already-exists')) throw error;
       }
     }
+    // Locked, and marked as removed from its source before it moves, so a run killed in between already
+    // leaves it out of every later run's scope.
     await ctx.writer.modify(user.dn, [
       { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
+      ...removedFromSource(ctx.config, ctx.now),
     ]);
     await ctx.writer.rename(user.dn, leafRdn(user.dn), target);
   }

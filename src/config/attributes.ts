@@ -16,6 +16,7 @@ export const DEFAULT_ATTRIBUTE_NAMES = [
   'rostersyncRetirementState',
   'rostersyncClass',
   'rostersyncPriorEndTime',
+  'rostersyncRemovedTimestamp',
 ] as const;
 
 export type RostersyncAttributeName = (typeof DEFAULT_ATTRIBUTE_NAMES)[number];

@@ -17,7 +17,8 @@ import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
 import { Scope } from '../plan/scope.js';
 import type { Plan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
-import { readReservations, readSnapshot } from '../snapshot/read.js';
+import { type ClassGroupRef, readReservations, readSnapshot } from '../snapshot/read.js';
+import { groupKey } from '../plan/groups.js';
 import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
@@ -56,8 +57,12 @@ function renderPlan(plan: Plan, format: PlanFormat): string {
 /** The containers a plan may need: users_dn and groups_dn of every school in play, and their parents. */
 function containersInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope): string[] {
   const schools = new Set<string>(scope.given);
-  for (const record of roster.records)
+  for (const record of roster.records) {
+    if (!scope.touches(record.schools)) continue;
     for (const school of record.schools) if (scope.includes(school)) schools.add(school);
+    // A new user's entry goes to its record's first school, in this run's scope or not.
+    if (record.schools[0] !== undefined) schools.add(record.schools[0]);
+  }
   const containers = [...layout.containerChain(layout.reservationsDn)];
   for (const school of schools) {
     containers.push(
@@ -66,6 +71,19 @@ function containersInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope)
     );
   }
   return containers;
+}
+
+/** The class groups the roster asks for in this run's schools, one per group. */
+function classGroupsInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope): ClassGroupRef[] {
+  const groups = new Map<string, ClassGroupRef>();
+  for (const record of roster.records) {
+    for (const { school, name } of record.classes) {
+      if (!scope.includes(school)) continue;
+      const key = groupKey(school, name);
+      if (!groups.has(key)) groups.set(key, { dn: layout.groupDn(school, name), school, className: name });
+    }
+  }
+  return [...groups.values()];
 }
 
 export async function runImport(runtime: ImportRuntime, options: ImportOptions): Promise<ImportOutcome> {
@@ -143,6 +161,7 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
         layout,
         schools: options.schools,
         containers: containersInPlay(layout, roster, scope),
+        classGroups: classGroupsInPlay(layout, roster, scope),
         mappedAttributes,
       },
       planner,

@@ -1,6 +1,8 @@
 /**
  * Class groups (`{school}-{class}` under `ldap.groups_dn`): membership kept exact for the users this run
- * manages, everyone else's membership left alone. A user deleted in this run leaves its groups before its
+ * manages, everyone else's membership left alone. A class group is shared by every source that has pupils
+ * in that class, and may have been made by hand before the first import: a source never creates one that
+ * exists, and takes up a hand-made one by adding the `rostersyncGroup` class to it. A user deleted in this run leaves its groups before its
  * entry goes, so an interrupted run never leaves a member value pointing at nothing. With `ldap.posix`,
  * groups are posixGroups and `memberUid` follows `member`.
  */
@@ -41,6 +43,15 @@ export interface GroupPlanInput {
   nextGidNumber: (() => number) | undefined;
 }
 
+/** Which member attributes a group entry can hold, by its object classes (lower-cased). */
+export function memberAttributes(objectClasses: readonly string[]): { member: boolean; memberUid: boolean } {
+  const classes = new Set(objectClasses.map((value) => value.toLowerCase()));
+  return {
+    member: classes.has('groupofnames') || classes.has('rostersyncgroup'),
+    memberUid: classes.has('posixgroup'),
+  };
+}
+
 export function groupKey(school: string, className: string): string {
   return `${school.toLowerCase()}\u0000${className.toLowerCase()}`;
 }
@@ -52,7 +63,18 @@ interface Membership {
   uids: Map<string, string>;
 }
 
-function membershipChanges(current: Membership, final: Membership, posix: boolean) {
+interface Holds {
+  member: boolean;
+  memberUid: boolean;
+}
+
+/** A groupOfNames must keep at least one member; any other group is empty when it names no one at all. */
+function isEmpty(membership: Membership, objectClasses: readonly string[]): boolean {
+  return membership.dns.size === 0 && (objectClasses.includes('groupofnames') || membership.uids.size === 0);
+}
+
+function membershipChanges(current: Membership, final: Membership, holds: Holds) {
+  const posix = holds.memberUid;
   const added = [...final.dns]
     .filter(([key]) => !current.dns.has(key))
     .map(([, dn]) => dn)
@@ -74,6 +96,10 @@ function membershipChanges(current: Membership, final: Membership, posix: boolea
         .sort()
     : [];
   const changes: Modification[] = [];
+  if (!holds.member) {
+    added.length = 0;
+    removed.length = 0;
+  }
   // Adds first: a group must never be left without a member, even between two modifications.
   if (added.length > 0) changes.push({ operation: 'add', attribute: 'member', values: added });
   if (removed.length > 0) changes.push({ operation: 'delete', attribute: 'member', values: removed });
@@ -146,23 +172,51 @@ export function planGroups(input: GroupPlanInput): GroupAction[] {
     seen.add(key);
     const want = wanted.get(key);
     const base = { dn: group.dn, school: group.school, className: group.className };
+    // Made by hand and asked for by the roster: taken up as a class group, then managed like any other.
+    const stamp: Modification[] =
+      !group.objectClasses.includes('rostersyncgroup') && want && want.members.length > 0
+        ? [
+            { operation: 'add', attribute: 'objectClass', values: ['rostersyncGroup'] },
+            { operation: 'replace', attribute: names.sourceUid, values: [input.sourceUid] },
+            { operation: 'replace', attribute: names.school, values: [group.school] },
+            { operation: 'replace', attribute: names.className, values: [group.className] },
+          ]
+        : [];
+    const objectClasses =
+      stamp.length > 0 ? [...group.objectClasses, 'rostersyncgroup'] : group.objectClasses;
+    const holds = memberAttributes(objectClasses);
+    const deleteGroup = (phase: 'removals' | 'groups', membership: Membership): void => {
+      actions.push({
+        kind: 'delete-group',
+        phase,
+        ...base,
+        members: [...membership.dns.values()].sort(),
+        memberUids: [...membership.uids.values()].sort(),
+      });
+    };
 
     let current: Membership = {
       dns: new Map(group.members.map((member) => [normalizeDn(member), member])),
       uids: new Map(group.memberUids.map((uid) => [uid.toLowerCase(), uid])),
     };
-    const leaving = [...current.dns.keys()].filter((key) => input.deleted.has(key));
-    if (leaving.length > 0) {
+    const leaving =
+      [...current.dns.keys()].some((key) => input.deleted.has(key)) ||
+      [...current.uids.keys()].some((key) => input.deletedUsernames.has(key));
+    if (leaving) {
       const remaining: Membership = {
         dns: new Map([...current.dns].filter(([key]) => !input.deleted.has(key))),
         uids: new Map([...current.uids].filter(([key]) => !input.deletedUsernames.has(key))),
       };
-      if (remaining.dns.size === 0) {
-        actions.push({ kind: 'delete-group', phase: 'removals', ...base });
+      if (isEmpty(remaining, group.objectClasses)) {
+        deleteGroup('removals', current);
         if (want && want.members.length > 0) createGroup(want);
         continue;
       }
-      const { removed, changes } = membershipChanges(current, remaining, posix);
+      const { removed, changes } = membershipChanges(
+        current,
+        remaining,
+        memberAttributes(group.objectClasses),
+      );
       actions.push({ kind: 'modify-group', phase: 'removals', ...base, added: [], removed, changes });
       current = remaining;
     }
@@ -171,17 +225,24 @@ export function planGroups(input: GroupPlanInput): GroupAction[] {
     for (const [key, dn] of current.dns) if (!input.managed.has(key)) final.dns.set(key, dn);
     for (const [key, uid] of current.uids) if (!input.managedUsernames.has(key)) final.uids.set(key, uid);
     for (const member of want?.members ?? []) {
-      final.dns.set(normalizeDn(member.dn), member.dn);
-      final.uids.set(member.username.toLowerCase(), member.username);
+      if (holds.member) final.dns.set(normalizeDn(member.dn), member.dn);
+      if (holds.memberUid) final.uids.set(member.username.toLowerCase(), member.username);
     }
 
-    if (final.dns.size === 0) {
-      actions.push({ kind: 'delete-group', phase: 'groups', ...base });
+    if (isEmpty(final, objectClasses)) {
+      deleteGroup('groups', current);
       continue;
     }
-    const { added, removed, changes } = membershipChanges(current, final, posix);
-    if (changes.length > 0)
-      actions.push({ kind: 'modify-group', phase: 'groups', ...base, added, removed, changes });
+    const { added, removed, changes } = membershipChanges(current, final, holds);
+    if (changes.length > 0 || stamp.length > 0)
+      actions.push({
+        kind: 'modify-group',
+        phase: 'groups',
+        ...base,
+        added,
+        removed,
+        changes: [...stamp, ...changes],
+      });
   }
 
   for (const [key, group] of wanted) {

@@ -15,6 +15,7 @@ export interface AttributeNames {
   deactivatedTimestamp: string;
   className: string;
   priorEndTime: string;
+  removedTimestamp: string;
 }
 
 export function attributeNames(config: Config): AttributeNames {
@@ -28,6 +29,7 @@ export function attributeNames(config: Config): AttributeNames {
     deactivatedTimestamp: attributeName(config, 'rostersyncDeactivatedTimestamp'),
     className: attributeName(config, 'rostersyncClass'),
     priorEndTime: attributeName(config, 'rostersyncPriorEndTime'),
+    removedTimestamp: attributeName(config, 'rostersyncRemovedTimestamp'),
   };
 }
 

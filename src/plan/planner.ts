@@ -84,6 +84,11 @@ class UserOutcome {
   record: RosterRecord | undefined;
   schools: string[] | undefined;
   deleted = false;
+  /**
+   * Left exactly as it is, group memberships included: its row failed validation or was skipped, or
+   * `--no-delete` keeps it. Such a user is not this run's to manage in any group.
+   */
+  untouched = false;
   freedUsername: string | undefined;
   freedEmail: string | undefined;
   unchanged = false;
@@ -148,10 +153,13 @@ export class ImportPlanner {
     this.badRows = new Set(input.roster.invalidRecordUids);
   }
 
-  /** One of this source's users, as read from the directory (in any order). */
-  addUser(user: DirectoryUser): void {
+  /**
+   * One of this source's users, as read from the directory (in any order). `joining`: a user outside the
+   * `--school` scope whose record the scoped roster has, so it joins one of this run's schools.
+   */
+  addUser(user: DirectoryUser, joining = false): void {
     const { scope } = this.input;
-    if (!(scope.all || scope.touches(user.schools))) return;
+    if (!(joining || scope.all || scope.touches(user.schools))) return;
     const { recordUid } = user;
     if (recordUid === '') {
       this.leftAlone.push({ where: user.dn, message: 'entry of this source has no record uid; left alone' });
@@ -183,6 +191,15 @@ export class ImportPlanner {
     if (this.pending.size > 0) return true;
     for (const recordUid of this.present.keys()) if (!this.isExisting(recordUid)) return true;
     return false;
+  }
+
+  /**
+   * Roster records of a `--school` run that no user in scope holds: before they are created, the directory
+   * is asked whether this source has them in another school (they join this one instead).
+   */
+  unmatchedRecordUids(): string[] {
+    if (this.input.scope.all) return [];
+    return [...this.present.keys()].filter((recordUid) => !this.isExisting(recordUid));
   }
 
   private isExisting(recordUid: string): boolean {
@@ -249,6 +266,9 @@ export class ImportPlanner {
     this.inScope += 1;
     if (outcome.actions) this.actions.push(...outcome.actions);
     if (outcome.problems) this.problems.push(...outcome.problems);
+    if (outcome.unchanged) this.unchanged += 1;
+    // Nothing of an untouched user is this run's business, its group memberships included.
+    if (outcome.untouched) return;
     const dn = normalizeDn(outcome.dn);
     const username = outcome.username.toLowerCase();
     this.managed.add(dn);
@@ -271,14 +291,14 @@ export class ImportPlanner {
     }
     if (outcome.freedUsername !== undefined) this.freedUsernames.push(outcome.freedUsername);
     if (outcome.freedEmail !== undefined) this.freedEmails.push(outcome.freedEmail);
-    if (outcome.unchanged) this.unchanged += 1;
   }
 
   private planUser(user: DirectoryUser, record: RosterRecord | undefined): UserOutcome {
     const out = new UserOutcome(user.recordUid, user.dn, user.username);
     if (record) this.planPresentUser(out, user, record);
-    // A row that failed validation still counts as present: never deactivate a user for a bad row.
-    else if (this.badRows.has(user.recordUid)) out.unchanged = true;
+    // A row that failed validation still counts as present: never deactivate a user for a bad row, nor
+    // take it out of a group.
+    else if (this.badRows.has(user.recordUid)) out.untouched = out.unchanged = true;
     else this.planMissingUser(out, user);
     return out;
   }
@@ -301,7 +321,7 @@ export class ImportPlanner {
         recordUid: record.recordUid,
         message: `action A (add) for record uid '${record.recordUid}', but ${user.dn} already exists; row skipped`,
       });
-      out.unchanged = true;
+      out.untouched = out.unchanged = true;
       return;
     }
     const desired = desiredUser(record, user, scope, names);
@@ -343,8 +363,10 @@ export class ImportPlanner {
       changed = true;
     }
 
-    if (this.layout.usersDnDependsOnSchool && scope.includes(desired.primarySchool)) {
-      const container = this.layout.usersDn(desired.primarySchool);
+    // The entry lives in the record's first school. A `--school` run that does not manage that school
+    // leaves the entry where it is, so a scoped and a full run never move a user back and forth.
+    if (this.layout.usersDnDependsOnSchool && scope.includes(desired.placementSchool)) {
+      const container = this.layout.usersDn(desired.placementSchool);
       if (normalizeDn(parentDn(user.dn) ?? '') !== normalizeDn(container)) {
         out.movedTo = `${leafRdn(user.dn)},${container}`;
         out.act({ kind: 'move', phase: 'updates', ...base, newDn: out.movedTo });
@@ -396,7 +418,8 @@ export class ImportPlanner {
     }
 
     if (noDelete) {
-      out.unchanged = true;
+      // Left exactly as it is: no grace dates, and its class groups keep it.
+      out.untouched = out.unchanged = true;
       return;
     }
 
@@ -527,7 +550,8 @@ export class ImportPlanner {
         continue;
       }
       const desired = desiredUser(record, undefined, scope, names);
-      const school = desired.primarySchool;
+      // Where a full run puts it too, so it never moves once the other schools are imported.
+      const school = desired.placementSchool;
       const describe = `record_uid ${record.recordUid} (line ${record.line})`;
       let username: string;
       let email: string | undefined = record.email;

@@ -122,6 +122,12 @@ export interface DeleteGroupAction {
   dn: string;
   school: string;
   className: string;
+  /**
+   * The member values it holds when it goes. Should the removal of one of them be refused or fail, the
+   * group stays with that member and only the others are taken out.
+   */
+  members: string[];
+  memberUids: string[];
 }
 
 export type UserAction =

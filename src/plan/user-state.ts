@@ -10,7 +10,10 @@ import type { AttributeNames } from './layout.js';
 import type { Scope } from './scope.js';
 
 export interface DesiredUser {
+  /** The first of this run's schools in the record: what the user is reported under. */
   primarySchool: string;
+  /** The record's first school, in scope or not: the container the entry belongs in. */
+  placementSchool: string;
   schools: string[];
   roles: string[];
   /** Attribute → values, for every attribute the roster governs. Empty = the attribute must be absent. */
@@ -25,6 +28,12 @@ export function roleValue(role: string, school: string): string {
 export function schoolOfRole(value: string): string | undefined {
   const parts = value.split(':school:');
   return parts.length === 2 ? parts[1] : undefined;
+}
+
+/** `teacher` of `teacher:school:gym1`; a value without a school is a role name already. */
+export function roleNameOf(value: string): string {
+  const school = schoolOfRole(value);
+  return school === undefined ? value : value.slice(0, value.length - `:school:${school}`.length);
 }
 
 const uniqueSorted = (values: string[], fold: (value: string) => string): string[] =>
@@ -65,7 +74,13 @@ export function desiredUser(
   };
   if (record.email !== undefined) attributes.mail = [record.email];
   for (const [attribute, values] of Object.entries(record.attributes)) attributes[attribute] = values;
-  return { primarySchool: ownSchools[0] ?? record.schools[0] ?? '', schools, roles, attributes };
+  return {
+    primarySchool: ownSchools[0] ?? record.schools[0] ?? '',
+    placementSchool: record.schools[0] ?? '',
+    schools,
+    roles,
+    attributes,
+  };
 }
 
 /** Which comparison the server applies: case-insensitive for schools and roles, exact for the rest. */

@@ -9,7 +9,7 @@ import { type Modification, normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../plan/layout.js';
 import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
 import { containerEntry } from '../plan/planner.js';
-import { schoolOfRole } from '../plan/user-state.js';
+import { roleNameOf } from '../plan/user-state.js';
 
 export interface DueUser {
   dn: string;
@@ -27,7 +27,7 @@ export interface ReferencingGroup {
   member: string[];
   uniqueMember: string[];
   memberUid: string[];
-  /** One of this source's class groups: rostersync may delete it when it loses its last member. */
+  /** A class group (any source's: they are shared): rostersync may delete it when it loses its last member. */
   ours: boolean;
 }
 
@@ -54,12 +54,6 @@ export interface PurgeInput {
   reservationsContainerExists: boolean;
 }
 
-/** `teacher` of `teacher:school:gym1`. */
-export function roleName(value: string): string {
-  const school = schoolOfRole(value);
-  return school === undefined ? value : value.slice(0, value.length - `:school:${school}`.length);
-}
-
 export function planPurge(input: PurgeInput): PurgePlan {
   const { config, layout } = input;
   const purgeRoles = new Set(config.purge.roles.map((role) => role.toLowerCase()));
@@ -67,7 +61,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
   const problems: PlanProblem[] = [];
   const eligible: DueUser[] = [];
   for (const user of [...input.due].sort((a, b) => a.recordUid.localeCompare(b.recordUid))) {
-    const roles = [...new Set(user.roles.map(roleName))];
+    const roles = [...new Set(user.roles.map(roleNameOf))];
     if (roles.some((role) => purgeRoles.has(role.toLowerCase()))) eligible.push(user);
     else {
       skipped.push({
@@ -100,7 +94,13 @@ export function planPurge(input: PurgeInput): PurgePlan {
     if (changes.length === 0) continue;
     const base = { dn: group.dn, school: '', className: '' };
     if (emptied && group.ours) {
-      groupActions.push({ kind: 'delete-group', phase: 'removals', ...base });
+      groupActions.push({
+        kind: 'delete-group',
+        phase: 'removals',
+        ...base,
+        members: [...group.member, ...group.uniqueMember],
+        memberUids: group.memberUid,
+      });
     } else if (emptied) {
       // A groupOfNames cannot lose its last member, and another tool's group is not ours to delete.
       problems.push({

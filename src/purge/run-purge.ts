@@ -9,14 +9,14 @@ import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
 import { type Config, outputPaths } from '../config/index.js';
 import { toGeneralizedTime } from '../dates.js';
-import { and, connectDirectory, type Directory, eq, lte, or, present } from '../directory/index.js';
+import { and, connectDirectory, type Directory, lte, or, present } from '../directory/index.js';
 import { ExitCode } from '../errors.js';
 import { buildSummary, type ImportSummary, summaryLine } from '../import/summary.js';
 import { AuditLog } from '../logging/index.js';
 import { DirectoryLayout } from '../plan/layout.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
-import { readReservations } from '../snapshot/read.js';
+import { readReservations, sourceUsersFilter } from '../snapshot/read.js';
 import {
   type DueUser,
   type PurgePlan,
@@ -51,8 +51,7 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
     scope: 'sub',
     // The server does the date comparison: rostersyncPurgeTimestamp has generalizedTimeOrderingMatch.
     filter: and(
-      eq('objectClass', 'inetOrgPerson'),
-      eq(names.sourceUid, config.source_uid),
+      sourceUsersFilter(names, config.source_uid),
       lte(names.purgeTimestamp, toGeneralizedTime(now)),
     ),
     attributes: ['uid', names.recordUid, names.school, names.role, names.purgeTimestamp],
@@ -70,13 +69,12 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
 }
 
 /** Every group under the base DN, whoever manages it: a purged user must leave no member value behind. */
-async function readGroups(directory: Directory, layout: DirectoryLayout, config: Config) {
-  const names = layout.attributes;
+async function readGroups(directory: Directory, layout: DirectoryLayout) {
   const groups: ReferencingGroup[] = [];
   for await (const entry of directory.search(layout.baseDn, {
     scope: 'sub',
     filter: or(present('member'), present('uniqueMember'), present('memberUid')),
-    attributes: ['objectClass', 'member', 'uniqueMember', 'memberUid', names.sourceUid],
+    attributes: ['objectClass', 'member', 'uniqueMember', 'memberUid'],
   })) {
     const objectClasses = (entry.attributes.objectClass ?? []).map((value) => value.toLowerCase());
     groups.push({
@@ -84,9 +82,7 @@ async function readGroups(directory: Directory, layout: DirectoryLayout, config:
       member: entry.attributes.member ?? [],
       uniqueMember: entry.attributes.uniqueMember ?? [],
       memberUid: entry.attributes.memberUid ?? [],
-      ours:
-        objectClasses.includes('rostersyncgroup') &&
-        entry.attributes[names.sourceUid]?.[0] === config.source_uid,
+      ours: objectClasses.includes('rostersyncgroup'),
     });
   }
   return groups;
@@ -126,7 +122,7 @@ export async function runPurge(runtime: PurgeRuntime, options: PurgeOptions): Pr
   try {
     const [due, groups, reservations, reservationsContainerExists] = await Promise.all([
       readDueUsers(directory, layout, config, now),
-      readGroups(directory, layout, config),
+      readGroups(directory, layout),
       readReservations(directory, layout),
       directory.exists(layout.reservationsDn),
     ]);

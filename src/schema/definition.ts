@@ -152,6 +152,14 @@ export const ATTRIBUTE_TYPES = [
     ...generalizedTime,
     singleValue: true,
   },
+  {
+    number: 12,
+    name: 'rostersyncRemovedTimestamp',
+    description:
+      'rostersync: when the user was removed from its source without deleting the entry (moved instead); out of every job from then on',
+    ...generalizedTime,
+    singleValue: true,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -192,6 +200,7 @@ export const OBJECT_CLASSES = [
       'rostersyncDeactivatedTimestamp',
       'rostersyncWarningTimestamp',
       'rostersyncRetirementState',
+      'rostersyncRemovedTimestamp',
     ],
   },
   {

@@ -9,11 +9,15 @@ import {
   type Directory,
   type DirectoryEntry,
   eq,
+  type Filter,
+  isDescendantOf,
   normalizeDn,
+  not,
+  parseDn,
   or,
   present,
 } from '../directory/index.js';
-import type { DirectoryLayout } from '../plan/layout.js';
+import type { AttributeNames, DirectoryLayout } from '../plan/layout.js';
 import type { DirectoryGroup, DirectoryUser, SnapshotRest, TakenNames } from './types.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
@@ -29,17 +33,49 @@ export interface SnapshotRequest {
   containers: string[];
   /** `attr:<name>` fields of the roster mapping. */
   mappedAttributes: string[];
+  /** The class groups the roster asks for (in scope), whether or not they exist. */
+  classGroups: ClassGroupRef[];
 }
 
-/** Streams this source's users (within the `--school` scope) to `onUser`, one page at a time. */
-export async function readUsers(
-  directory: Directory,
-  request: SnapshotRequest,
-  onUser: (user: DirectoryUser) => void,
-): Promise<void> {
-  const { layout, config } = request;
-  const names = layout.attributes;
-  const attributes = [
+export interface ClassGroupRef {
+  dn: string;
+  school: string;
+  className: string;
+}
+
+/** Above this many schools, one filter naming each would cost more than reading every class group. */
+const MAX_SCHOOLS_IN_FILTER = 200;
+
+const GROUP_ATTRIBUTES = ['objectClass', 'member', 'memberUid'];
+
+function toGroup(entry: DirectoryEntry, school: string, className: string): DirectoryGroup {
+  return {
+    dn: entry.dn,
+    school,
+    className,
+    objectClasses: all(entry, 'objectClass').map((value) => value.toLowerCase()),
+    members: all(entry, 'member'),
+    memberUids: all(entry, 'memberUid'),
+  };
+}
+
+/**
+ * The users a source owns: its own source uid, and not removed from it. A user moved instead of deleted
+ * (`purge.mode: move`, or a `doDelete` that keeps the entry) carries `rostersyncRemovedTimestamp` and is out
+ * of every later import, purge and lifecycle run (SPEC §5).
+ */
+export function sourceUsersFilter(names: AttributeNames, sourceUid: string): Filter {
+  return and(
+    eq('objectClass', 'inetOrgPerson'),
+    eq(names.sourceUid, sourceUid),
+    not(present(names.removedTimestamp)),
+  );
+}
+
+/** The attributes of a user the planner reads. */
+function userAttributes(request: SnapshotRequest): string[] {
+  const names = request.layout.attributes;
+  return [
     'objectClass',
     'entryUUID',
     'uid',
@@ -60,56 +96,118 @@ export async function readUsers(
     'shadowExpire',
     ...request.mappedAttributes,
   ];
-  const filters = [eq('objectClass', 'inetOrgPerson'), eq(names.sourceUid, config.source_uid)];
+}
+
+/** Streams this source's users (within the `--school` scope) to `onUser`, one page at a time. */
+export async function readUsers(
+  directory: Directory,
+  request: SnapshotRequest,
+  onUser: (user: DirectoryUser) => void,
+): Promise<void> {
+  const { layout, config } = request;
+  const names = layout.attributes;
+  const filters = [sourceUsersFilter(names, config.source_uid)];
   if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
   for await (const entry of directory.search(layout.baseDn, {
     scope: 'sub',
     filter: and(...filters),
-    attributes,
+    attributes: userAttributes(request),
   })) {
-    onUser({
-      dn: entry.dn,
-      entryUUID: first(entry, 'entryUUID') ?? '',
-      objectClasses: all(entry, 'objectClass'),
-      username: first(entry, 'uid') ?? '',
-      recordUid: first(entry, names.recordUid) ?? '',
-      firstname: first(entry, 'givenName') ?? '',
-      lastname: first(entry, 'sn') ?? '',
-      commonName: first(entry, 'cn') ?? '',
-      displayName: first(entry, 'displayName') ?? '',
-      email: first(entry, 'mail'),
-      schools: all(entry, names.school),
-      roles: all(entry, names.role),
-      mapped: Object.fromEntries(request.mappedAttributes.map((name) => [name, all(entry, name)])),
-      purgeTimestamp: first(entry, names.purgeTimestamp),
-      missingSince: first(entry, names.missingSince),
-      deactivatedTimestamp: first(entry, names.deactivatedTimestamp),
-      lockedTime: first(entry, 'pwdAccountLockedTime'),
-      endTime: first(entry, 'pwdEndTime'),
-      priorEndTime: first(entry, names.priorEndTime),
-      shadowExpire: first(entry, 'shadowExpire'),
-    });
+    onUser(toUser(entry, request));
   }
 }
 
-export async function readGroups(directory: Directory, request: SnapshotRequest): Promise<DirectoryGroup[]> {
+/** How many record uids one search looks for. */
+const RECORD_UID_BATCH = 100;
+
+/** This source's users holding any of these record uids, wherever they are (a `--school` run's joiners). */
+export async function readJoiningUsers(
+  directory: Directory,
+  request: SnapshotRequest,
+  recordUids: readonly string[],
+  onUser: (user: DirectoryUser) => void,
+): Promise<void> {
+  const { layout, config } = request;
+  const names = layout.attributes;
+  for (let start = 0; start < recordUids.length; start += RECORD_UID_BATCH) {
+    const batch = recordUids.slice(start, start + RECORD_UID_BATCH);
+    for await (const entry of directory.search(layout.baseDn, {
+      scope: 'sub',
+      filter: and(sourceUsersFilter(names, config.source_uid), anyOf(names.recordUid, batch)),
+      attributes: userAttributes(request),
+    })) {
+      onUser(toUser(entry, request));
+    }
+  }
+}
+
+function toUser(entry: DirectoryEntry, request: SnapshotRequest): DirectoryUser {
   const names = request.layout.attributes;
-  // All of this source's groups, not only the --school ones: when a run moves a user, member values in
-  // the other schools' groups must follow the new DN.
+  return {
+    dn: entry.dn,
+    entryUUID: first(entry, 'entryUUID') ?? '',
+    objectClasses: all(entry, 'objectClass'),
+    username: first(entry, 'uid') ?? '',
+    recordUid: first(entry, names.recordUid) ?? '',
+    firstname: first(entry, 'givenName') ?? '',
+    lastname: first(entry, 'sn') ?? '',
+    commonName: first(entry, 'cn') ?? '',
+    displayName: first(entry, 'displayName') ?? '',
+    email: first(entry, 'mail'),
+    schools: all(entry, names.school),
+    roles: all(entry, names.role),
+    mapped: Object.fromEntries(request.mappedAttributes.map((name) => [name, all(entry, name)])),
+    purgeTimestamp: first(entry, names.purgeTimestamp),
+    missingSince: first(entry, names.missingSince),
+    deactivatedTimestamp: first(entry, names.deactivatedTimestamp),
+    lockedTime: first(entry, 'pwdAccountLockedTime'),
+    endTime: first(entry, 'pwdEndTime'),
+    priorEndTime: first(entry, names.priorEndTime),
+    shadowExpire: first(entry, 'shadowExpire'),
+  };
+}
+
+/**
+ * The class groups this run may touch. A class group is shared by every source with pupils in that class
+ * (SPEC §3), so besides this source's own groups (all schools: member values follow a moved user
+ * everywhere) it reads every source's groups of the schools in play, and the groups the roster asks for
+ * that exist without being anyone's yet (made by hand before the first import).
+ */
+export async function readGroups(
+  directory: Directory,
+  request: SnapshotRequest,
+  schoolsInPlay: ReadonlySet<string>,
+): Promise<DirectoryGroup[]> {
+  const names = request.layout.attributes;
+  const own = eq(names.sourceUid, request.config.source_uid);
+  const whose =
+    schoolsInPlay.size === 0
+      ? own
+      : schoolsInPlay.size > MAX_SCHOOLS_IN_FILTER
+        ? undefined
+        : or(own, anyOf(names.school, [...schoolsInPlay]));
   const groups: DirectoryGroup[] = [];
+  const seen = new Set<string>();
   for await (const entry of directory.search(request.layout.baseDn, {
     scope: 'sub',
-    filter: and(eq('objectClass', 'rostersyncGroup'), eq(names.sourceUid, request.config.source_uid)),
-    attributes: ['member', 'memberUid', names.school, names.className],
+    filter: whose ? and(eq('objectClass', 'rostersyncGroup'), whose) : eq('objectClass', 'rostersyncGroup'),
+    attributes: [...GROUP_ATTRIBUTES, names.school, names.className],
   })) {
-    groups.push({
-      dn: entry.dn,
-      school: first(entry, names.school) ?? '',
-      className: first(entry, names.className) ?? '',
-      members: all(entry, 'member'),
-      memberUids: all(entry, 'memberUid'),
-    });
+    seen.add(normalizeDn(entry.dn));
+    groups.push(toGroup(entry, first(entry, names.school) ?? '', first(entry, names.className) ?? ''));
   }
+  const unseen = new Map(
+    request.classGroups
+      .filter((ref) => !seen.has(normalizeDn(ref.dn)))
+      .map((ref) => [normalizeDn(ref.dn), ref]),
+  );
+  const handMade = await Promise.all(
+    [...unseen.values()].map(async (ref) => {
+      const entry = await directory.searchOne(ref.dn, GROUP_ATTRIBUTES);
+      return entry ? toGroup(entry, ref.school, ref.className) : undefined;
+    }),
+  );
+  for (const group of handMade) if (group) groups.push(group);
   return groups;
 }
 
@@ -158,12 +256,18 @@ export async function readExistingContainers(directory: Directory, containers: s
   return found.filter((dn): dn is string => dn !== undefined);
 }
 
+/** How many member DNs one search checks for existence (an OR of their `uid` values). */
+const EXISTENCE_BATCH = 100;
+
 /**
  * Group members that are not this source's users: the ones that no longer exist (left behind by an
  * interrupted run or a hand-made deletion) are cleaned up; live ones belong to someone else and stay.
+ * Shared class groups hold other sources' users, so members whose RDN is a `uid` are looked up a batch at a
+ * time; anything else one by one.
  */
 export async function readDanglingMembers(
   directory: Directory,
+  baseDn: string,
   groups: DirectoryGroup[],
   knownUserDns: ReadonlySet<string>,
 ): Promise<string[]> {
@@ -174,15 +278,43 @@ export async function readDanglingMembers(
       if (!knownUserDns.has(normalized)) unknown.set(normalized, member);
     }
   }
-  const dangling = await Promise.all(
-    [...unknown].map(async ([normalized, dn]) => ((await directory.exists(dn)) ? undefined : normalized)),
-  );
-  return dangling.filter((dn): dn is string => dn !== undefined);
+  const byUid = new Map<string, string[]>();
+  const others: [string, string][] = [];
+  for (const [normalized, dn] of unknown) {
+    const [leaf] = parseDn(dn);
+    const only = leaf?.length === 1 ? leaf[0] : undefined;
+    if (only && only.attribute.toLowerCase() === 'uid' && isDescendantOf(dn, baseDn)) {
+      const uid = only.value.toLowerCase();
+      byUid.set(uid, [...(byUid.get(uid) ?? []), normalized]);
+    } else others.push([normalized, dn]);
+  }
+  const existing = new Set<string>();
+  const uids = [...byUid.keys()];
+  const batches: string[][] = [];
+  for (let start = 0; start < uids.length; start += EXISTENCE_BATCH)
+    batches.push(uids.slice(start, start + EXISTENCE_BATCH));
+  await Promise.all([
+    ...batches.map(async (batch) => {
+      for await (const entry of directory.search(baseDn, {
+        scope: 'sub',
+        filter: anyOf('uid', batch),
+        attributes: [],
+      }))
+        existing.add(normalizeDn(entry.dn));
+    }),
+    ...others.map(async ([normalized, dn]) => {
+      if (await directory.exists(dn)) existing.add(normalized);
+    }),
+  ]);
+  return [...unknown.keys()].filter((normalized) => !existing.has(normalized));
 }
 
 /** Receives this source's users one by one while the snapshot is read. */
 export interface UserSink {
-  addUser(user: DirectoryUser): void;
+  /** `joining`: outside the `--school` scope, but its record is in the scoped roster. */
+  addUser(user: DirectoryUser, joining?: boolean): void;
+  /** Asked after the scope's users: record uids the run would create, to look for in other schools. */
+  unmatchedRecordUids(): string[];
   /** Asked after the last user: whether every username and address in use must be read as well. */
   readonly needsNames: boolean;
 }
@@ -197,16 +329,23 @@ export async function readSnapshot(
   sink: UserSink,
 ): Promise<SnapshotRest> {
   const knownUserDns = new Set<string>();
+  const schoolsInPlay = new Set(request.classGroups.map((ref) => ref.school.toLowerCase()));
   const [existingContainers] = await Promise.all([
     readExistingContainers(directory, request.containers),
     readUsers(directory, request, (user) => {
       knownUserDns.add(normalizeDn(user.dn));
+      for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
       sink.addUser(user);
     }),
   ]);
-  const groups = await readGroups(directory, request);
+  await readJoiningUsers(directory, request, sink.unmatchedRecordUids(), (user) => {
+    knownUserDns.add(normalizeDn(user.dn));
+    for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
+    sink.addUser(user, true);
+  });
+  const groups = await readGroups(directory, request, schoolsInPlay);
   const [danglingMembers, taken] = await Promise.all([
-    readDanglingMembers(directory, groups, knownUserDns),
+    readDanglingMembers(directory, request.layout.baseDn, groups, knownUserDns),
     // New posix groups need free gidNumbers even when no user is created, so posix always reads them.
     sink.needsNames || request.config.ldap.posix
       ? readTakenNames(directory, request.layout.baseDn, request.config.ldap.posix)

@@ -32,6 +32,8 @@ export interface DirectoryGroup {
   dn: string;
   school: string;
   className: string;
+  /** Lower-cased; a class group made by hand lacks `rostersyncgroup` until an import takes it up. */
+  objectClasses: string[];
   members: string[];
   memberUids: string[];
 }
@@ -49,7 +51,10 @@ export interface TakenNames {
 export interface Snapshot {
   /** This source's users (within the `--school` scope when given). */
   users: DirectoryUser[];
-  /** This source's class groups. */
+  /**
+   * Class groups: this source's, every source's in the schools in play (a class group is shared), and the
+   * ones the roster asks for that an admin made by hand.
+   */
   groups: DirectoryGroup[];
   /** Group member DNs that are not this source's users and do not exist any more (normalized). */
   danglingMembers: string[];

@@ -333,6 +333,7 @@ describe('deletions before creations', () => {
             dn: `cn=gym1-5a,ou=groups,ou=gym1,${BASE}`,
             school: 'gym1',
             className: '5a',
+            objectClasses: ['groupofnames', 'rostersyncgroup'],
             members: [gone.dn],
             memberUids: [],
           },

@@ -64,6 +64,7 @@ describe('schema definition', () => {
       [9, 'rostersyncRetirementState'],
       [10, 'rostersyncClass'],
       [11, 'rostersyncPriorEndTime'],
+      [12, 'rostersyncRemovedTimestamp'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
