@@ -97,6 +97,8 @@ function subjectOf(action: PlanAction): string {
   return isUserAction(action) ? `user:${action.recordUid}` : `dn:${normalizeDn(action.dn)}`;
 }
 
+const MEMBER_ATTRIBUTES: ReadonlySet<string> = new Set(['member', 'uniquemember', 'memberuid']);
+
 class Applier {
   private readonly result: ApplyResult = {
     applied: [],
@@ -295,7 +297,8 @@ class Applier {
     const keptUids = new Set(this.keptMembers.values());
     return changes
       .map((change) => {
-        if (change.operation !== 'delete') return change;
+        if (change.operation !== 'delete' || !MEMBER_ATTRIBUTES.has(change.attribute.toLowerCase()))
+          return change;
         const kept =
           change.attribute.toLowerCase() === 'memberuid'
             ? (value: string) => keptUids.has(value.toLowerCase())
@@ -368,7 +371,7 @@ class Applier {
       case 'modify-group': {
         const changes = this.keepingMembers(action.changes)
           .map((change) =>
-            change.operation === 'add'
+            change.operation === 'add' && change.attribute === 'member'
               ? {
                   ...change,
                   values: change.values.filter((member) => !this.missingDns.has(normalizeDn(member))),
