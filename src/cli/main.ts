@@ -24,14 +24,19 @@ const COMMANDS: Command<unknown>[] = [
   schemaCommand,
 ];
 
-/** yargs lists an unknown `--dry-rnu` twice ("dry-rnu, dryRnu"); name it once, as the user typed it. */
-function withoutCamelCaseEchoes(message: string): string {
+/**
+ * yargs lists an unknown `--dry-rnu` twice ("dry-rnu, dryRnu") and without its dashes; name each unknown
+ * argument once, as the user typed it: `--dry-rnu`, `-x`, or a stray word as it is.
+ */
+function unknownArgumentsAsTyped(message: string, argv: readonly string[]): string {
   const match = /^Unknown arguments?: (.*)$/.exec(message);
   if (!match?.[1]) return message;
   const names = match[1].split(', ');
-  const typed = names.filter(
-    (name) => !names.some((other) => other !== name && other.includes('-') && toCamelCase(other) === name),
-  );
+  const typed = names
+    .filter(
+      (name) => !names.some((other) => other !== name && other.includes('-') && toCamelCase(other) === name),
+    )
+    .map((name) => asTyped(name, argv));
   return `Unknown argument${typed.length > 1 ? 's' : ''}: ${typed.join(', ')}`;
 }
 
@@ -39,14 +44,37 @@ function toCamelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-function register(parser: Argv, command: Command<unknown>, io: CliIO, result: { code: ExitCode }): Argv {
+function asTyped(name: string, argv: readonly string[]): string {
+  for (const flag of [`--${name}`, `--no-${name}`]) {
+    if (argv.some((token) => token === flag || token.startsWith(`${flag}=`))) return flag;
+  }
+  const isShortFlag = name.length === 1 && argv.some((token) => /^-[^-]/.test(token) && token.includes(name));
+  return isShortFlag ? `-${name}` : name;
+}
+
+/** yargs checks required flags before unknown ones; its message for a missing flag. */
+const MISSING_REQUIRED = /^Missing required arguments?: /;
+
+/** What one parse found: the exit code of the command that ran, and usage errors held back until the end. */
+interface ParseState {
+  code: ExitCode;
+  /** Missing required flags: reported together with any unknown flag found after them. */
+  missing: string[];
+}
+
+function throwHeldUsageErrors(state: ParseState): void {
+  if (state.missing.length > 0) throw new UsageError(state.missing.join('; '));
+}
+
+function register(parser: Argv, command: Command<unknown>, io: CliIO, state: ParseState): Argv {
   return parser.command(command.command, command.describe, command.builder, async (args) => {
-    result.code = await command.run(args, io);
+    throwHeldUsageErrors(state);
+    state.code = await command.run(args, io);
   });
 }
 
 export async function run(argv: string[], io: CliIO = processIO()): Promise<ExitCode> {
-  const result: { code: ExitCode } = { code: ExitCode.ok };
+  const state: ParseState = { code: ExitCode.ok, missing: [] };
   let parser = yargs(argv)
     .scriptName('rostersync')
     .usage('$0 <command> [options]')
@@ -61,17 +89,22 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<Exit
     // yargs' own messages ("Unknown argument: x", "Missing required argument: input") say which flag.
     .fail((message, error) => {
       if (error instanceof Error && !(error instanceof UsageError) && message === undefined) throw error;
-      throw error instanceof UsageError
-        ? error
-        : new UsageError(withoutCamelCaseEchoes(message ?? String(error)));
+      if (error instanceof UsageError) throw error;
+      const text = unknownArgumentsAsTyped(message ?? String(error), argv);
+      // Returning lets yargs go on to its unknown-flag check, so that `import --bogus` names --bogus too.
+      if (MISSING_REQUIRED.test(text)) {
+        state.missing.push(text);
+        return;
+      }
+      throw new UsageError([text, ...state.missing].join('; '));
     })
     .epilogue(
       'Exit codes: 0 done, 1 failed, 2 usage or config error, 3 safety limit (nothing written), 4 locked.',
     );
-  for (const command of COMMANDS) parser = register(parser, command, io, result);
+  for (const command of COMMANDS) parser = register(parser, command, io, state);
   parser = parser.command('config', 'inspect the configuration', (config) => {
     let sub = config.demandCommand(1, 'name a config subcommand: check').strict();
-    sub = register(sub, configCheckCommand, io, result);
+    sub = register(sub, configCheckCommand, io, state);
     return sub;
   });
 
@@ -82,7 +115,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<Exit
     });
     // --help and --version print through this callback instead of stdout, so tests can capture them.
     if (output) writeLine(io.stdout, output);
-    return result.code;
+    throwHeldUsageErrors(state);
+    return state.code;
   } catch (error) {
     const code = exitCodeOf(error);
     const message = error instanceof Error ? error.message : String(error);

@@ -4,10 +4,14 @@ import { type MaxDeletions, parseMaxDeletions } from './max-deletions.js';
 import { validateRetirementStates } from './retirement-states.js';
 import {
   cronExpression,
+  distinguishedName,
+  dnTemplateProblem,
+  dnProblem,
   filePath,
   isValidTimeZone,
   ldapAttributeName,
   modulePath,
+  nameTemplate,
   nonEmptyString,
   placeholderTemplate,
   systemTimeZone,
@@ -80,9 +84,9 @@ const ldapSchema = z
       .string()
       .regex(/^ldaps?:\/\/\S*$/i, { error: "expected an URL starting with 'ldap://' or 'ldaps://'" })
       .default('ldap://localhost'),
-    bind_dn: z.string().optional(),
+    bind_dn: distinguishedName.optional(),
     bind_password_file: filePath.optional(),
-    base_dn: nonEmptyString,
+    base_dn: nonEmptyString.pipe(distinguishedName),
     users_dn: placeholderTemplate(['school', 'base_dn']).default('ou=people,{base_dn}'),
     groups_dn: placeholderTemplate(['school', 'base_dn']).default('ou=groups,{base_dn}'),
     profile: enumOf(['openldap', 'ad', '389ds']).default('openldap'),
@@ -117,6 +121,13 @@ const ldapSchema = z
     timeout_ms: wholeNumber({ min: 1, unit: 'milliseconds' }).default(10000),
   })
   .superRefine((ldap, ctx) => {
+    // The DN templates need the base DN; a broken one is reported under ldap.base_dn alone.
+    if (dnProblem(ldap.base_dn) === undefined) {
+      for (const key of ['users_dn', 'groups_dn'] as const) {
+        const problem = dnTemplateProblem(ldap[key], ldap.base_dn);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+      }
+    }
     if (ldap.starttls && /^ldaps:/i.test(ldap.url)) {
       ctx.addIssue({
         code: 'custom',
@@ -163,8 +174,8 @@ const csvSchema = z
 
 const schemeSchema = z
   .strictObject({
-    username: nonEmptyString.default('<firstname>[0].<lastname>[COUNTER2]'),
-    email: nonEmptyString.optional(),
+    username: nameTemplate('scheme.username', 'username').default('<firstname>[0].<lastname>[COUNTER2]'),
+    email: nameTemplate('scheme.email', 'email').optional(),
     max_length: wholeNumber({ min: 1 }).default(20),
     reserve_deleted: z.boolean().default(true),
   })
@@ -215,7 +226,7 @@ const purgeSchema = z
     mode: enumOf(['delete', 'move', 'retire'])
       .refine((mode) => mode !== 'retire', { error: "'retire' is not available in this version" })
       .default('delete'),
-    move_to_dn: nonEmptyString.optional(),
+    move_to_dn: nonEmptyString.pipe(distinguishedName).optional(),
   })
   .superRefine((purge, ctx) => {
     if (purge.mode === 'move' && purge.move_to_dn === undefined) {

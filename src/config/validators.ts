@@ -1,5 +1,7 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { escapeDnValue, InvalidDnError, parseDn } from '../directory/dn.js';
+import { type TemplateKind, templateProblem } from '../naming/template.js';
 
 /** Reusable field schemas whose error messages read well in `<source>: <key>: <message>` lines. */
 
@@ -52,5 +54,49 @@ export function placeholderTemplate(allowed: readonly string[]) {
         ctx.addIssue({ code: 'custom', message: `unknown placeholder '{${name}}' (allowed: ${known})` });
       }
     }
+  });
+}
+
+/** Why `text` is not a DN, or undefined: the same parser every directory operation of a run goes through. */
+export function dnProblem(text: string): string | undefined {
+  try {
+    parseDn(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidDnError) return error.message;
+    throw error;
+  }
+}
+
+/** A DN-valued key (`ldap.base_dn`, `purge.move_to_dn`, …); '' is the root DN. */
+export const distinguishedName = z.string().superRefine((value, ctx) => {
+  const problem = dnProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** The school a DN template is tried with: any plain school id gives the same DN structure. */
+const SAMPLE_SCHOOL = 'SCHOOL';
+
+/**
+ * Why a DN template (`ldap.users_dn`, `ldap.groups_dn`) does not give a DN, or undefined. It is expanded
+ * as a run expands it: `{school}` becomes an escaped RDN value, `{base_dn}` the base DN as it is.
+ */
+export function dnTemplateProblem(template: string, baseDn: string): string | undefined {
+  const expanded = template
+    .replaceAll('{school}', escapeDnValue(SAMPLE_SCHOOL))
+    .replaceAll('{base_dn}', baseDn);
+  const problem = dnProblem(expanded);
+  return problem === undefined ? undefined : `not a valid DN template: ${problem}`;
+}
+
+/**
+ * `scheme.username` or `scheme.email`, compiled as the import compiles it: unknown fields and counters,
+ * misplaced counters and an e-mail template without '@domain' are config errors.
+ */
+export function nameTemplate(key: string, kind: TemplateKind) {
+  return nonEmptyString.superRefine((value, ctx) => {
+    if (value === '') return; // reported as empty already
+    const problem = templateProblem(value, key, { kind });
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 }

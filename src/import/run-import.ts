@@ -23,6 +23,7 @@ import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
+import { checkGivenSchools } from './known-schools.js';
 import { buildSummary, type ImportSummary, summaryLine } from './summary.js';
 
 export type PlanFormat = 'table' | 'json' | 'ldif';
@@ -142,6 +143,7 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
   const layout = new DirectoryLayout(config);
   const directory = await connectDirectory(config, runtime.env);
   try {
+    await checkGivenSchools({ given: options.schools, config, roster, directory, layout });
     const mappedAttributes = Object.values(config.csv.mapping)
       .filter((field) => field.startsWith('attr:'))
       .map((field) => field.slice('attr:'.length));

@@ -5,7 +5,8 @@ import { ExitCode, RostersyncError } from '../errors.js';
 export class TemplateError extends RostersyncError {
   constructor(
     readonly key: string,
-    detail: string,
+    /** What is wrong, without the key: config validation puts the key in front itself. */
+    readonly detail: string,
   ) {
     super(`${key}: ${detail}`, ExitCode.usage);
   }

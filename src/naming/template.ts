@@ -125,6 +125,24 @@ export function compileNameTemplate(
   };
 }
 
+/**
+ * Why a template from the config cannot be used, or undefined when it compiles. Config validation calls
+ * this, so `config check` and the import reject a template with the same words.
+ */
+export function templateProblem(
+  template: string,
+  key: string,
+  options: CompileOptions = {},
+): string | undefined {
+  try {
+    compileNameTemplate(template, key, options);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TemplateError) return error.detail;
+    throw error;
+  }
+}
+
 function renderPart(part: Part, values: FieldValues): string {
   if (part.kind === 'literal') return part.text;
   // Slices count characters of the cleaned value, so `[0:3]` gives three letters of the final name.

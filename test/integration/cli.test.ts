@@ -68,7 +68,7 @@ describe('command line parsing', () => {
   it('rejects an unknown flag with exit 2, naming it', async () => {
     const result = await runCli(['purge', '--dry-rnu']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/Unknown argument: dry-rnu/);
+    expect(result.stderr).toMatch(/Unknown argument: --dry-rnu/);
   });
 
   it('rejects a missing required flag with exit 2, naming it', async () => {

@@ -1,4 +1,4 @@
-import { renderEffectiveConfig } from '../../config/index.js';
+import { checkCaFile, renderEffectiveConfig } from '../../config/index.js';
 import { connectDirectory, runPreflight } from '../../directory/index.js';
 import { ExitCode } from '../../errors.js';
 import { defineCommand } from '../command.js';
@@ -28,6 +28,7 @@ export const configCheckCommand = defineCommand({
     writeLine(io.stdout, renderEffectiveConfig(config, args.format));
     if (!args.connect) return ExitCode.ok;
 
+    await checkCaFile(config);
     const directory = await connectDirectory(config, io.env);
     try {
       const checks = await runPreflight(directory, config);

@@ -1,4 +1,4 @@
-import { parseMaxDeletions } from '../../config/index.js';
+import { checkCaFile, parseMaxDeletions } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { importJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
@@ -56,6 +56,8 @@ export const importCommand = defineCommand({
       }),
   run: async (args, io) => {
     const runtime = await loadRuntime(args, io);
+    // Before the run lock and the connection: an unreadable CA file is a config error.
+    await checkCaFile(runtime.config);
     const stopping = stopOnSignals();
     try {
       const outcome = await importJob(

@@ -1,3 +1,4 @@
+import { checkCaFile } from '../../config/index.js';
 import { purgeJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
@@ -19,6 +20,8 @@ export const purgeCommand = defineCommand({
       .option('summary-json', summaryJsonOption),
   run: async (args, io) => {
     const runtime = await loadRuntime(args, io);
+    // Before the run lock and the connection: an unreadable CA file is a config error.
+    await checkCaFile(runtime.config);
     const stopping = stopOnSignals();
     try {
       const outcome = await purgeJob(
