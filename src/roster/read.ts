@@ -20,11 +20,9 @@ export async function readRoster(path: string, config: Config): Promise<Roster> 
     rowCount: 0,
     complete: true,
   };
-  const rules = rowRules(config, path);
-  const { delimiter, chunks } = await resolveDelimiter(
-    decodeFile(path, config.csv.encoding),
-    config.csv.delimiter,
-  );
+  const decoded = await decodeFile(path, config.csv.encoding);
+  const rules = rowRules(config, path, decoded);
+  const { delimiter, chunks } = await resolveDelimiter(decoded.text, config.csv.delimiter);
   let layout: { columns: MappedColumn[]; cellCount: number } | undefined;
   // record uid → line it was first seen on, valid row or not.
   const firstSeen = new Map<string, number>();
