@@ -20,11 +20,9 @@ export async function readRoster(path: string, config: Config): Promise<Roster> 
     rowCount: 0,
     complete: true,
   };
-  const rules = rowRules(config, path);
-  const { delimiter, chunks } = await resolveDelimiter(
-    decodeFile(path, config.csv.encoding),
-    config.csv.delimiter,
-  );
+  const decoded = await decodeFile(path, config.csv.encoding);
+  const rules = rowRules(config, path, decoded);
+  const { delimiter, chunks } = await resolveDelimiter(decoded.text, config.csv.delimiter);
   let layout: { columns: MappedColumn[]; cellCount: number } | undefined;
   // record uid → line it was first seen on, valid row or not.
   const firstSeen = new Map<string, number>();
@@ -47,6 +45,12 @@ export async function readRoster(path: string, config: Config): Promise<Roster> 
     }
 
     roster.rowCount++;
+    if (item.unterminated && item.cells.length < layout.cellCount) {
+      // Cut off mid-row: who else was in the file is unknown, and this row is not a bad row to tolerate.
+      roster.problems.push(truncationProblem(path, item.line, item.cells.length, layout.cellCount));
+      roster.complete = false;
+      continue;
+    }
     const checked = checkRow(item, layout.columns, layout.cellCount, rules);
     const problems = [...checked.problems];
     const { recordUid } = checked;
@@ -75,6 +79,14 @@ export async function readRoster(path: string, config: Config): Promise<Roster> 
   }
   roster.problems.sort(byPosition);
   return roster;
+}
+
+function truncationProblem(file: string, line: number, found: number, expected: number): RosterProblem {
+  return {
+    file,
+    line,
+    message: `the last line ends after ${found} of ${expected} cells without a line break: the file is cut off`,
+  };
 }
 
 function duplicateProblem(

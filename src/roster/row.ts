@@ -152,11 +152,11 @@ class RowCheck {
     });
   }
 
-  /** A U+FFFD means the decoder met bytes that are not valid in the configured encoding. */
+  /** A U+FFFD means the decoder met bytes that are not valid in the file's encoding. */
   reportUndecodableCell(columns: MappedColumn[]): void {
     const column = columns.find((candidate) => this.row.cells[candidate.index]?.includes('\uFFFD'));
     if (column === undefined) return;
-    this.report(column, undecodableMessage(this.rules.encoding));
+    this.report(column, undecodableMessage(this.rules));
   }
 
   /** A single value; never repeated in messages, so it is safe for passwords too. */
@@ -310,7 +310,12 @@ function longestSchoolPrefix(value: string, schools: string[]): string | undefin
   return found;
 }
 
-function undecodableMessage(encoding: RowRules['encoding']): string {
+function undecodableMessage(rules: RowRules): string {
+  const { encoding } = rules;
+  if (rules.encodingFromByteOrderMark) {
+    // The mark overrides csv.encoding, so changing that would not help: the file itself is broken.
+    return `contains bytes that are not valid ${encoding.toUpperCase()}, although the file starts with a ${encoding.toUpperCase()} byte order mark`;
+  }
   return encoding === 'utf-8'
     ? 'contains bytes that are not valid UTF-8; if the file comes from Excel or another Windows program, set csv.encoding: windows-1252'
     : `contains bytes that cannot be decoded as ${encoding} (check csv.encoding)`;

@@ -7,6 +7,11 @@ export interface CsvRow {
   kind: 'row';
   line: number;
   cells: string[];
+  /**
+   * True only for the file's last row when no line break follows it: if it is also short of cells,
+   * the file was cut off in the middle of it.
+   */
+  unterminated: boolean;
 }
 
 /**
@@ -24,12 +29,17 @@ interface ParsedRecord {
   record: string[];
 }
 
-/** Parses decoded text into rows as it streams in; blank lines (and rows of empty cells) are skipped. */
+/**
+ * Parses decoded text into rows as it streams in; blank lines (and rows of empty cells) are skipped.
+ * Each row is held back until the next one arrives, so that the last one can be told apart.
+ */
 export async function* readCsvRows(
   chunks: AsyncIterable<string>,
   delimiter: Delimiter,
 ): AsyncGenerator<CsvRow | MalformedCsv> {
   const malformed: MalformedCsv[] = [];
+  const ending = new TextEnding();
+  const progress = new ParseProgress();
   const parser = parse({
     delimiter,
     info: true,
@@ -39,22 +49,77 @@ export async function* readCsvRows(
     trim: true,
     bom: true,
     skip_records_with_error: true,
+    // Both callbacks run as the parser goes, which may be ahead of the loop below.
+    on_record: (parsed, context) => {
+      progress.recordEnded(context);
+      return parsed;
+    },
     on_skip: (error) => {
-      if (error !== undefined) malformed.push(describeCsvError(error));
+      if (error === undefined) return undefined;
+      malformed.push(describeCsvError(error, progress));
+      progress.recordSkipped(error);
       return undefined;
     },
   });
   // Errors of the source (an unreadable file) reach the loop below through the parser.
-  pipeline(Readable.from(chunks), parser, () => undefined);
+  pipeline(Readable.from(ending.watch(chunks)), parser, () => undefined);
+  let held: { row: CsvRow; record: number } | undefined;
   for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {
     yield* malformed.splice(0);
     const cells = record.map((cell) => cell.trim());
     if (cells.every((cell) => cell === '')) continue;
+    if (held !== undefined) yield held.row;
     // `info.lines` is the line the record ends on; quoted cells may span several lines.
     const innerLineBreaks = record.reduce((count, cell) => count + countLineBreaks(cell), 0);
-    yield { kind: 'row', line: info.lines - innerLineBreaks, cells };
+    held = {
+      row: { kind: 'row', line: info.lines - innerLineBreaks, cells, unterminated: false },
+      record: info.records,
+    };
+  }
+  if (held !== undefined) {
+    const lastInFile = held.record === progress.records && !progress.skippedSinceRecord;
+    yield { ...held.row, unterminated: lastInFile && !ending.lineBreak };
   }
   yield* malformed.splice(0);
+}
+
+/** How far the parser has got: the end of the last record, and whether broken CSV came after it. */
+class ParseProgress {
+  records = 0;
+  endLine = 0;
+  emptyLines = 0;
+  skippedSinceRecord = false;
+
+  recordEnded(context: Info): void {
+    this.records = context.records;
+    this.endLine = context.lines;
+    this.emptyLines = context.empty_lines;
+    this.skippedSinceRecord = false;
+  }
+
+  recordSkipped(error: CsvError): void {
+    this.endLine = numberIn(error, 'lines', this.endLine);
+    this.emptyLines = numberIn(error, 'empty_lines', this.emptyLines);
+    this.skippedSinceRecord = true;
+  }
+
+  /** The line a record starts on that is still open at `error`: after the last one and the blank lines since. */
+  openRecordStart(error: CsvError): number {
+    return this.endLine + (numberIn(error, 'empty_lines', this.emptyLines) - this.emptyLines) + 1;
+  }
+}
+
+/** Whether the text seen so far ends in a line break, blanks after it not counting. */
+class TextEnding {
+  lineBreak = false;
+
+  async *watch(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const chunk of chunks) {
+      const content = chunk.replace(/[ \t]+$/, '');
+      if (content !== '') this.lineBreak = content.endsWith('\n');
+      yield chunk;
+    }
+  }
 }
 
 function countLineBreaks(text: string): number {
@@ -63,14 +128,21 @@ function countLineBreaks(text: string): number {
   return count;
 }
 
-function describeCsvError(error: CsvError): MalformedCsv {
-  const line = typeof error.lines === 'number' ? error.lines : 1;
+function numberIn(error: CsvError, key: string, fallback: number): number {
+  const value = error[key];
+  return typeof value === 'number' ? value : fallback;
+}
+
+function describeCsvError(error: CsvError, progress: ParseProgress): MalformedCsv {
+  const line = numberIn(error, 'lines', 1);
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
+      // The parser names the line the file ends on; the row with the open quote may start earlier.
       return {
         kind: 'malformed',
-        line,
-        message: "a quoted cell is never closed (a '\"' is missing); the rest of the file could not be read",
+        line: Math.min(progress.openRecordStart(error), line),
+        message:
+          "the file ends inside a quoted cell of this row: it is cut off, or a closing '\"' is missing; the rest of the file could not be read",
       };
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':

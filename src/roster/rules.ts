@@ -1,9 +1,12 @@
 import type { Config } from '../config/index.js';
+import type { DecodedText } from './decode.js';
 
 /** What row checks need from the configuration, with case-insensitive lookups prepared once. */
 export interface RowRules {
   file: string;
-  encoding: Config['csv']['encoding'];
+  /** How the file was decoded, for the advice on bytes that could not be. */
+  encoding: DecodedText['encoding'];
+  encodingFromByteOrderMark: boolean;
   separator: string;
   roleNames: readonly string[];
   /** Lower-cased role → configured spelling. */
@@ -17,7 +20,11 @@ export interface RowRules {
   schoolNames?: readonly string[];
 }
 
-export function rowRules(config: Config, file: string): RowRules {
+export function rowRules(
+  config: Config,
+  file: string,
+  decoded: Pick<DecodedText, 'encoding' | 'fromByteOrderMark'>,
+): RowRules {
   const lowerKeys = (names: readonly string[]) => new Map(names.map((name) => [name.toLowerCase(), name]));
   const roleValuesLoose = new Map<string, string>();
   for (const [spelling, role] of Object.entries(config.csv.role_values)) {
@@ -26,7 +33,8 @@ export function rowRules(config: Config, file: string): RowRules {
   }
   return {
     file,
-    encoding: config.csv.encoding,
+    encoding: decoded.encoding,
+    encodingFromByteOrderMark: decoded.fromByteOrderMark,
     separator: config.csv.multi_value_separator,
     roleNames: config.roles,
     roles: lowerKeys(config.roles),
