@@ -207,14 +207,18 @@ describe('the decisions, on a stand-in machine', () => {
     const project = join(machine.dir, 'project');
     const installed = join(project, 'node_modules/.package-lock.json');
     const lock = join(project, 'package-lock.json');
-    const hourAgo = new Date(Date.now() - 3_600_000);
+    // Only the two files' order matters; both are set, since a faked clock (faketime) would not move the
+    // mtimes the kernel gives new files.
+    const earlier = new Date('2026-01-01T10:00:00Z');
+    const later = new Date('2026-01-01T11:00:00Z');
 
-    utimesSync(lock, hourAgo, hourAgo);
+    utimesSync(lock, earlier, earlier);
+    utimesSync(installed, later, later);
     machine.run(['--build']);
     expect(machine.calls()).toEqual(['npm run --silent build']);
 
-    utimesSync(installed, hourAgo, hourAgo);
-    utimesSync(lock, new Date(), new Date());
+    utimesSync(lock, later, later);
+    utimesSync(installed, earlier, earlier);
     machine.run(['--build']);
     expect(machine.calls().slice(1)).toEqual(['npm ci --no-audit --no-fund', 'npm run --silent build']);
 
