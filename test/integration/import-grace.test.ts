@@ -1,7 +1,8 @@
 /**
  * The deletion grace period (SPEC §4.5, every row of the table) against the real server, with `--now`
  * moving the clock: what the entry holds afterwards, whether the server lets the user bind, sticky dates,
- * deletions before creations, and the `action` column.
+ * deletions before creations, and the `action` column. Where the server's own clock decides (a user whose
+ * end date lies ahead can still bind), `--now` is today and the expected dates are counted from it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
@@ -17,6 +18,10 @@ import {
   planOf,
   writeActionRoster,
 } from '../support/grace-helpers.js';
+import { dayStart, nowStamp, plusDays, today } from '../support/real-clock.js';
+
+/** Today by the real clock, once for the whole file (a run across midnight keeps its dates). */
+const TODAY = today();
 
 const s1: RosterRow = {
   id: 'S-1',
@@ -52,10 +57,15 @@ const PURGE_ATTRIBUTES = [
   'pwdEndTime',
 ];
 
-async function setUp(name: string, grace: { deactivation: number; deletion: number }, extra = {}) {
+async function setUp(
+  name: string,
+  grace: { deactivation: number; deletion: number },
+  extra = {},
+  now = '2026-11-23',
+) {
   const fx = await importFixture(name, { config: { deletion_grace_period: grace, ...extra } });
   await fx.writeRoster([s1, s2, s3]);
-  await importExpecting(fx, 0, ['--now', '2026-11-23']);
+  await importExpecting(fx, 0, ['--now', now]);
   return fx;
 }
 
@@ -149,7 +159,7 @@ describe('deletion = 0 with scheme.reserve_deleted: false', () => {
 describe('0 < deletion <= deactivation (7/14): stays active, purge scheduled', () => {
   let fx: ImportFixture;
   beforeAll(async () => {
-    fx = await setUp('grace-7-14', { deactivation: 14, deletion: 7 });
+    fx = await setUp('grace-7-14', { deactivation: 14, deletion: 7 }, {}, TODAY);
   });
   afterAll(async () => {
     await fx.dispose();
@@ -157,10 +167,10 @@ describe('0 < deletion <= deactivation (7/14): stays active, purge scheduled', (
 
   it('sets the purge timestamp to the start of today + 7 days in the zone and leaves the user active', async () => {
     await fx.writeRoster([s2, s3]);
-    await importExpecting(fx, 0, ['--now', '2026-11-23']);
+    await importExpecting(fx, 0, ['--now', TODAY]);
     const user = await mustUser(fx, 'S-1');
-    expect(one(user, 'rostersyncPurgeTimestamp')).toBe('20261129230000Z');
-    expect(one(user, 'rostersyncMissingSince')).toBe('20261123000000Z');
+    expect(one(user, 'rostersyncPurgeTimestamp')).toBe(dayStart(plusDays(TODAY, 7)));
+    expect(one(user, 'rostersyncMissingSince')).toBe(nowStamp(TODAY));
     expect(user.pwdAccountLockedTime).toBeUndefined();
     expect(user.pwdEndTime).toBeUndefined();
     expect(user.rostersyncDeactivatedTimestamp).toBeUndefined();
@@ -168,7 +178,7 @@ describe('0 < deletion <= deactivation (7/14): stays active, purge scheduled', (
     // The server can select due users by the purge timestamp.
     const due = await fx.tree.client.search(fx.tree.baseDn, {
       scope: 'sub',
-      filter: '(rostersyncPurgeTimestamp<=20261130000000Z)',
+      filter: `(rostersyncPurgeTimestamp<=${nowStamp(plusDays(TODAY, 7))})`,
       attributes: ['rostersyncRecordUid'],
     });
     expect(due.searchEntries.map((entry) => entry.rostersyncRecordUid)).toEqual(['S-1']);
@@ -177,7 +187,7 @@ describe('0 < deletion <= deactivation (7/14): stays active, purge scheduled', (
   it('keeps the purge timestamp when a later import still misses the user', async () => {
     const before = await mustUser(fx, 'S-1');
     const auditBefore = (await fx.auditLines()).length;
-    await importExpecting(fx, 0, ['--now', '2026-11-28']);
+    await importExpecting(fx, 0, ['--now', plusDays(TODAY, 5)]);
     const after = await mustUser(fx, 'S-1');
     for (const attribute of PURGE_ATTRIBUTES) expect(after[attribute]).toEqual(before[attribute]);
     expect((await fx.auditLines()).length).toBe(auditBefore);
@@ -244,7 +254,7 @@ describe('deletion > deactivation = 0 (0/30): locked now', () => {
 describe('deletion > deactivation > 0 (7/30): server-enforced end date', () => {
   let fx: ImportFixture;
   beforeAll(async () => {
-    fx = await setUp('grace-7-30', { deactivation: 7, deletion: 30 });
+    fx = await setUp('grace-7-30', { deactivation: 7, deletion: 30 }, {}, TODAY);
   });
   afterAll(async () => {
     await fx.dispose();
@@ -252,23 +262,24 @@ describe('deletion > deactivation > 0 (7/30): server-enforced end date', () => {
 
   it('sets pwdEndTime to the start of today + 7 and the purge timestamp to today + 30; still active now', async () => {
     await fx.writeRoster([s2, s3]);
-    await importExpecting(fx, 0, ['--now', '2026-11-23']);
+    await importExpecting(fx, 0, ['--now', TODAY]);
     const user = await mustUser(fx, 'S-1');
-    expect(one(user, 'pwdEndTime')).toBe('20261129230000Z');
-    expect(one(user, 'rostersyncPurgeTimestamp')).toBe('20261222230000Z');
-    expect(one(user, 'rostersyncMissingSince')).toBe('20261123000000Z');
+    expect(one(user, 'pwdEndTime')).toBe(dayStart(plusDays(TODAY, 7)));
+    expect(one(user, 'rostersyncPurgeTimestamp')).toBe(dayStart(plusDays(TODAY, 30)));
+    expect(one(user, 'rostersyncMissingSince')).toBe(nowStamp(TODAY));
     expect(user.pwdAccountLockedTime).toBeUndefined();
+    // The end date lies ahead by the server's clock too.
     expect(await bindsWithInitialPassword(fx, user)).toBe(true);
   });
 
   it('does not move MissingSince, pwdEndTime or the purge timestamp five days later; no writes for the user', async () => {
     const before = await mustUser(fx, 'S-1');
     const auditBefore = (await fx.auditLines()).length;
-    await importExpecting(fx, 0, ['--now', '2026-11-28']);
+    await importExpecting(fx, 0, ['--now', plusDays(TODAY, 5)]);
     const after = await mustUser(fx, 'S-1');
-    expect(one(after, 'pwdEndTime')).toBe('20261129230000Z');
-    expect(one(after, 'rostersyncPurgeTimestamp')).toBe('20261222230000Z');
-    expect(one(after, 'rostersyncMissingSince')).toBe('20261123000000Z');
+    expect(one(after, 'pwdEndTime')).toBe(dayStart(plusDays(TODAY, 7)));
+    expect(one(after, 'rostersyncPurgeTimestamp')).toBe(dayStart(plusDays(TODAY, 30)));
+    expect(one(after, 'rostersyncMissingSince')).toBe(nowStamp(TODAY));
     for (const attribute of PURGE_ATTRIBUTES) expect(after[attribute]).toEqual(before[attribute]);
     expect(auditFor((await fx.auditLines()).slice(auditBefore), one(after, 'dn') ?? '')).toEqual([]);
   });
@@ -298,7 +309,9 @@ describe('deletion > deactivation > 0 (7/30) for a user with a later end date se
 
   it('still ends the account by today + 7 days: an admin end date years later must not keep it open', async () => {
     const user0 = await mustUser(fx, 'S-1');
-    await adminModify(fx, one(user0, 'dn') ?? '', 'add', 'pwdEndTime', ['20300101000000Z']);
+    // Years ahead of the server's clock, whatever day the test runs.
+    const adminEnd = dayStart(plusDays(TODAY, 3 * 365));
+    await adminModify(fx, one(user0, 'dn') ?? '', 'add', 'pwdEndTime', [adminEnd]);
     expect(await bindsWithInitialPassword(fx, user0)).toBe(true);
     await fx.writeRoster([s2, s3]);
     // Today + 7 days is long past by the server's clock.
