@@ -1,5 +1,5 @@
 /** The bridge from the validated config to a bound directory connection. */
-import { type Config, ConfigError, readBindPassword } from '../config/index.js';
+import { checkCaFile, type Config, ConfigError, readBindPassword } from '../config/index.js';
 import { registerSecret } from '../logging/index.js';
 import { Directory } from './client.js';
 import type { DirectoryOptions } from './options.js';
@@ -34,6 +34,8 @@ export function directoryOptionsFromConfig(config: Config, bindPassword: string)
 /** Reads the bind password (file or env), makes sure no log line can ever show it, and binds. */
 export async function connectDirectory(config: Config, env: NodeJS.ProcessEnv): Promise<Directory> {
   requireBindDn(config);
+  // A CA file that cannot be read is the config's fault (exit 2), for every job the daemon runs too.
+  await checkCaFile(config);
   const password = await readBindPassword(config, env);
   registerSecret(password);
   return Directory.connect(directoryOptionsFromConfig(config, password));
