@@ -52,6 +52,15 @@ export interface PurgeInput {
   reservations: string[];
   /** Whether the container of reserved usernames exists already. */
   reservationsContainerExists: boolean;
+  /** With `purge.mode: move`: whether `purge.move_to_dn` exists already. */
+  moveTargetExists?: boolean;
+}
+
+/** What doDelete will do with a user's entry under `purge.mode` (see DeleteUserAction). */
+export function deleteMode(config: Config): Pick<DeleteUserAction, 'mode' | 'moveTo'> {
+  return config.purge.mode === 'move' && config.purge.move_to_dn !== undefined
+    ? { mode: 'move', moveTo: config.purge.move_to_dn }
+    : { mode: 'delete' };
 }
 
 /** `teacher` of `teacher:school:gym1`. */
@@ -133,6 +142,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
       school: user.schools[0] ?? '',
       // Every group under the base DN was read: nothing is left for doDelete to look for.
       sweepReferences: false,
+      ...deleteMode(config),
     };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
@@ -158,6 +168,12 @@ export function planPurge(input: PurgeInput): PurgePlan {
         .map(containerEntry)
         .filter((action) => action !== undefined)
     : [];
+  const moveTo = deleteMode(config).moveTo;
+  if (moveTo !== undefined && input.moveTargetExists === false && deletes.length > 0) {
+    // doDelete makes a missing `ou=` target itself; planned here too, so the plan and its LDIF show it.
+    const target = containerEntry(moveTo);
+    if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
+  }
   return {
     version: 1,
     job: 'purge',
