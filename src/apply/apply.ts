@@ -23,7 +23,8 @@ import { PHASES, REMOVAL_KINDS } from '../plan/types.js';
 import { sourceUsersFilter } from '../snapshot/read.js';
 import { attributeNames } from '../plan/layout.js';
 import { currentUser, plannedUser } from './managed-user.js';
-import { type ManagedUser, removedFromSource, UserImport, type UserImportContext } from './user-import.js';
+import { type ManagedUser, UserImport, type UserImportContext } from './user-import.js';
+import { removedMark } from '../plan/deactivation.js';
 import { AuditedWriter } from './writer.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
@@ -288,7 +289,7 @@ class Applier {
       filter: and(sourceUsersFilter(names, config.source_uid), eq(names.recordUid, action.recordUid)),
       attributes: [],
     });
-    for (const entry of left) await writer.modify(entry.dn, removedFromSource(config, now));
+    for (const entry of left) await writer.modify(entry.dn, [removedMark(now, names)]);
   }
 
   /** Takes the values of users kept in this run (vetoed or failed removals) out of a group's deletions. */

@@ -3,19 +3,19 @@
  * step) means by subclassing this class (SPEC §6, seed 002's `do_delete`); the import and the purge act
  * on users only through it.
  */
-import { attributeName, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { moveOutChanges } from '../plan/deactivation.js';
+import { attributeNames } from '../plan/layout.js';
 import {
   type Directory,
   dnEquals,
   eq,
   isDirectoryError,
   leafRdn,
-  type Modification,
   or,
   parentDn,
   parseDn,
 } from '../directory/index.js';
-import { ADMIN_LOCK_TIME, toGeneralizedTime } from '../dates.js';
 import type { Logger } from '../logging/index.js';
 import type {
   CreateUserAction,
@@ -52,17 +52,6 @@ export interface UserImportContext<A extends UserAction = UserAction> {
   logger: Logger;
   now: Date;
   dryRun: boolean;
-}
-
-/** The change that takes a user whose entry stays out of its source's scope for good (SPEC §5). */
-export function removedFromSource(config: Config, now: Date): Modification[] {
-  return [
-    {
-      operation: 'replace',
-      attribute: attributeName(config, 'rostersyncRemovedTimestamp'),
-      values: [toGeneralizedTime(now)],
-    },
-  ];
 }
 
 export class UserImport {
@@ -195,10 +184,11 @@ export class UserImport {
     }
     // Locked, and marked as removed from its source before it moves, so a run killed in between already
     // leaves it out of every later run's scope.
-    await ctx.writer.modify(user.dn, [
-      { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
-      ...removedFromSource(ctx.config, ctx.now),
-    ]);
+    const changes =
+      ctx.action.kind === 'delete' && ctx.action.moveChanges
+        ? ctx.action.moveChanges
+        : moveOutChanges(ctx.now, attributeNames(ctx.config));
+    await ctx.writer.modify(user.dn, changes);
     await ctx.writer.rename(user.dn, leafRdn(user.dn), target);
   }
 }

@@ -3,12 +3,12 @@
  * check the safety limit, apply, report. Every check that can stop the run comes before the first write.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import type { MaxDeletions } from '../config/index.js';
 import { ConfigError, outputPaths } from '../config/index.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { AuditLog } from '../logging/index.js';
+import { writePrivateFile } from '../output/private-file.js';
 import { PasswordsFile } from '../passwords/index.js';
 import { DirectoryLayout } from '../plan/layout.js';
 import { ImportPlanner } from '../plan/planner.js';
@@ -56,7 +56,12 @@ function renderPlan(plan: Plan, format: PlanFormat): string {
 }
 
 /** The containers a plan may need: users_dn and groups_dn of every school in play, and their parents. */
-function containersInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope): string[] {
+function containersInPlay(
+  layout: DirectoryLayout,
+  roster: Roster,
+  scope: Scope,
+  moveTo: string | undefined,
+): string[] {
   const schools = new Set<string>(scope.given);
   for (const record of roster.records) {
     if (!scope.touches(record.schools)) continue;
@@ -65,6 +70,8 @@ function containersInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope)
     if (record.schools[0] !== undefined) schools.add(record.schools[0]);
   }
   const containers = [...layout.containerChain(layout.reservationsDn)];
+  // Where `purge.mode: move` puts the users this import deletes.
+  if (moveTo !== undefined) containers.push(...layout.containerChain(moveTo));
   for (const school of schools) {
     containers.push(
       ...layout.containerChain(layout.usersDn(school)),
@@ -104,7 +111,8 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
     });
     const log = exitCode === ExitCode.ok ? logger.info.bind(logger) : logger.error.bind(logger);
     log(summaryLine(summary), { exitCode, counts: summary.totals });
-    if (options.summaryJson) await writeFile(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    if (options.summaryJson)
+      await writePrivateFile(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`, logger);
     return { exitCode, plan, result, summary };
   };
 
@@ -162,7 +170,12 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
         config,
         layout,
         schools: options.schools,
-        containers: containersInPlay(layout, roster, scope),
+        containers: containersInPlay(
+          layout,
+          roster,
+          scope,
+          config.purge.mode === 'move' ? config.purge.move_to_dn : undefined,
+        ),
         classGroups: classGroupsInPlay(layout, roster, scope),
         mappedAttributes,
       },
@@ -172,7 +185,7 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
 
     const format = options.format ?? (options.dryRun ? 'table' : undefined);
     if (format) stdout.write(renderPlan(plan, format));
-    if (options.planOut) await writeFile(options.planOut, renderPlanJson(plan));
+    if (options.planOut) await writePrivateFile(options.planOut, renderPlanJson(plan), logger);
 
     // Roster problems come first in the plan and are logged above; these are the planner's own.
     for (const problem of plan.problems.slice(roster.problems.length)) {
@@ -220,8 +233,8 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
 async function applyWithOutputs(runtime: ImportRuntime, directory: Directory, plan: Plan, roster: Roster) {
   const { config, logger, now } = runtime;
   const paths = outputPaths(config);
-  const audit = await AuditLog.open(paths.auditLog, runtime.runId);
-  const passwords = await PasswordsFile.open(paths.passwordsFile);
+  const audit = await AuditLog.open(paths.auditLog, runtime.runId, { logger });
+  const passwords = await PasswordsFile.open(paths.passwordsFile, { runId: runtime.runId, logger });
   try {
     const rosterPasswords = new Map(
       roster.records.flatMap((record) =>

@@ -22,6 +22,8 @@ export interface ImportSummary {
   /** Post hooks that failed; their changes stand. */
   hookFailures: ApplyFailure[];
   safety: SafetyCheck | undefined;
+  /** `purge.mode: move`: the `delete` actions counted here locked the users and moved them here instead. */
+  deletesMovedTo?: string;
 }
 
 function schoolOf(action: PlanAction): string {
@@ -65,12 +67,25 @@ export function buildSummary(args: {
     failures: result?.failed ?? [],
     hookFailures: result?.hookFailures ?? [],
     safety: plan?.safety,
+    ...movedTo(actions),
   };
+}
+
+function movedTo(actions: readonly PlanAction[]): { deletesMovedTo?: string } {
+  for (const action of actions) {
+    if (action.kind === 'delete' && action.mode === 'move' && action.moveTo !== undefined)
+      return { deletesMovedTo: action.moveTo };
+  }
+  return {};
 }
 
 export function summaryLine(summary: ImportSummary): string {
   const done = Object.entries(summary.totals)
-    .map(([kind, count]) => `${count} ${kind}`)
+    .map(([kind, count]) =>
+      kind === 'delete' && summary.deletesMovedTo !== undefined
+        ? `${count} locked and moved to ${summary.deletesMovedTo}`
+        : `${count} ${kind}`,
+    )
     .join(', ');
   const verb = summary.dryRun ? 'planned' : 'done';
   const parts = [`import ${verb}: ${done || 'no changes'}`, `${summary.unchanged} unchanged`];

@@ -1,7 +1,9 @@
 // The audit log: one JSON line per directory write, append-only, never holding password values.
 import type { WriteStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { openPrivateFile } from '../output/private-file.js';
+import type { Logger } from './logger.js';
 import { REDACTED, scrubSecrets } from './redact.js';
 
 export interface AuditEntry {
@@ -26,6 +28,8 @@ export interface AuditSink {
 export interface AuditLogOptions {
   /** Clock for the `time` field; defaults to the wall clock (audit times record when a write really happened). */
   clock?: () => Date;
+  /** Told when an existing log readable by others is narrowed to 0600. */
+  logger?: Logger;
 }
 
 // Attributes holding passwords or password hashes (OpenLDAP, AD, Samba).
@@ -49,11 +53,14 @@ export class AuditLog implements AuditSink {
     });
   }
 
-  /** Opens `path` for appending (created 0600, parent directory created 0700 if missing). */
+  /**
+   * Opens `path` for appending (created 0600, parent directory created 0700 if missing). The log names
+   * users, so an existing one readable by others is narrowed to 0600.
+   */
   static async open(path: string, runId: string, options: AuditLogOptions = {}): Promise<AuditLog> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // Opening here, not lazily in the stream, so a bad path or permission fails the caller right away.
-    const handle = await open(path, 'a', 0o600);
+    const handle = await openPrivateFile(path, 'a', options.logger);
     // `flush`: one fsync when the stream closes, not one per line, so writes stay cheap but a
     // finished run is on disk.
     const stream = handle.createWriteStream({ encoding: 'utf8', flush: true });

@@ -21,7 +21,10 @@ export class EmptyNameError extends NameError {
     readonly key: string,
     readonly record: string | undefined,
   ) {
-    super(`${key}: the template gives an empty name for ${record ?? 'this record'}`);
+    const field = key.endsWith('email') ? 'email' : 'username';
+    super(
+      `${key}: the template gives an empty name for ${record ?? 'this record'}; give the row a value in a column mapped to '${field}'`,
+    );
   }
 }
 

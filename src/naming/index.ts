@@ -9,4 +9,9 @@ export {
   STANDARD_FIELDS,
   type TemplateKind,
 } from './template.js';
-export { tidySeparators, toNameCharacters, transliterate } from './transliterate.js';
+export {
+  hasLettersWithoutTransliteration,
+  tidySeparators,
+  toNameCharacters,
+  transliterate,
+} from './transliterate.js';

@@ -7,7 +7,7 @@
  */
 import { closestKey } from '../config/suggest.js';
 import { TemplateError } from './errors.js';
-import { tidySeparators, toNameCharacters } from './transliterate.js';
+import { hasLettersWithoutTransliteration, tidySeparators, toNameCharacters } from './transliterate.js';
 
 /** `[COUNTER2]`: nothing first, then 2, 3, … on collision. `[ALWAYSCOUNTER]`: 1, 2, 3, … always. */
 export type CounterKind = 'COUNTER2' | 'ALWAYSCOUNTER';
@@ -45,7 +45,12 @@ export interface NameTemplate {
   readonly counter: CounterKind | undefined;
   /** The fields the template reads, in order of first use. */
   readonly fields: readonly string[];
-  /** The local part without its counter, transliterated and tidied; '' when nothing usable is left. */
+  /**
+   * The local part without its counter, transliterated and tidied; '' when nothing usable is left. When a
+   * field the template reads has letters of a script without a reliable transliteration (Arabic, Hebrew,
+   * Chinese…), the record uid instead: a stable, neutral name rather than a wrong one (`علي` would give
+   * `ly`), which the admin can replace by giving the row a username.
+   */
   base(values: FieldValues): string;
   /**
    * The whole name for a base and a counter text ('' for none). For usernames the base is cut so that
@@ -110,7 +115,10 @@ export function compileNameTemplate(
     kind,
     counter,
     fields,
-    base: (values) => tidySeparators(parts.map((part) => renderPart(part, values)).join('')),
+    base: (values) =>
+      fields.some((field) => field !== 'record_uid' && hasLettersWithoutTransliteration(values[field] ?? ''))
+        ? recordUidName(values.record_uid)
+        : tidySeparators(parts.map((part) => renderPart(part, values)).join('')),
     compose: (base, counterText, maxLength) => {
       const suffix = counterText === '' ? '' : counterPrefix + counterText;
       let fitted = base;
@@ -141,6 +149,12 @@ export function templateProblem(
     if (error instanceof TemplateError) return error.detail;
     throw error;
   }
+}
+
+/** The record uid as name characters; '' when it has no usable characters or is untransliterable itself. */
+function recordUidName(recordUid: string | undefined): string {
+  if (recordUid === undefined || hasLettersWithoutTransliteration(recordUid)) return '';
+  return tidySeparators(toNameCharacters(recordUid));
 }
 
 function renderPart(part: Part, values: FieldValues): string {

@@ -1,7 +1,8 @@
 /** Initial passwords for new users: random, readable aloud and unambiguous when printed on a letter. */
 import { randomInt } from 'node:crypto';
 
-// No 0/O, 1/l/I: teachers hand these out on paper.
+// No 0/O, 1/l/I: teachers hand these out on paper. Letters and digits only, so a password never starts
+// with a character a spreadsheet reads as a formula (=, +, -, @) and the passwords file lists it unchanged.
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const DIGITS = '23456789';

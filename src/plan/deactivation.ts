@@ -7,7 +7,9 @@
 import type { Modification } from '../directory/index.js';
 import { ADMIN_LOCK_TIME, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
 import type { DirectoryUser } from '../snapshot/types.js';
-import type { AttributeNames } from './layout.js';
+import type { Config } from '../config/index.js';
+import { type AttributeNames, attributeNames } from './layout.js';
+import type { DeleteUserAction } from './types.js';
 
 const isShadowAccount = (user: DirectoryUser): boolean =>
   user.objectClasses.some((objectClass) => objectClass.toLowerCase() === 'shadowaccount');
@@ -135,4 +137,34 @@ export function isMarkedMissing(user: DirectoryUser): boolean {
     user.purgeTimestamp !== undefined ||
     user.deactivatedTimestamp !== undefined
   );
+}
+
+/**
+ * What `purge.mode: move` writes before it moves the entry: the admin lock, and the mark that the user has
+ * left its source (`rostersyncRemovedTimestamp`), so no later import, purge or lifecycle run acts on it.
+ */
+export function moveOutChanges(now: Date, names: AttributeNames): Modification[] {
+  return [
+    { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
+    removedMark(now, names),
+  ];
+}
+
+/** The mark alone, for an entry an integrator's `doDelete` kept in place. */
+export function removedMark(now: Date, names: AttributeNames): Modification {
+  return { operation: 'replace', attribute: names.removedTimestamp, values: [toGeneralizedTime(now)] };
+}
+
+/** What doDelete will do with a user's entry under `purge.mode` (see DeleteUserAction). */
+export function deleteMode(
+  config: Config,
+  now: Date,
+): Pick<DeleteUserAction, 'mode' | 'moveTo' | 'moveChanges'> {
+  return config.purge.mode === 'move' && config.purge.move_to_dn !== undefined
+    ? {
+        mode: 'move',
+        moveTo: config.purge.move_to_dn,
+        moveChanges: moveOutChanges(now, attributeNames(config)),
+      }
+    : { mode: 'delete' };
 }

@@ -10,7 +10,13 @@ import { leafRdn, type Modification, normalizeDn, parentDn, parseDn } from '../d
 import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
-import { expireLaterChanges, isMarkedMissing, lockNowChanges, reactivation } from './deactivation.js';
+import {
+  deleteMode,
+  expireLaterChanges,
+  isMarkedMissing,
+  lockNowChanges,
+  reactivation,
+} from './deactivation.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
 import { DirectoryLayout } from './layout.js';
 import { NumberAllocator } from './numbers.js';
@@ -484,7 +490,12 @@ export class ImportPlanner {
 
   private planDelete(out: UserOutcome, user: DirectoryUser): void {
     const { config } = this.input;
-    const action: DeleteUserAction = { kind: 'delete', phase: 'removals', ...this.base(user) };
+    const action: DeleteUserAction = {
+      kind: 'delete',
+      phase: 'removals',
+      ...this.base(user),
+      ...deleteMode(config, this.input.now),
+    };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '') {
       if (!this.reservations.has(username)) {
@@ -671,7 +682,10 @@ export class ImportPlanner {
     for (const action of this.actions) {
       if (action.kind === 'create' || action.kind === 'create-group') need(action.dn);
       else if (action.kind === 'move') need(action.newDn);
-      else if (action.kind === 'delete' && action.reservation) need(action.reservation.dn);
+      else if (action.kind === 'delete') {
+        if (action.reservation) need(action.reservation.dn);
+        if (action.moveTo !== undefined) need(`${leafRdn(action.dn)},${action.moveTo}`);
+      }
     }
     for (const container of needed.values()) {
       const created = containerEntry(container);

@@ -4,6 +4,7 @@
  */
 import type { Modification } from '../directory/index.js';
 import { leafRdn, parentDn } from '../directory/index.js';
+import { ADMIN_LOCK_TIME } from '../dates.js';
 import { foldLdifLine, ldifAttributeLine } from '../ldif.js';
 import type { Plan, PlanAction } from './types.js';
 
@@ -28,6 +29,23 @@ function modifyRecord(dn: string, changes: readonly Modification[]): string[] {
 }
 
 const deleteRecord = (dn: string): string[] => [line('dn', dn), 'changetype: delete'];
+
+/**
+ * `purge.mode: move`, as doDelete sends it: the admin lock and the removed-from-source mark, then the entry
+ * moved under `target`, same RDN.
+ */
+function lockAndMoveRecords(dn: string, target: string, changes: readonly Modification[]): string[][] {
+  return [
+    modifyRecord(dn, changes),
+    [
+      line('dn', dn),
+      'changetype: modrdn',
+      line('newrdn', leafRdn(dn)),
+      'deleteoldrdn: 1',
+      line('newsuperior', target),
+    ],
+  ];
+}
 
 function records(action: PlanAction): string[][] {
   switch (action.kind) {
@@ -59,16 +77,31 @@ function records(action: PlanAction): string[][] {
     case 'delete':
       return [
         ...(action.reservation ? [addRecord(action.reservation.dn, action.reservation.attributes)] : []),
-        deleteRecord(action.dn),
+        ...(action.mode === 'move' && action.moveTo !== undefined
+          ? lockAndMoveRecords(
+              action.dn,
+              action.moveTo,
+              action.moveChanges ?? [
+                { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
+              ],
+            )
+          : [deleteRecord(action.dn)]),
       ];
     case 'delete-group':
       return [deleteRecord(action.dn)];
   }
 }
 
+/** What the plan is of, for the LDIF's first line. */
+function title(plan: Plan): string {
+  return plan.job === 'purge'
+    ? `# rostersync purge plan for source ${plan.sourceUid}: ${plan.input.rows} users due, ${plan.input.valid} with a purge role`
+    : `# rostersync import plan for source ${plan.sourceUid}, roster ${plan.input.file}`;
+}
+
 export function renderPlanLdif(plan: Plan): string {
   const header = [
-    `# rostersync plan for source ${plan.sourceUid}, roster ${plan.input.file}`,
+    title(plan),
     `# now ${plan.now} (${plan.timezone}); ${plan.actions.length} actions`,
     'version: 1',
   ].join('\n');

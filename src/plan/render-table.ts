@@ -22,6 +22,12 @@ function schoolOf(action: PlanAction): string {
   return 'school' in action ? action.school : '';
 }
 
+/** What the action does, in words: a delete under `purge.mode: move` is a move, and says where to. */
+function labelOf(action: PlanAction): string {
+  if (action.kind === 'delete' && action.mode === 'move') return `lock and move to ${action.moveTo ?? '?'}`;
+  return LABELS[action.kind];
+}
+
 function detail(action: PlanAction): string {
   switch (action.kind) {
     case 'create':
@@ -59,34 +65,44 @@ export function renderPlanTable(plan: Plan): string {
   );
   out.push(`now: ${plan.now} (${plan.timezone})`);
 
-  const groups = new Map<string, PlanAction[]>();
+  // Grouped by what is done (the kind, or a delete that moves) and school, in apply order.
+  const sections = new Map<
+    string,
+    { kind: ActionKind; label: string; school: string; actions: PlanAction[] }
+  >();
   for (const action of plan.actions) {
-    const key = `${action.kind}\u0000${schoolOf(action)}`;
-    groups.set(key, [...(groups.get(key) ?? []), action]);
+    const label = labelOf(action);
+    const school = schoolOf(action);
+    const key = `${label}\u0000${school}`;
+    const section = sections.get(key) ?? { kind: action.kind, label, school, actions: [] };
+    section.actions.push(action);
+    sections.set(key, section);
   }
-  const keys = [...groups.keys()].sort((a, b) => {
-    const [kindA = '', schoolA = ''] = a.split('\u0000');
-    const [kindB = '', schoolB = ''] = b.split('\u0000');
-    return (
-      ORDER.indexOf(kindA as ActionKind) - ORDER.indexOf(kindB as ActionKind) ||
-      schoolA.localeCompare(schoolB)
-    );
-  });
-  for (const key of keys) {
-    const actions = groups.get(key) ?? [];
-    const [kind = '', school = ''] = key.split('\u0000');
-    out.push('', `${LABELS[kind as ActionKind]}${school ? ` — ${school}` : ''} (${actions.length})`);
+  const byOrder = (a: { kind: ActionKind; label: string }, b: { kind: ActionKind; label: string }): number =>
+    ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.label.localeCompare(b.label);
+  const sorted = [...sections.values()].sort((a, b) => byOrder(a, b) || a.school.localeCompare(b.school));
+  for (const { label, school, actions } of sorted) {
+    out.push('', `${label}${school ? ` — ${school}` : ''} (${actions.length})`);
     for (const action of actions) out.push(`  ${detail(action)}`);
   }
 
   out.push('', 'Summary');
   const counts = new Map<ActionKind, number>();
-  for (const action of plan.actions) counts.set(action.kind, (counts.get(action.kind) ?? 0) + 1);
-  const width = Math.max(...ORDER.map((kind) => LABELS[kind].length), 'unchanged'.length);
-  for (const kind of ORDER) {
-    const count = counts.get(kind);
-    if (count) out.push(`  ${LABELS[kind].padEnd(width)}  ${count}`);
+  const totals = new Map<string, { kind: ActionKind; label: string; count: number }>();
+  for (const action of plan.actions) {
+    counts.set(action.kind, (counts.get(action.kind) ?? 0) + 1);
+    const label = labelOf(action);
+    const total = totals.get(label) ?? { kind: action.kind, label, count: 0 };
+    total.count += 1;
+    totals.set(label, total);
   }
+  const rows = [...totals.values()].sort(byOrder);
+  const width = Math.max(
+    ...ORDER.map((kind) => LABELS[kind].length),
+    ...rows.map((row) => row.label.length),
+    'unchanged'.length,
+  );
+  for (const { label, count } of rows) out.push(`  ${label.padEnd(width)}  ${count}`);
   out.push(`  ${'unchanged'.padEnd(width)}  ${plan.unchanged}`);
 
   if (plan.problems.length > 0) {

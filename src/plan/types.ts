@@ -93,6 +93,15 @@ export interface DeleteUserAction extends UserActionBase {
    * groups; the purge reads every group under the base DN, so it sets this to false.
    */
   sweepReferences?: boolean;
+  /**
+   * What doDelete does with the entry, from `purge.mode`: `delete` removes it (also when absent), `move`
+   * locks it (`pwdAccountLockedTime`) and moves it under `moveTo` (`purge.move_to_dn`), keeping its RDN.
+   */
+  mode?: 'delete' | 'move';
+  /** With `mode: 'move'`: the DN of the container the entry is moved into. */
+  moveTo?: string;
+  /** With `mode: 'move'`: the lock and the removed-from-source mark written just before the move. */
+  moveChanges?: Modification[];
 }
 
 export interface CreateGroupAction {

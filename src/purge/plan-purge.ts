@@ -7,6 +7,7 @@
 import { type Config, formatMaxDeletions } from '../config/index.js';
 import { type Modification, normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../plan/layout.js';
+import { deleteMode } from '../plan/deactivation.js';
 import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
 import { containerEntry } from '../plan/planner.js';
 import { roleNameOf } from '../plan/user-state.js';
@@ -52,6 +53,8 @@ export interface PurgeInput {
   reservations: string[];
   /** Whether the container of reserved usernames exists already. */
   reservationsContainerExists: boolean;
+  /** With `purge.mode: move`: whether `purge.move_to_dn` exists already. */
+  moveTargetExists?: boolean;
 }
 
 export function planPurge(input: PurgeInput): PurgePlan {
@@ -133,6 +136,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
       school: user.schools[0] ?? '',
       // Every group under the base DN was read: nothing is left for doDelete to look for.
       sweepReferences: false,
+      ...deleteMode(config, input.now),
     };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
@@ -158,6 +162,12 @@ export function planPurge(input: PurgeInput): PurgePlan {
         .map(containerEntry)
         .filter((action) => action !== undefined)
     : [];
+  const moveTo = deleteMode(config, input.now).moveTo;
+  if (moveTo !== undefined && input.moveTargetExists === false && deletes.length > 0) {
+    // doDelete makes a missing `ou=` target itself; planned here too, so the plan and its LDIF show it.
+    const target = containerEntry(moveTo);
+    if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
+  }
   return {
     version: 1,
     job: 'purge',

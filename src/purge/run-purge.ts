@@ -2,7 +2,6 @@
  * One purge run: find this source's users whose purge timestamp has come (a server-side, paged filter),
  * plan their removal, print it, apply it through `UserImport.doDelete`, report.
  */
-import { writeFile } from 'node:fs/promises';
 import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
@@ -13,6 +12,7 @@ import { and, connectDirectory, type Directory, lte, or, present } from '../dire
 import { ExitCode } from '../errors.js';
 import { buildSummary, type ImportSummary, summaryLine } from '../import/summary.js';
 import { AuditLog } from '../logging/index.js';
+import { writePrivateFile } from '../output/private-file.js';
 import { DirectoryLayout } from '../plan/layout.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
@@ -114,19 +114,31 @@ export async function runPurge(runtime: PurgeRuntime, options: PurgeOptions): Pr
       exitCode,
       counts: summary.totals,
     });
-    if (options.summaryJson) await writeFile(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    if (options.summaryJson)
+      await writePrivateFile(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`, logger);
     return { exitCode, plan, result, summary };
   };
 
   const directory = await connectDirectory(config, runtime.env);
   try {
-    const [due, groups, reservations, reservationsContainerExists] = await Promise.all([
+    const moveTo = config.purge.mode === 'move' ? config.purge.move_to_dn : undefined;
+    const [due, groups, reservations, reservationsContainerExists, moveTargetExists] = await Promise.all([
       readDueUsers(directory, layout, config, now),
       readGroups(directory, layout),
       readReservations(directory, layout),
       directory.exists(layout.reservationsDn),
+      moveTo === undefined ? true : directory.exists(moveTo),
     ]);
-    const plan = planPurge({ config, layout, now, due, groups, reservations, reservationsContainerExists });
+    const plan = planPurge({
+      config,
+      layout,
+      now,
+      due,
+      groups,
+      reservations,
+      reservationsContainerExists,
+      moveTargetExists,
+    });
     for (const user of plan.skipped) {
       // Seed 002: users the import does not manage (school admins) are never purged automatically.
       logger.warn(`purge skips ${user.username} (${user.dn}): ${user.reason}`, {
@@ -162,7 +174,7 @@ export async function runPurge(runtime: PurgeRuntime, options: PurgeOptions): Pr
     }
 
     const paths = outputPaths(config);
-    const audit = await AuditLog.open(paths.auditLog, runtime.runId);
+    const audit = await AuditLog.open(paths.auditLog, runtime.runId, { logger });
     let result: ApplyResult;
     try {
       result = await applyPlan(plan, {

@@ -80,6 +80,8 @@ describe('hashPassword', () => {
 
 describe('PasswordsFile', () => {
   let dir: string;
+  const options = { runId: 'run-1', clock: () => new Date('2026-11-30T06:00:00.000Z') };
+  const stamp = 'run-1,2026-11-30T06:00:00.000Z';
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'passwords-'));
@@ -91,7 +93,7 @@ describe('PasswordsFile', () => {
 
   it('creates the directory 0700 and the file 0600', async () => {
     const path = join(dir, 'secret', 'passwords.csv');
-    const file = await PasswordsFile.open(path);
+    const file = await PasswordsFile.open(path, options);
     await file.close();
     expect((await stat(join(dir, 'secret'))).mode & 0o777).toBe(0o700);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -101,16 +103,16 @@ describe('PasswordsFile', () => {
     const path = join(dir, 'passwords.csv');
     await writeFile(path, '');
     await chmod(path, 0o644);
-    await (await PasswordsFile.open(path)).close();
+    await (await PasswordsFile.open(path, options)).close();
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it('writes the header once across reopening and appends', async () => {
     const path = join(dir, 'passwords.csv');
-    const first = await PasswordsFile.open(path);
+    const first = await PasswordsFile.open(path, options);
     await first.append([{ username: 'a.meier', recordUid: '17', password: 'xY3abcde' }]);
     await first.close();
-    const second = await PasswordsFile.open(path);
+    const second = await PasswordsFile.open(path, options);
     await second.append([]);
     await second.append([
       { username: 'b.roth', recordUid: '18', password: 'pQ7fghij' },
@@ -118,15 +120,17 @@ describe('PasswordsFile', () => {
     ]);
     await second.close();
     expect(await readFile(path, 'utf8')).toBe(
-      'username,record_uid,password\na.meier,17,xY3abcde\nb.roth,18,pQ7fghij\nc.kern,19,rS8klmno\n',
+      `username,record_uid,password,run_id,time\na.meier,17,xY3abcde,${stamp}\nb.roth,18,pQ7fghij,${stamp}\nc.kern,19,rS8klmno,${stamp}\n`,
     );
   });
 
   it('quotes fields with commas, quotes and line breaks', async () => {
     const path = join(dir, 'passwords.csv');
-    const file = await PasswordsFile.open(path);
+    const file = await PasswordsFile.open(path, options);
     await file.append([{ username: 'x', recordUid: 'a,b "c"', password: 'line\nbreak' }]);
     await file.close();
-    expect(await readFile(path, 'utf8')).toBe('username,record_uid,password\nx,"a,b ""c""","line\nbreak"\n');
+    expect(await readFile(path, 'utf8')).toBe(
+      `username,record_uid,password,run_id,time\nx,"a,b ""c""","line\nbreak",${stamp}\n`,
+    );
   });
 });
