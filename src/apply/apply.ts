@@ -2,17 +2,21 @@
  * Apply: the only place an import writes. Phases run in plan order (containers, removals, updates,
  * creates, groups); within a phase, users go out concurrently up to `ldap.concurrency`, each user's own
  * actions in order. A failure stops that user's remaining actions, is reported, and counts against
- * `tolerate_errors`; everyone else goes on.
+ * `tolerate_errors`; everyone else goes on. Two things stop the whole run the same way (`interrupted`):
+ * SIGTERM, and a directory that is gone or hung (refused, reset, no answer in time), where every further
+ * action would only fail or wait out its own timeout. What was not sent is left for the next run.
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
 import {
   and,
   type Directory,
+  type DirectoryError,
   eq,
   isDirectoryError,
   type Modification,
   normalizeDn,
+  unavailableCause,
 } from '../directory/index.js';
 import { memberAttributes } from '../plan/groups.js';
 import { type Logger, NullAuditLog } from '../logging/index.js';
@@ -78,7 +82,7 @@ export interface ApplyResult {
   skipped: PlanAction[];
   /** Post hooks that failed; their writes stand. */
   hookFailures: ApplyFailure[];
-  /** The run was stopped (SIGTERM) before every action was sent. */
+  /** The run was stopped (SIGTERM, or the directory became unavailable) before every action was sent. */
   interrupted: boolean;
 }
 
@@ -120,6 +124,8 @@ class Applier {
   private readonly describeEntries: boolean;
   /** `doDelete` is an integrator's: whatever it leaves in place must still leave the source's scope. */
   private readonly customDelete: boolean;
+  /** The first failure that showed the directory gone or hung; from then on nothing more is sent. */
+  private directoryGone: DirectoryError | undefined;
   /** Users that could not be created or moved: they must not be written into groups. */
   private readonly missingDns = new Set<string>();
   private readonly limit: ReturnType<typeof pLimit>;
@@ -182,7 +188,8 @@ class Applier {
     }
     for (const action of actions) {
       const subject = subjectOf(action);
-      if (this.failedSubjects.has(subject)) {
+      // A user already started finishes on SIGTERM, but not against a directory that is gone: it could only fail.
+      if (this.failedSubjects.has(subject) || this.directoryGone) {
         this.result.skipped.push(action);
         continue;
       }
@@ -214,6 +221,14 @@ class Applier {
       dn: action.dn,
       ...(isUserAction(action) ? { recordUid: action.recordUid } : {}),
     });
+    const gone = unavailableCause(error);
+    if (gone && !this.directoryGone) {
+      this.directoryGone = gone;
+      this.result.interrupted = true;
+      this.ctx.logger.error(
+        `the directory is unavailable, not sending the remaining actions: ${gone.message}`,
+      );
+    }
   }
 
   private context<A extends UserAction>(action: A): UserImportContext<A> {
@@ -438,6 +453,10 @@ class Applier {
       await Promise.all(
         batch.map((action) =>
           this.limit(async () => {
+            if (this.stopping) {
+              this.result.skipped.push(action);
+              return;
+            }
             try {
               await hooks?.pre('Create', plannedUser(action, config), this.context(action));
               allowed.push(action);
@@ -461,6 +480,11 @@ class Applier {
       await Promise.all(
         initial.map(({ action, password }) =>
           this.limit(async () => {
+            // Its password line is already written: harmless, the next run lists a new one for it.
+            if (this.stopping) {
+              this.result.skipped.push(action);
+              return;
+            }
             const user = plannedUser(action, config);
             const ctx = this.context(action);
             try {

@@ -85,17 +85,19 @@ export class Daemon {
 
   private async run(job: DaemonJob, signal: AbortSignal): Promise<void> {
     const { config } = this.runtime;
-    const logger = this.logger.child({ job });
+    // Each run has its own id: its log lines carry it, as its audit lines and its status record do.
+    const runId = newRunId();
+    const logger = this.logger.child({ job, runId });
     const runtime = {
       config,
       logger,
       now: resolveNow(undefined, this.io.env),
-      runId: newRunId(),
+      runId,
       env: this.io.env,
       stdout: this.io.stdout,
       signal,
     };
-    logger.info(`${job} run started`, { runId: runtime.runId });
+    logger.info(`${job} run started`);
     try {
       if (job === 'purge') {
         await purgeJob(runtime, { dryRun: false, format: undefined, summaryJson: undefined });

@@ -1,4 +1,8 @@
-/** Turns ldapts, socket and TLS failures into DirectoryErrors with clear, password-free messages. */
+/**
+ * Turns ldapts, socket and TLS failures into DirectoryErrors with clear, password-free messages, and
+ * decides here, once, whether a failure is the directory's (gone, not answering: `unavailable`) or only
+ * this operation's (already exists, no such entry, constraint…).
+ */
 import { ResultCodeError } from 'ldapts';
 import { DirectoryError, type DirectoryErrorKind } from './errors.js';
 
@@ -21,6 +25,9 @@ const RESULT_KINDS: ReadonlyMap<number, DirectoryErrorKind> = new Map([
   [50, 'insufficient-access'],
   [68, 'already-exists'],
 ]);
+
+/** Result codes by which a server says it cannot serve anything right now (52: unavailable, e.g. shutting down). */
+const UNAVAILABLE_RESULTS: ReadonlySet<number> = new Set([52]);
 
 const RESULT_REASONS: ReadonlyMap<number, string> = new Map([
   [19, 'constraint violation'],
@@ -91,7 +98,13 @@ function diagnostic(error: ResultCodeError): string {
 
 function fromResultCode(error: ResultCodeError, context: ErrorContext): DirectoryError {
   const kind = RESULT_KINDS.get(error.code) ?? 'other';
-  const details = { cause: error, operation: context.operation, dn: context.dn, resultCode: error.code };
+  const details = {
+    cause: error,
+    operation: context.operation,
+    dn: context.dn,
+    resultCode: error.code,
+    unavailable: UNAVAILABLE_RESULTS.has(error.code),
+  };
   const dn = context.dn ?? '';
   if (kind === 'invalid-credentials') {
     return new DirectoryError(kind, `invalid credentials for ${dn}`, details);
@@ -128,11 +141,13 @@ export function toDirectoryError(error: unknown, context: ErrorContext): Directo
   if (code !== undefined && /^ERR_(SSL|TLS)_/.test(code)) {
     return new DirectoryError('tls', `TLS handshake with ${context.url} failed: ${text}`, details);
   }
+  // From here on the server did not answer at all: no socket, no reply in time, connection dropped.
+  const gone = { ...details, unavailable: true };
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(text)) {
     return new DirectoryError(
       'timeout',
       `LDAP server ${context.url} did not answer within ${context.timeoutMs} ms (${subject(context)})`,
-      details,
+      gone,
     );
   }
   const socketReason = code === undefined ? undefined : SOCKET_REASONS.get(code);
@@ -140,15 +155,32 @@ export function toDirectoryError(error: unknown, context: ErrorContext): Directo
     return new DirectoryError(
       'unreachable',
       `cannot reach LDAP server ${context.url}: ${socketReason}`,
-      details,
+      gone,
     );
   }
   if (/connection closed|socket error|socket connection not established/i.test(text)) {
     return new DirectoryError(
       'unreachable',
       `lost the connection to LDAP server ${context.url} during ${subject(context)}`,
-      details,
+      gone,
     );
   }
   return new DirectoryError('other', `${subject(context)} failed: ${text}`, details);
+}
+
+/**
+ * The DirectoryError that says the directory is gone or hung, when `error` is one or was caused by one
+ * (hooks and `UserImport` subclasses may wrap what the directory threw); undefined for any other failure.
+ */
+export function unavailableCause(error: unknown): DirectoryError | undefined {
+  const seen = new Set<unknown>();
+  for (
+    let current: unknown = error;
+    current instanceof Error && !seen.has(current);
+    current = current.cause
+  ) {
+    seen.add(current);
+    if (current instanceof DirectoryError) return current.unavailable ? current : undefined;
+  }
+  return undefined;
 }

@@ -19,6 +19,8 @@ export interface DirectoryErrorDetails {
   dn?: string;
   /** The LDAP result code, when the server answered. */
   resultCode?: number;
+  /** The server is gone or not answering (see `toDirectoryError`); nothing more can be sent this run. */
+  unavailable?: boolean;
 }
 
 /** Every failure of the directory layer. Messages never contain a password. */
@@ -29,6 +31,11 @@ export class DirectoryError extends Error {
   readonly operation: string | undefined;
   readonly dn: string | undefined;
   readonly resultCode: number | undefined;
+  /**
+   * The directory itself failed (connection refused, reset or closed, no answer in time), not this
+   * operation: every further operation would fail the same way. Set once, where the error is classified.
+   */
+  readonly unavailable: boolean;
 
   constructor(kind: DirectoryErrorKind, message: string, details: DirectoryErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -37,6 +44,7 @@ export class DirectoryError extends Error {
     this.operation = details.operation;
     this.dn = details.dn;
     this.resultCode = details.resultCode;
+    this.unavailable = details.unavailable ?? false;
   }
 }
 

@@ -1,3 +1,4 @@
+export { unavailableCause } from './classify.js';
 export { Directory, type DirectorySearchOptions, type Modification, type SearchScope } from './client.js';
 export {
   type AttributeTypeAndValue,

@@ -27,7 +27,13 @@ async function withExtensions(runtime: JobRuntime) {
 export async function importJob(runtime: JobRuntime, options: ImportOptions): Promise<ImportOutcome> {
   const extended = await withExtensions(runtime);
   return runJob(
-    { config: runtime.config, job: 'import', logger: runtime.logger, dryRun: options.dryRun },
+    {
+      config: runtime.config,
+      job: 'import',
+      logger: runtime.logger,
+      dryRun: options.dryRun,
+      runId: runtime.runId,
+    },
     async () => {
       const outcome = await runImport(extended, options);
       return { ...outcome, counts: outcome.summary.totals };
@@ -38,7 +44,13 @@ export async function importJob(runtime: JobRuntime, options: ImportOptions): Pr
 export async function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {
   const extended = await withExtensions(runtime);
   return runJob(
-    { config: runtime.config, job: 'purge', logger: runtime.logger, dryRun: options.dryRun },
+    {
+      config: runtime.config,
+      job: 'purge',
+      logger: runtime.logger,
+      dryRun: options.dryRun,
+      runId: runtime.runId,
+    },
     async () => {
       const outcome = await runPurge(extended, options);
       return { ...outcome, counts: outcome.summary.totals };

@@ -1,13 +1,15 @@
 /**
  * The frame every import and purge run goes through, from the CLI and from the daemon: take the run lock
- * for the directory and source, run the job, record how it went (status.json, metrics), release the lock.
+ * for the directory and source, note the run as started, run the job, record how it went (status.json,
+ * metrics), release the lock.
  */
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/index.js';
 import { ExitCode, exitCodeOf } from '../errors.js';
-import type { Logger } from '../logging/index.js';
+import { type Logger, newRunId } from '../logging/index.js';
 import { LockedError, RunLock } from '../state/lock.js';
-import { type JobRecord, type JobResult, recordRun } from '../state/status.js';
+import { type JobRecord, type JobResult, recordRefused, recordRun, recordStart } from '../state/status.js';
 
 export interface RunJobOptions {
   config: Config;
@@ -16,6 +18,8 @@ export interface RunJobOptions {
   logger: Logger;
   /** Dry runs write nothing: they take no lock and leave no record. */
   dryRun: boolean;
+  /** The run's id (in its log and audit lines); a new one when not given. */
+  runId?: string;
   /**
    * The wall clock for the recorded start and finish times (tests pin it). Not `--now`: the record says
    * when the run really happened. Durations always come from the monotonic clock.
@@ -37,10 +41,11 @@ export function resultOf(exitCode: number): JobResult {
 }
 
 /**
- * Runs `body` under the run lock and records its outcome. A `LockedError` (another run holds the lock,
- * exit 4) is recorded as `locked` and rethrown without running `body`; an error thrown by `body` is
- * recorded as `error` and rethrown. Failing to write the record is logged and does not change the run's
- * outcome.
+ * Runs `body` under the run lock and records it: as running when it starts (so a run killed before it
+ * could record a result shows as such), then its outcome. A `LockedError` (another run holds the lock,
+ * exit 4) is counted as a refused run, leaving the job's last run as it was, and rethrown without
+ * running `body`; an error thrown by `body` is recorded as `error` and rethrown. Failing to write the
+ * record is logged and does not change the run's outcome.
  */
 export async function runJob<T extends JobOutcome>(
   options: RunJobOptions,
@@ -50,14 +55,24 @@ export async function runJob<T extends JobOutcome>(
   if (dryRun) return body();
 
   const clock = options.now ?? (() => new Date());
+  const runId = options.runId ?? newRunId();
   const startedAt = clock();
   const startedTick = performance.now();
+
+  const safely = async (what: string, write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      logger.error(`could not record ${what} in ${config.state_dir}`, { error });
+    }
+  };
 
   const record = async (outcome: Pick<JobRecord, 'exitCode' | 'result' | 'counts' | 'message'>) => {
     const finishedAt = clock();
     const entry: JobRecord = {
       job,
       sourceUid: config.source_uid,
+      runId,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: Math.round(performance.now() - startedTick),
@@ -66,24 +81,36 @@ export async function runJob<T extends JobOutcome>(
       counts: outcome.counts,
       ...(outcome.message !== undefined ? { message: outcome.message } : {}),
     };
-    try {
-      await recordRun(config, entry);
-    } catch (error) {
-      logger.error(`could not record the ${job} run in ${config.state_dir}`, { error });
-    }
+    await safely(`the ${job} run`, () => recordRun(config, entry));
   };
 
   let lock: RunLock;
   try {
-    lock = await RunLock.acquire(config, job, logger);
+    lock = await RunLock.acquire(config, job, logger, runId);
   } catch (error) {
     if (error instanceof LockedError) {
-      await record({ exitCode: ExitCode.locked, result: 'locked', counts: {}, message: error.message });
+      // Not a run of this job: its last run, and the state of the run holding the lock, stay as they are.
+      const refusedAt = clock().toISOString();
+      await safely(`the refused ${job} run`, () => recordRefused(config, job, refusedAt, error.message));
     }
     throw error;
   }
 
   try {
+    await safely(`the start of the ${job} run`, async () => {
+      const died = await recordStart(config, job, {
+        runId,
+        pid: process.pid,
+        host: hostname(),
+        startedAt: startedAt.toISOString(),
+      });
+      if (died && died.runId !== runId) {
+        logger.warn(
+          `the previous ${job} run ${died.runId} (pid ${died.pid}, started ${died.startedAt}) ended without a result`,
+          { diedRun: died },
+        );
+      }
+    });
     let outcome: T;
     try {
       outcome = await body();

@@ -4,7 +4,7 @@
  * the target in one `rename`. Readers see the old file or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { link, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -41,4 +41,40 @@ export async function writeFileAtomic(path: string, content: string, mode: numbe
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * Creates `path` only if it does not exist yet (O_EXCL semantics), with its full content from the first
+ * instant: the content goes to a temp file that is then hard-linked to the name, so no reader ever sees an
+ * empty file. Filesystems without hard links fall back to `open(…, 'wx')`. False when `path` exists.
+ */
+export async function createExclusive(path: string, content: string, mode: number): Promise<boolean> {
+  const temp = await writeTempBeside(path, content, mode);
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    if (errorCode(error) !== 'EPERM' && errorCode(error) !== 'ENOTSUP') throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  try {
+    const handle = await open(path, 'wx', mode);
+    try {
+      await handle.writeFile(content, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }

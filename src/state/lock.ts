@@ -4,14 +4,25 @@
  * process that died (crash, kill -9, reboot) is noticed and taken over.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { ExitCode, RostersyncError } from '../errors.js';
 import type { Logger } from '../logging/index.js';
-import { writeTempBeside } from './atomic.js';
+import { createExclusive, writeTempBeside } from './atomic.js';
+import {
+  currentBootId,
+  fromEarlierBoot,
+  holderStamp,
+  parseHolderStamp,
+  pidIsAlive,
+  stampIsStale,
+} from './holder.js';
+
+export { pidIsAlive } from './holder.js';
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -20,6 +31,10 @@ export interface LockInfo {
   startedAt: string;
   job: string;
   host: string;
+  /** The run holding the lock: the id in its log and audit lines and in `rostersync status`. */
+  runId?: string;
+  /** The boot it was taken in (Linux): a lock from before a reboot is stale whatever the clocks say. */
+  bootId?: string;
 }
 
 /** Another live process holds the lock for this directory and source. */
@@ -74,14 +89,17 @@ export class RunLock {
   ) {}
 
   /** Takes the lock for the config's directory and source, or throws `LockedError` (exit 4). */
-  static async acquire(config: Config, job: string, logger: Logger): Promise<RunLock> {
+  static async acquire(config: Config, job: string, logger: Logger, runId?: string): Promise<RunLock> {
     const path = lockFilePath(config);
     await mkdir(join(config.state_dir, 'locks'), { recursive: true, mode: 0o700 });
+    const bootId = currentBootId();
     const info: LockInfo = {
       pid: process.pid,
       startedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       job,
       host: hostname(),
+      ...(runId !== undefined ? { runId } : {}),
+      ...(bootId !== undefined ? { bootId } : {}),
     };
     // The token tells two acquires of this process in the same second apart.
     const content = `${JSON.stringify({ ...info, token: randomBytes(6).toString('hex') })}\n`;
@@ -101,9 +119,9 @@ export class RunLock {
     content: string,
     logger: Logger,
   ): Promise<RunLock> {
-    const deadline = Date.now() + TAKEOVER_WAIT_MS;
-    while (Date.now() < deadline) {
-      if (await createExclusive(path, content)) return new RunLock(path, info, content);
+    const deadline = performance.now() + TAKEOVER_WAIT_MS;
+    while (performance.now() < deadline) {
+      if (await createExclusive(path, content, 0o600)) return new RunLock(path, info, content);
 
       const raw = await readRaw(path);
       if (raw === undefined) continue; // released between our create and our read: try again
@@ -113,8 +131,9 @@ export class RunLock {
       // Stale. Judging and replacing must be one step, or two runs could each replace it and both go on:
       // a short-lived guard file makes the takers-over go one at a time.
       const guard = `${path}.takeover`;
-      if (!(await createExclusive(guard, content))) {
-        await removeIfOlderThan(guard, GUARD_STALE_MS);
+      const guardContent = JSON.stringify(holderStamp());
+      if (!(await createExclusive(guard, guardContent, 0o600))) {
+        await removeIfStale(guard, GUARD_STALE_MS);
         await sleep(10 + Math.random() * 20);
         continue;
       }
@@ -154,41 +173,14 @@ export class RunLock {
   }
 }
 
-/**
- * Creates the lock file only if none exists (O_EXCL semantics), with its full content from the first
- * instant: the content goes to a temp file that is then hard-linked to the lock name, so no reader ever
- * sees an empty lock. Filesystems without hard links fall back to `open(…, 'wx')`.
- */
-async function createExclusive(path: string, content: string): Promise<boolean> {
-  const temp = await writeTempBeside(path, content, 0o600);
-  try {
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    if (errorCode(error) !== 'EPERM' && errorCode(error) !== 'ENOTSUP') throw error;
-  } finally {
-    await rm(temp, { force: true });
-  }
-  try {
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      await handle.writeFile(content, 'utf8');
-    } finally {
-      await handle.close();
-    }
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    throw error;
-  }
-}
-
-async function removeIfOlderThan(path: string, ageMs: number): Promise<void> {
-  try {
-    if (Date.now() - (await stat(path)).mtimeMs > ageMs) await rm(path, { force: true });
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
+/** Removes a takeover guard left by a crash: its process is gone, or it has been there far too long. */
+async function removeIfStale(path: string, maxAgeMs: number): Promise<void> {
+  const raw = await readRaw(path);
+  if (raw === undefined) return;
+  const stamp = parseHolderStamp(raw);
+  if (stamp === undefined || stampIsStale(stamp, maxAgeMs)) {
+    // Remove only what was judged: a guard that another run has made meanwhile stays.
+    if ((await readRaw(path)) === raw) await rm(path, { force: true });
   }
 }
 
@@ -210,34 +202,38 @@ export function parseLockInfo(raw: string): LockInfo | undefined {
     return undefined;
   }
   if (!value || typeof value !== 'object') return undefined;
-  const { pid, startedAt, job, host } = value as Record<string, unknown>;
+  const { pid, startedAt, job, host, runId, bootId } = value as Record<string, unknown>;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
   return {
     pid,
     startedAt: typeof startedAt === 'string' ? startedAt : 'unknown',
     job: typeof job === 'string' ? job : 'unknown',
     host: typeof host === 'string' ? host : 'unknown',
+    ...(typeof runId === 'string' ? { runId } : {}),
+    ...(typeof bootId === 'string' ? { bootId } : {}),
   };
+}
+
+/** Whether the run `runId` holds the config's lock right now (its process is alive and the lock names it). */
+export async function lockHeldBy(config: Config, runId: string): Promise<boolean> {
+  const raw = await readRaw(lockFilePath(config));
+  if (raw === undefined) return false;
+  const holder = parseLockInfo(raw);
+  return holder?.runId === runId && holderIsAlive(raw, holder);
 }
 
 function holderIsAlive(raw: string, holder: LockInfo): boolean {
   // Our own pid: alive only if this very process holds or is taking it.
   if (holder.pid === process.pid) return ownContents.has(raw);
   // Taken before the machine last booted: whatever now runs under that pid is someone else.
+  if (holder.bootId !== undefined && currentBootId() !== undefined) {
+    return !fromEarlierBoot(holder.bootId) && pidIsAlive(holder.pid);
+  }
+  // Without boot ids, the start time against the boot time (both wall clock, so a stepped clock can mislead).
   const started = Date.parse(holder.startedAt);
   const bootedAt = Date.now() - uptime() * 1000;
   if (Number.isFinite(started) && started < bootedAt - 60_000) return false;
   return pidIsAlive(holder.pid);
-}
-
-/** Signal 0 checks for existence only: EPERM means it exists (another user's process), ESRCH that it is gone. */
-export function pidIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) !== 'ESRCH';
-  }
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -1,8 +1,9 @@
 /**
  * The last run of each job as Prometheus metrics, in the text exposition format that node_exporter's
- * textfile collector reads (https://prometheus.io/docs/instrumenting/exposition_formats/).
+ * textfile collector reads (https://prometheus.io/docs/instrumenting/exposition_formats/), and the runs
+ * refused because another run held the lock.
  */
-import type { JobRecord } from './status.js';
+import type { JobRecord, JobStatus } from './status.js';
 
 interface Family {
   name: string;
@@ -38,6 +39,11 @@ const ACTIONS = {
   help: 'Directory actions of the last run of the job, by action.',
 };
 
+const REFUSED = {
+  name: 'rostersync_refused_runs_total',
+  help: 'Runs of the job refused (exit 4) because another run held the lock.',
+};
+
 /** A label value with backslash, double quote and line feed escaped. */
 export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -56,7 +62,7 @@ function labels(pairs: [string, string][]): string {
 }
 
 /** Records in a stable order (source, then job), so the file only changes when a value does. */
-function sorted(records: readonly JobRecord[]): JobRecord[] {
+function sorted<T extends { sourceUid: string; job: string }>(records: readonly T[]): T[] {
   return [...records].sort((a, b) => compare(a.sourceUid, b.sourceUid) || compare(a.job, b.job));
 }
 
@@ -64,10 +70,42 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The metrics file for these records; empty when there are none. Every family is a gauge. */
-export function renderMetrics(records: readonly JobRecord[]): string {
-  const ordered = sorted(records);
-  if (ordered.length === 0) return '';
+/**
+ * The metrics file for these jobs; empty when there are none. The last-run families are gauges of the
+ * jobs that have finished a run; the refused runs are a counter, written once a job has any.
+ */
+export function renderMetrics(statuses: readonly JobStatus[]): string {
+  const ordered = sorted(statuses.filter(hasFinishedRun));
+  const refused = sorted(statuses).filter((status) => (status.refused?.count ?? 0) > 0);
+  if (ordered.length === 0 && refused.length === 0) return '';
+  const lines: string[] = [];
+  if (ordered.length > 0) lines.push(...lastRunLines(ordered));
+  if (refused.length > 0) {
+    lines.push(`# HELP ${REFUSED.name} ${REFUSED.help}`, `# TYPE ${REFUSED.name} counter`);
+    for (const status of refused) {
+      const set = labels([
+        ['job', status.job],
+        ['source', status.sourceUid],
+      ]);
+      lines.push(`${REFUSED.name}${set} ${formatSampleValue(status.refused?.count ?? 0)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A job that has finished a run carries all of that run's fields (status.ts writes them together). */
+function hasFinishedRun(status: JobStatus): status is JobStatus & JobRecord {
+  return (
+    status.startedAt !== undefined &&
+    status.finishedAt !== undefined &&
+    status.durationMs !== undefined &&
+    status.exitCode !== undefined &&
+    status.result !== undefined &&
+    status.counts !== undefined
+  );
+}
+
+function lastRunLines(ordered: readonly JobRecord[]): string[] {
   const lines: string[] = [];
   for (const family of FAMILIES) {
     lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
@@ -94,5 +132,5 @@ export function renderMetrics(records: readonly JobRecord[]): string {
   if (actionLines.length > 0) {
     lines.push(`# HELP ${ACTIONS.name} ${ACTIONS.help}`, `# TYPE ${ACTIONS.name} gauge`, ...actionLines);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

@@ -1,26 +1,34 @@
 /**
- * The last run of each job, kept in `<state_dir>/status.json` for `rostersync status` and, when
+ * The runs of each job, kept in `<state_dir>/status.json` for `rostersync status` and, when
  * `output.metrics_file` is set, mirrored into a Prometheus textfile. Both files are replaced atomically
  * (temp file + rename), so a crash never leaves a half-written one.
  *
- * status.json maps source uid → job → record: several sources may share one state_dir, and each keeps
- * its own runs.
+ * status.json maps source uid → job → the job's status: the fields of its last finished run, the run in
+ * progress (`running`, written when a run starts, so a run killed before it could record a result still
+ * shows), and the count of runs refused because another run held the lock (`refused`: a refusal is not
+ * a run of the job and never replaces its last run). Several sources may share one state_dir.
  */
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { RostersyncError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
-import { pidIsAlive } from './lock.js';
+import { createExclusive, writeFileAtomic } from './atomic.js';
+import { holderStamp, parseHolderStamp, stampIsStale } from './holder.js';
+import { lockHeldBy } from './lock.js';
 import { renderMetrics } from './metrics.js';
 
+/** `locked` is only found in files written before refusals were counted apart. */
 export type JobResult = 'ok' | 'failed' | 'safety-limit' | 'locked' | 'error';
 
+/** A run that ended with a result. */
 export interface JobRecord {
   job: string;
   sourceUid: string;
+  /** The run's id, as in its log and audit lines. */
+  runId?: string;
   /** ISO-8601. */
   startedAt: string;
   /** ISO-8601. */
@@ -33,9 +41,38 @@ export interface JobRecord {
   message?: string;
 }
 
+/** A run that has started and not recorded a result yet. */
+export interface RunStart {
+  runId: string;
+  pid: number;
+  host: string;
+  /** ISO-8601. */
+  startedAt: string;
+}
+
+/** Runs refused with exit 4 because another run held the lock. */
+export interface RefusedRuns {
+  count: number;
+  /** ISO-8601. */
+  lastAt: string;
+  message: string;
+}
+
+/**
+ * What status.json keeps for one job: the fields of its last finished run (absent before the first
+ * one), the run that started after it and has not finished, and the refused runs.
+ */
+export interface JobStatus extends Partial<Omit<JobRecord, 'job' | 'sourceUid'>> {
+  job: string;
+  sourceUid: string;
+  running?: RunStart;
+  refused?: RefusedRuns;
+}
+
 const jobRecordSchema = z.object({
   job: z.string(),
   sourceUid: z.string(),
+  runId: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number(),
@@ -45,7 +82,20 @@ const jobRecordSchema = z.object({
   message: z.string().optional(),
 });
 
-type StatusFile = Record<string, Record<string, JobRecord>>;
+const runStartSchema = z.object({
+  runId: z.string(),
+  pid: z.number().int().positive(),
+  host: z.string(),
+  startedAt: z.string(),
+});
+
+const refusedSchema = z.object({
+  count: z.number().int().nonnegative(),
+  lastAt: z.string(),
+  message: z.string(),
+});
+
+type StatusFile = Record<string, Record<string, JobStatus>>;
 
 /** status.json is private to the service; the metrics file must be readable by node_exporter. */
 const STATUS_MODE = 0o600;
@@ -55,25 +105,77 @@ export function statusFilePath(config: Config): string {
   return join(config.state_dir, 'status.json');
 }
 
-/** The last run of each job of the config's source, keyed by job; empty when none is recorded. */
-export async function readStatus(config: Config): Promise<Record<string, JobRecord>> {
+/** Each job's status for the config's source, keyed by job; empty when nothing is recorded. */
+export async function readStatus(config: Config): Promise<Record<string, JobStatus>> {
   const all = await readStatusFile(statusFilePath(config), { strict: true });
   return all[config.source_uid] ?? {};
 }
 
 /**
+ * Whether a run recorded as started is still going: it holds the lock. Otherwise it ended without
+ * recording a result (killed, crashed, the machine went down).
+ */
+export function runIsAlive(config: Config, start: RunStart): Promise<boolean> {
+  return lockHeldBy(config, start.runId);
+}
+
+/**
  * Stores `record` as the last run of its job (for the config's source), then rewrites the metrics file,
- * if configured, from every record in status.json.
+ * if configured, from every record in status.json. The job's run in progress is cleared if it is this run.
  */
 export async function recordRun(config: Config, record: JobRecord): Promise<void> {
+  await updateJob(config, record.job, (current) => {
+    const { running, refused } = current;
+    return {
+      ...record,
+      ...(running && running.runId !== record.runId ? { running } : {}),
+      ...(refused ? { refused } : {}),
+    };
+  });
+}
+
+/**
+ * Notes that a run of `job` has started; its last finished run stays as it is. Returns the run recorded
+ * as started before, if any: this run holds the lock, so that one ended without recording a result.
+ */
+export async function recordStart(
+  config: Config,
+  job: string,
+  start: RunStart,
+): Promise<RunStart | undefined> {
+  let previous: RunStart | undefined;
+  await updateJob(config, job, (current) => {
+    previous = current.running;
+    return { ...current, running: { ...start } };
+  });
+  return previous;
+}
+
+/** Counts a run of `job` refused because another run held the lock (exit 4). */
+export async function recordRefused(config: Config, job: string, at: string, message: string): Promise<void> {
+  await updateJob(config, job, (current) => ({
+    ...current,
+    refused: { count: (current.refused?.count ?? 0) + 1, lastAt: at, message },
+  }));
+}
+
+async function updateJob(
+  config: Config,
+  job: string,
+  update: (current: JobStatus) => JobStatus,
+): Promise<void> {
   const path = statusFilePath(config);
   await mkdir(config.state_dir, { recursive: true, mode: 0o700 });
   const all = await withFileMutex(`${path}.lock`, async () => {
     // A damaged status file is only lost history: start afresh rather than never record again.
     const current = await readStatusFile(path, { strict: false });
+    const jobs = current[config.source_uid] ?? {};
     const next: StatusFile = {
       ...current,
-      [config.source_uid]: { ...current[config.source_uid], [record.job]: { ...record } },
+      [config.source_uid]: {
+        ...jobs,
+        [job]: update(jobs[job] ?? { job, sourceUid: config.source_uid }),
+      },
     };
     await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, STATUS_MODE);
     return next;
@@ -82,8 +184,8 @@ export async function recordRun(config: Config, record: JobRecord): Promise<void
   const metricsFile = config.output.metrics_file;
   if (metricsFile !== undefined) {
     await mkdir(dirname(metricsFile), { recursive: true });
-    const records = Object.values(all).flatMap((jobs) => Object.values(jobs));
-    await writeFileAtomic(metricsFile, renderMetrics(records), METRICS_MODE);
+    const statuses = Object.values(all).flatMap((jobs) => Object.values(jobs));
+    await writeFileAtomic(metricsFile, renderMetrics(statuses), METRICS_MODE);
   }
 }
 
@@ -106,52 +208,75 @@ async function readStatusFile(path: string, options: { strict: boolean }): Promi
     if (!options.strict) return {};
     throw new RostersyncError(`${path}: expected an object of sources`);
   }
-  // Keep every record that still has the right shape; a hand-edited stray one is dropped, not fatal.
+  // Keep every part that still has the right shape; a hand-edited stray one is dropped, not fatal.
   const out: StatusFile = {};
   for (const [source, jobs] of Object.entries(raw as Record<string, unknown>)) {
     if (!jobs || typeof jobs !== 'object' || Array.isArray(jobs)) continue;
-    const kept: Record<string, JobRecord> = {};
+    const kept: Record<string, JobStatus> = {};
     for (const [job, value] of Object.entries(jobs as Record<string, unknown>)) {
-      const parsed = jobRecordSchema.safeParse(value);
-      if (parsed.success) kept[job] = withoutUndefined(parsed.data);
+      const status = parseJobStatus(job, source, value);
+      if (status) kept[job] = status;
     }
     out[source] = kept;
   }
   return out;
 }
 
+function parseJobStatus(job: string, sourceUid: string, value: unknown): JobStatus | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const fields = value as Record<string, unknown>;
+  const last = jobRecordSchema.safeParse(value);
+  const running = runStartSchema.safeParse(fields.running);
+  const refused = refusedSchema.safeParse(fields.refused);
+  if (!last.success && !running.success && !refused.success) return undefined;
+  return {
+    ...(last.success ? withoutUndefined(last.data) : { job, sourceUid }),
+    ...(running.success ? { running: running.data } : {}),
+    ...(refused.success ? { refused: refused.data } : {}),
+  };
+}
+
 function withoutUndefined(record: z.output<typeof jobRecordSchema>): JobRecord {
-  const { message, ...rest } = record;
-  return message === undefined ? rest : { ...rest, message };
+  const { message, runId, ...rest } = record;
+  return {
+    ...rest,
+    ...(runId !== undefined ? { runId } : {}),
+    ...(message !== undefined ? { message } : {}),
+  };
 }
 
 const MUTEX_WAIT_MS = 10_000;
+/** The mutex is held for milliseconds; one held this long belongs to a hung or vanished process. */
 const MUTEX_STALE_MS = 60_000;
+/** A mutex file without a readable stamp (hand-made, or cut short on a filesystem without hard links). */
+const UNREADABLE_STALE_MS = 1_000;
 
 /**
  * A short cross-process mutex around the read-modify-write of status.json: runs of different sources
- * hold different run locks but share the file. A mutex file left by a dead process, or older than a
- * minute, is removed.
+ * hold different run locks but share the file. The file names its holder (pid, boot, uptime); one left
+ * by a dead process, an earlier boot, or held longer than a minute is removed.
  */
 async function withFileMutex<T>(path: string, body: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + MUTEX_WAIT_MS;
+  const deadline = performance.now() + MUTEX_WAIT_MS;
+  let unreadableSince: number | undefined;
   for (;;) {
-    try {
-      const handle = await open(path, 'wx', 0o600);
-      try {
-        await handle.writeFile(String(process.pid), 'utf8');
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-    if (await mutexIsStale(path)) {
+    if (await createExclusive(path, JSON.stringify(holderStamp()), 0o600)) break;
+    const raw = await readTextIfExists(path);
+    if (raw === undefined) continue; // released meanwhile
+    const stamp = parseHolderStamp(raw);
+    unreadableSince = stamp === undefined ? (unreadableSince ?? performance.now()) : undefined;
+    const stale =
+      stamp === undefined
+        ? performance.now() - (unreadableSince ?? 0) > UNREADABLE_STALE_MS
+        : stampIsStale(stamp, MUTEX_STALE_MS);
+    // Remove only what was judged: a mutex another run has taken meanwhile stays.
+    if (stale && (await readTextIfExists(path)) === raw) {
       await rm(path, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new RostersyncError(`${path}: still held by another run after 10 s`);
+    if (performance.now() > deadline) {
+      throw new RostersyncError(`${path}: still held by another run after 10 s`);
+    }
     await sleep(25);
   }
   try {
@@ -161,15 +286,11 @@ async function withFileMutex<T>(path: string, body: () => Promise<T>): Promise<T
   }
 }
 
-async function mutexIsStale(path: string): Promise<boolean> {
+async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
-    const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    if (Date.now() - info.mtimeMs > MUTEX_STALE_MS) return true;
-    const pid = Number(text);
-    // Empty: just created, content not yet written.
-    return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !pidIsAlive(pid);
+    return await readFile(path, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }

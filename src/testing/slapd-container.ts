@@ -92,6 +92,8 @@ export async function startSlapdContainer(options: { suffix?: string } = {}): Pr
     adminPasswordFile: '',
     dir: DIR,
     pid: -1,
+    // Tests that kill and restart a server start their own with startSlapd.
+    restart: () => Promise.reject(new Error('the container server cannot be restarted')),
     stop: async () => {
       await container.stop();
     },

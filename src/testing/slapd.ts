@@ -47,7 +47,13 @@ export interface SlapdServer {
   configAdminDn?: string;
   configAdminPassword?: string;
   dir: string;
-  pid: number;
+  /** The running slapd's pid (a new one after `restart`). */
+  readonly pid: number;
+  /**
+   * Starts slapd again on the same port and data, e.g. after a test killed or stopped it (a stopped one
+   * is killed first); resolves once it answers binds.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -403,27 +409,36 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
   const ldapsUrl = tlsPort ? `ldaps://127.0.0.1:${tlsPort}` : undefined;
   const listen = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' ');
   const logFile = join(dir, 'slapd.log');
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(slapd, ['-h', listen, ...configArgs, '-d', '0'], {
-    stdio: ['ignore', logFd, logFd],
-    detached: options.detached ?? false,
-  });
-  closeSync(logFd);
-  if (options.detached) child.unref();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const launch = () => {
+    const logFd = openSync(logFile, 'a');
+    const server = spawn(slapd, ['-h', listen, ...configArgs, '-d', '0'], {
+      stdio: ['ignore', logFd, logFd],
+      detached: options.detached ?? false,
+    });
+    closeSync(logFd);
+    if (options.detached) server.unref();
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    return { server, exited };
+  };
+  let child = launch();
+  const halt = async (): Promise<void> => {
+    const { server, exited } = child;
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    server.kill('SIGTERM');
+    // A stopped (SIGSTOP) server cannot act on SIGTERM until it is continued.
+    server.kill('SIGCONT');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await halt();
     if (!keepDir) await rm(dir, { recursive: true, force: true });
   };
 
   try {
-    await waitForServer(url, adminDn, child, logFile);
+    await waitForServer(url, adminDn, child.server, logFile);
     if (configMode === 'cn=config') {
       await ldapAddAsConfigAdmin(url, renderSchemaLdif(), dir, 'rostersync-schema.ldif');
       await ldapModifyAsConfigAdmin(
@@ -461,7 +476,14 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
       ? { configAdminDn: 'cn=admin,cn=config', configAdminPassword: CONFIG_ADMIN_PASSWORD }
       : {}),
     dir,
-    pid: child.pid ?? -1,
+    get pid() {
+      return child.server.pid ?? -1;
+    },
+    restart: async () => {
+      await halt();
+      child = launch();
+      await waitForServer(url, adminDn, child.server, logFile);
+    },
     stop,
   };
 }

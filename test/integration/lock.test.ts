@@ -197,7 +197,9 @@ describe('runJob under contention', () => {
     expect(await first).toEqual({ exitCode: ExitCode.ok, counts: { create: 1 } });
     const status = await readStatus(config);
     expect(status.import?.result).toBe('ok');
-    expect(status.purge).toMatchObject({ result: 'locked', exitCode: 4 });
+    // The refusal is counted; it is not a purge run, so purge still has no last run.
+    expect(status.purge).toMatchObject({ refused: { count: 1, message: (error as LockedError).message } });
+    expect(Object.keys(status.purge ?? {}).sort()).toEqual(['job', 'refused', 'sourceUid']);
     expect(await readdir(join(config.state_dir, 'locks'))).toEqual([]);
   });
 

@@ -64,7 +64,8 @@ describe('rostersync status', () => {
 
     const records = JSON.parse(await status('json')) as Record<string, JobRecord>;
     expect(Object.keys(records).sort()).toEqual(['import', 'purge']);
-    const { durationMs, ...importRecord } = records.import ?? ({} as JobRecord);
+    const { durationMs, runId, ...importRecord } = records.import ?? ({} as JobRecord);
+    expect(runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
     expect(importRecord).toEqual({
       job: 'import',
       sourceUid: 'sis',

@@ -1,5 +1,6 @@
+import type { Config } from '../../config/index.js';
 import { ExitCode } from '../../errors.js';
-import { type JobRecord, readStatus } from '../../state/status.js';
+import { type JobStatus, readStatus, type RunStart, runIsAlive } from '../../state/status.js';
 import { defineCommand } from '../command.js';
 import { writeLine } from '../io.js';
 import { configOption } from '../options.js';
@@ -7,7 +8,8 @@ import { loadRuntime } from '../runtime.js';
 
 export const statusCommand = defineCommand({
   command: 'status',
-  describe: 'show the last run of each job (time, duration, result) from state_dir',
+  describe:
+    'show the last run of each job (time, duration, result), and runs in progress or died, from state_dir',
   builder: (yargs) =>
     yargs.option('config', configOption).option('format', {
       choices: ['table', 'json'] as const,
@@ -16,29 +18,47 @@ export const statusCommand = defineCommand({
     }),
   run: async (args, io) => {
     const { config } = await loadRuntime(args, io);
-    const records = await readStatus(config);
+    const shown = await withRunStates(config, await readStatus(config));
     if (args.format === 'json') {
-      writeLine(io.stdout, JSON.stringify(records, null, 2));
+      writeLine(io.stdout, JSON.stringify(shown, null, 2));
       return ExitCode.ok;
     }
-    writeLine(io.stdout, renderStatusTable(Object.values(records)));
+    writeLine(io.stdout, renderStatusTable(Object.values(shown)));
     return ExitCode.ok;
   },
 });
 
+/** A job's status as shown: a run recorded as started is `running` while it holds the lock, else `died`. */
+export type ShownJobStatus = Omit<JobStatus, 'running'> & { running?: RunStart; died?: RunStart };
+
+async function withRunStates(
+  config: Config,
+  statuses: Record<string, JobStatus>,
+): Promise<Record<string, ShownJobStatus>> {
+  const shown: Record<string, ShownJobStatus> = {};
+  for (const [job, { running, ...rest }] of Object.entries(statuses)) {
+    if (running === undefined) shown[job] = rest;
+    else shown[job] = { ...rest, [(await runIsAlive(config, running)) ? 'running' : 'died']: running };
+  }
+  return shown;
+}
+
 const HEADER = ['JOB', 'LAST RUN', 'DURATION', 'RESULT', 'EXIT', 'COUNTS'] as const;
 
-/** One line per job, columns aligned; the message of a failed run on an indented line below it. */
-export function renderStatusTable(records: readonly JobRecord[]): string {
+/**
+ * One line per job with its last finished run, columns aligned; below it, indented: the message of a
+ * failed run, the run in progress or the run that died without a result, and the refused runs.
+ */
+export function renderStatusTable(records: readonly ShownJobStatus[]): string {
   if (records.length === 0) return 'no runs recorded yet';
   const ordered = [...records].sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
   const rows = ordered.map((record) => [
     record.job,
-    record.finishedAt,
-    formatDuration(record.durationMs),
-    record.result,
-    String(record.exitCode),
-    formatCounts(record.counts),
+    record.finishedAt ?? '-',
+    record.durationMs === undefined ? '-' : formatDuration(record.durationMs),
+    record.result ?? '-',
+    record.exitCode === undefined ? '-' : String(record.exitCode),
+    record.counts === undefined ? '-' : formatCounts(record.counts),
   ]);
   const widths = HEADER.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
@@ -52,6 +72,18 @@ export function renderStatusTable(records: readonly JobRecord[]): string {
   ordered.forEach((record, index) => {
     out.push(line(rows[index] ?? []));
     if (record.message !== undefined && record.result !== 'ok') out.push(`  ${record.message}`);
+    const { running, died, refused } = record;
+    if (running)
+      out.push(`  running: run ${running.runId} (pid ${running.pid}, started ${running.startedAt})`);
+    if (died) {
+      out.push(
+        `  died: run ${died.runId} (pid ${died.pid}, started ${died.startedAt}) ended without a result`,
+      );
+    }
+    if (refused) {
+      const runs = refused.count === 1 ? '1 run' : `${refused.count} runs`;
+      out.push(`  refused: ${runs} while another run held the lock, the last at ${refused.lastAt}`);
+    }
   });
   return out.join('\n');
 }
