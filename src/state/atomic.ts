@@ -73,7 +73,8 @@ export async function createExclusive(path: string, content: string, mode: numbe
   }
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The `code` of a Node.js system error (`ENOENT`, `EEXIST`, …). */
+export function errorCode(error: unknown): string | undefined {
   return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;

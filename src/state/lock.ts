@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { ExitCode, RostersyncError } from '../errors.js';
 import type { Logger } from '../logging/index.js';
-import { createExclusive, writeTempBeside } from './atomic.js';
+import { createExclusive, errorCode, writeTempBeside } from './atomic.js';
 import {
   currentBootId,
   fromEarlierBoot,
@@ -234,10 +234,4 @@ function holderIsAlive(raw: string, holder: LockInfo): boolean {
   const bootedAt = Date.now() - uptime() * 1000;
   if (Number.isFinite(started) && started < bootedAt - 60_000) return false;
   return pidIsAlive(holder.pid);
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { RostersyncError } from '../errors.js';
-import { createExclusive, writeFileAtomic } from './atomic.js';
+import { createExclusive, errorCode, writeFileAtomic } from './atomic.js';
 import { holderStamp, parseHolderStamp, stampIsStale } from './holder.js';
 import { lockHeldBy } from './lock.js';
 import { renderMetrics } from './metrics.js';
@@ -293,10 +293,4 @@ async function readTextIfExists(path: string): Promise<string | undefined> {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }
