@@ -5,18 +5,12 @@
  * tested without a server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
  */
 import type { Config, MaxDeletions } from '../config/index.js';
-import { dayStartInZone, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
 import { leafRdn, type Modification, normalizeDn, parentDn, parseDn } from '../directory/index.js';
 import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
-import {
-  deleteMode,
-  expireLaterChanges,
-  isMarkedMissing,
-  lockNowChanges,
-  reactivation,
-} from './deactivation.js';
+import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
+import { graceDecision } from './grace.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
 import { DirectoryLayout } from './layout.js';
 import { NumberAllocator } from './numbers.js';
@@ -429,63 +423,21 @@ export class ImportPlanner {
       return;
     }
 
-    const { deactivation, deletion } = config.deletion_grace_period;
-    // Grace dates are sticky: they count from the first import that missed the user.
-    const missingSince = user.missingSince !== undefined ? parseGeneralizedTime(user.missingSince) : now;
-    const purgeAt = dayStartInZone(missingSince, config.timezone, deletion);
-    const sticky: Modification[] = [];
-    if (user.missingSince === undefined) {
-      sticky.push({ operation: 'replace', attribute: names.missingSince, values: [toGeneralizedTime(now)] });
+    const decision = graceDecision(user, config.deletion_grace_period, config.timezone, now, names);
+    switch (decision.kind) {
+      case 'delete':
+        this.planDelete(out, user);
+        return;
+      case 'unchanged':
+        out.unchanged = true;
+        return;
+      case 'schedule-deletion':
+        out.act({ phase: 'updates', ...base, ...decision });
+        return;
+      case 'deactivate':
+        out.act({ phase: 'updates', ...base, ...decision });
+        return;
     }
-    if (user.purgeTimestamp === undefined && deletion > 0) {
-      sticky.push({
-        operation: 'replace',
-        attribute: names.purgeTimestamp,
-        values: [toGeneralizedTime(purgeAt)],
-      });
-    }
-
-    if (deletion === 0) {
-      this.planDelete(out, user);
-      return;
-    }
-    if (deletion <= deactivation) {
-      // Row 2: stays active until the purge deletes it.
-      if (sticky.length === 0) out.unchanged = true;
-      else {
-        out.act({
-          kind: 'schedule-deletion',
-          phase: 'updates',
-          ...base,
-          purgeAt: toGeneralizedTime(purgeAt),
-          changes: sticky,
-        });
-      }
-      return;
-    }
-    // Rows 3 and 4: locked at once, or active until the server-enforced end date.
-    const alreadyDeactivated = user.deactivatedTimestamp !== undefined || user.missingSince !== undefined;
-    const when = deactivation === 0 ? 'now' : 'later';
-    const deactivateAt = when === 'now' ? now : dayStartInZone(missingSince, config.timezone, deactivation);
-    const enforce = alreadyDeactivated
-      ? []
-      : when === 'now'
-        ? lockNowChanges(user, now, names)
-        : expireLaterChanges(user, deactivateAt, config.timezone, names);
-    const changes = [...enforce, ...sticky];
-    if (changes.length === 0) {
-      out.unchanged = true;
-      return;
-    }
-    out.act({
-      kind: 'deactivate',
-      phase: 'updates',
-      ...base,
-      when,
-      deactivateAt: toGeneralizedTime(deactivateAt),
-      purgeAt: toGeneralizedTime(purgeAt),
-      changes,
-    });
   }
 
   private planDelete(out: UserOutcome, user: DirectoryUser): void {
