@@ -5,19 +5,19 @@
  * tested without a server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
  */
 import type { Config, MaxDeletions } from '../config/index.js';
-import { leafRdn, type Modification, normalizeDn, parentDn, parseDn } from '../directory/index.js';
+import { leafRdn, type Modification, normalizeDn, parentDn } from '../directory/index.js';
 import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { graceDecision } from './grace.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
+import { missingContainers } from './containers.js';
 import { DirectoryLayout } from './layout.js';
 import { NumberAllocator } from './numbers.js';
 import { safetyCheck } from './safety.js';
 import type { Scope } from './scope.js';
 import {
-  type CreateContainerAction,
   type CreateUserAction,
   type DeleteUserAction,
   PHASES,
@@ -621,61 +621,14 @@ export class ImportPlanner {
 
   /** Missing containers on the way to every entry this plan adds, parents first. */
   private planContainers(): void {
-    const existing = new Set(this.snapshotRest().existingContainers);
-    const needed = new Map<string, string>();
-    const need = (entryDn: string): void => {
-      const parent = parentDn(entryDn);
-      if (parent === undefined) return;
-      for (const container of this.layout.containerChain(parent)) {
-        const normalized = normalizeDn(container);
-        if (!existing.has(normalized) && !needed.has(normalized)) needed.set(normalized, container);
-      }
-    };
-    for (const action of this.actions) {
-      if (action.kind === 'create' || action.kind === 'create-group') need(action.dn);
-      else if (action.kind === 'move') need(action.newDn);
-      else if (action.kind === 'delete') {
-        if (action.reservation) need(action.reservation.dn);
-        if (action.moveTo !== undefined) need(`${leafRdn(action.dn)},${action.moveTo}`);
-      }
-    }
-    for (const container of needed.values()) {
-      const created = containerEntry(container);
-      if (created) this.actions.push(created);
-      else {
-        this.problems.push({
-          where: container,
-          message:
-            'container does not exist and is not an ou= or cn= entry rostersync can create; create it first',
-        });
-      }
-    }
+    const { actions, problems } = missingContainers(
+      this.actions,
+      this.snapshotRest().existingContainers,
+      this.layout,
+    );
+    this.actions.push(...actions);
+    this.problems.push(...problems);
   }
-}
-
-/** The entry that makes a missing container: an organizationalUnit (ou=) or organizationalRole (cn=). */
-export function containerEntry(dn: string): CreateContainerAction | undefined {
-  const leaf = parseDn(dn)[0];
-  if (!leaf || leaf.length !== 1) return undefined;
-  const [{ attribute, value }] = leaf as [{ attribute: string; value: string }];
-  const type = attribute.toLowerCase();
-  if (type === 'ou') {
-    return {
-      kind: 'create-container',
-      phase: 'containers',
-      dn,
-      attributes: { objectClass: ['organizationalUnit'], ou: [value] },
-    };
-  }
-  if (type === 'cn') {
-    return {
-      kind: 'create-container',
-      phase: 'containers',
-      dn,
-      attributes: { objectClass: ['organizationalRole'], cn: [value] },
-    };
-  }
-  return undefined;
 }
 
 /** The whole plan at once, from a snapshot held in memory. */

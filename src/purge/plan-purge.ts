@@ -9,7 +9,7 @@ import { type Modification, normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../plan/layout.js';
 import { deleteMode } from '../plan/deactivation.js';
 import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
-import { containerEntry } from '../plan/planner.js';
+import { containerEntry } from '../plan/containers.js';
 import { roleNameOf } from '../plan/user-state.js';
 
 export interface DueUser {
