@@ -6,13 +6,14 @@
  */
 import type { Config, MaxDeletions } from '../config/index.js';
 import { leafRdn, type Modification, normalizeDn, parentDn } from '../directory/index.js';
-import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
+import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { graceDecision } from './grace.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
 import { missingContainers } from './containers.js';
+import { NameGiver, reservationEntry } from './names.js';
 import { DirectoryLayout } from './layout.js';
 import { NumberAllocator } from './numbers.js';
 import { safetyCheck } from './safety.js';
@@ -54,21 +55,6 @@ interface Placement {
 
 const byRecordUid = (a: { recordUid: string }, b: { recordUid: string }): number =>
   a.recordUid.localeCompare(b.recordUid);
-
-/** Fields a username or e-mail template may read from a roster row. */
-function templateValues(record: RosterRecord, school: string): Record<string, string | undefined> {
-  const values: Record<string, string | undefined> = {
-    firstname: record.firstname,
-    lastname: record.lastname,
-    record_uid: record.recordUid,
-    school,
-    birthday: record.birthday,
-  };
-  for (const [attribute, attributeValues] of Object.entries(record.attributes)) {
-    values[`attr:${attribute}`] = attributeValues[0];
-  }
-  return values;
-}
 
 /**
  * What one directory user contributes to the plan. Users are planned as they are read (the snapshot is
@@ -451,16 +437,7 @@ export class ImportPlanner {
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '') {
       if (!this.reservations.has(username)) {
-        action.reservation = {
-          dn: this.layout.reservationDn(user.username),
-          attributes: {
-            objectClass: ['account'],
-            uid: [user.username],
-            description: [
-              `reserved by rostersync: username of deleted user ${user.recordUid} (${config.source_uid})`,
-            ],
-          },
-        };
+        action.reservation = reservationEntry(this.layout, user, config.source_uid, 'deleted');
       }
     } else if (username !== '') out.freedUsername = username;
     if (user.email) out.freedEmail = user.email.toLowerCase();
@@ -490,17 +467,13 @@ export class ImportPlanner {
     const uidNumbers = config.ldap.posix
       ? new NumberAllocator(config.posix.uid_number_min, taken.uidNumbers)
       : undefined;
-    const usernames = new NameAllocator(taken.usernames);
-    const emails = new NameAllocator(taken.emails);
-    // Deletions run before creations: what they free can be given out again in this run.
-    for (const email of this.freedEmails) emails.release(email);
-    for (const email of this.givenEmails) emails.take(email);
-    for (const username of this.freedUsernames) usernames.release(username);
-    const usernameTemplate = compileNameTemplate(config.scheme.username, 'scheme.username');
-    const emailTemplate: NameTemplate | undefined =
-      config.scheme.email !== undefined
-        ? compileNameTemplate(config.scheme.email, 'scheme.email')
-        : undefined;
+    const nameGiver = new NameGiver(config.scheme, {
+      usernames: taken.usernames,
+      emails: taken.emails,
+      freedUsernames: this.freedUsernames,
+      freedEmails: this.freedEmails,
+      givenEmails: this.givenEmails,
+    });
 
     for (const record of records) {
       const where = `${this.input.roster.file}:${record.line}`;
@@ -515,27 +488,10 @@ export class ImportPlanner {
       const desired = desiredUser(record, undefined, scope, names);
       // Where a full run puts it too, so it never moves once the other schools are imported.
       const school = desired.placementSchool;
-      const describe = `record_uid ${record.recordUid} (line ${record.line})`;
       let username: string;
-      let email: string | undefined = record.email;
+      let email: string | undefined;
       try {
-        if (record.username !== undefined) {
-          if (usernames.isTaken(record.username))
-            throw new NameError(`username '${record.username}' is already taken`);
-          usernames.take(record.username);
-          username = record.username;
-        } else {
-          username = usernames.allocate(usernameTemplate, templateValues(record, school), {
-            maxLength: config.scheme.max_length,
-            record: describe,
-          });
-        }
-        if (email !== undefined) {
-          if (emails.isTaken(email)) throw new NameError(`e-mail ${email} is already used by another entry`);
-          emails.take(email);
-        } else if (emailTemplate) {
-          email = emails.allocate(emailTemplate, templateValues(record, school), { record: describe });
-        }
+        ({ username, email } = nameGiver.give(record, school));
       } catch (error) {
         if (!(error instanceof NameError)) throw error;
         this.problems.push({

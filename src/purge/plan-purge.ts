@@ -10,6 +10,7 @@ import type { DirectoryLayout } from '../plan/layout.js';
 import { deleteMode } from '../plan/deactivation.js';
 import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
 import { containerEntry } from '../plan/containers.js';
+import { reservationEntry } from '../plan/names.js';
 import { roleNameOf } from '../plan/user-state.js';
 
 export interface DueUser {
@@ -140,16 +141,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
     };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
-      action.reservation = {
-        dn: layout.reservationDn(user.username),
-        attributes: {
-          objectClass: ['account'],
-          uid: [user.username],
-          description: [
-            `reserved by rostersync: username of purged user ${user.recordUid} (${config.source_uid})`,
-          ],
-        },
-      };
+      action.reservation = reservationEntry(layout, user, config.source_uid, 'purged');
     }
     deletes.push(action);
   }
