@@ -78,9 +78,8 @@ describe('missingContainers', () => {
   it('reports a missing container it cannot make', () => {
     const { actions, problems } = missingContainers([create(`uid=a,l=Berlin,${BASE}`)], [], layout);
     expect(actions).toEqual([]);
-    expect(problems).toEqual([
-      { where: `l=Berlin,${BASE}`, message: expect.stringContaining('create it first') },
-    ]);
+    expect(problems.map((problem) => problem.where)).toEqual([`l=Berlin,${BASE}`]);
+    expect(problems[0]?.message).toContain('create it first');
   });
 });
 
