@@ -7,6 +7,7 @@
  * groups are posixGroups and `memberUid` follows `member`.
  */
 import { type Modification, normalizeDn } from '../directory/index.js';
+import type { RosterRecord } from '../roster/index.js';
 import type { DirectoryGroup } from '../snapshot/types.js';
 import type { DirectoryLayout } from './layout.js';
 import type { Scope } from './scope.js';
@@ -50,6 +51,31 @@ export function memberAttributes(objectClasses: readonly string[]): { member: bo
     member: classes.has('groupofnames') || classes.has('rostersyncgroup'),
     memberUid: classes.has('posixgroup'),
   };
+}
+
+/** Where a user of this run ends up, with the classes its roster row names. */
+export interface Placement {
+  dn: string;
+  username: string;
+  record: Pick<RosterRecord, 'classes'>;
+  /** Its schools after this run. */
+  schools: string[];
+}
+
+/** The class groups this run's users belong in: a class of one of this run's schools the user is in. */
+export function wantedGroups(placements: readonly Placement[], scope: Scope): WantedGroup[] {
+  const wanted = new Map<string, WantedGroup>();
+  for (const placement of placements) {
+    const schools = new Set(placement.schools.map((school) => school.toLowerCase()));
+    for (const ref of placement.record.classes) {
+      if (!scope.includes(ref.school) || !schools.has(ref.school.toLowerCase())) continue;
+      const key = groupKey(ref.school, ref.name);
+      const group = wanted.get(key) ?? { school: ref.school, className: ref.name, members: [] };
+      group.members.push({ dn: placement.dn, username: placement.username });
+      wanted.set(key, group);
+    }
+  }
+  return [...wanted.values()];
 }
 
 export function groupKey(school: string, className: string): string {

@@ -11,7 +11,7 @@ import { formatProblem, type Roster, type RosterRecord } from '../roster/index.j
 import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { graceDecision } from './grace.js';
-import { planGroups, type WantedGroup, groupKey } from './groups.js';
+import { type Placement, planGroups, wantedGroups } from './groups.js';
 import { missingContainers } from './containers.js';
 import { NameGiver, reservationEntry } from './names.js';
 import { DirectoryLayout } from './layout.js';
@@ -43,14 +43,6 @@ export interface PlanSetup {
 
 export interface PlanInput extends Omit<PlanSetup, 'reservations'> {
   snapshot: Snapshot;
-}
-
-/** Where the user ends up after this run, for group membership. */
-interface Placement {
-  dn: string;
-  username: string;
-  record: RosterRecord;
-  schools: string[];
 }
 
 const byRecordUid = (a: { recordUid: string }, b: { recordUid: string }): number =>
@@ -543,17 +535,6 @@ export class ImportPlanner {
   private planGroups(): void {
     const { scope, config } = this.input;
     const snapshot = this.snapshotRest();
-    const wanted = new Map<string, WantedGroup>();
-    for (const placement of this.placements) {
-      const schools = new Set(placement.schools.map((school) => school.toLowerCase()));
-      for (const ref of placement.record.classes) {
-        if (!scope.includes(ref.school) || !schools.has(ref.school.toLowerCase())) continue;
-        const key = groupKey(ref.school, ref.name);
-        const group = wanted.get(key) ?? { school: ref.school, className: ref.name, members: [] };
-        group.members.push({ dn: placement.dn, username: placement.username });
-        wanted.set(key, group);
-      }
-    }
     const managed = new Set([...this.managed, ...snapshot.danglingMembers]);
     const gidNumbers = config.ldap.posix
       ? new NumberAllocator(config.posix.gid_number_min, snapshot.taken?.gidNumbers ?? [])
@@ -564,7 +545,7 @@ export class ImportPlanner {
         scope,
         sourceUid: config.source_uid,
         current: snapshot.groups,
-        wanted: [...wanted.values()],
+        wanted: wantedGroups(this.placements, scope),
         managed,
         managedUsernames: this.managedUsernames,
         deleted: this.deleted,
