@@ -4,9 +4,12 @@
 export const ExitCode = {
   ok: 0,
   failed: 1,
+  /** Usage or configuration error. */
   usage: 2,
   safetyLimit: 3,
   locked: 4,
+  /** A saved plan no longer matches the directory (SPEC §11): nothing written. */
+  stalePlan: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
