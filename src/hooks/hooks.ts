@@ -1,8 +1,9 @@
 /** Runs the configured hook modules around each user action (SPEC §6). */
 import { basename } from 'node:path';
+import type { HookEvent } from '../apply/apply.js';
 import type { ManagedUser } from '../apply/user-import.js';
 import { RostersyncError } from '../errors.js';
-import type { HookContext, HookEvent, HookFunction, HookName, LoadedHookModule } from './types.js';
+import type { HookContext, HookFunction, HookName, LoadedHookModule } from './types.js';
 
 /** A `pre` hook refused the action: the user is left as it was and the action counts as an error. */
 export class HookVetoError extends RostersyncError {

@@ -5,7 +5,6 @@ export {
   HOOK_EVENTS,
   HOOK_NAMES,
   type HookContext,
-  type HookEvent,
   type HookFunction,
   type HookModule,
   type HookName,

@@ -2,12 +2,11 @@
  * Hook modules (SPEC §6): plain ES modules listed under `hooks` that export functions called before
  * and after each user action.
  */
+import type { HookEvent } from '../apply/apply.js';
 import type { ManagedUser, UserImportContext } from '../apply/user-import.js';
 import type { Directory } from '../directory/index.js';
 
-/** The user actions hooks run around. */
-export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
-
+/** Every `HookEvent`, as a list: the hook names are made from it. */
 export const HOOK_EVENTS: readonly HookEvent[] = ['Create', 'Modify', 'Deactivate', 'Reactivate', 'Delete'];
 
 /** What a hook gets besides the user: the step's context, with a directory connection for reading. */
