@@ -1,6 +1,6 @@
 /** Runs the configured hook modules around each user action (SPEC §6). */
 import { basename } from 'node:path';
-import type { HookEvent } from '../apply/apply.js';
+import type { ActionHooks, HookEvent } from '../apply/apply.js';
 import type { ManagedUser } from '../apply/user-import.js';
 import { RostersyncError } from '../errors.js';
 import type { HookContext, HookFunction, HookName, LoadedHookModule } from './types.js';
@@ -22,7 +22,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export class Hooks {
+export class Hooks implements ActionHooks {
   private readonly modules: readonly LoadedHookModule[];
 
   constructor(modules: readonly LoadedHookModule[] = []) {
