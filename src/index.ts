@@ -8,5 +8,5 @@ export type { AuditedWriter } from './apply/writer.js';
 export type { Config } from './config/index.js';
 export type { Modification } from './directory/index.js';
 export type * from './plan/types.js';
-export { type HookContext, type HookFunction, type HookModule, Hooks, HookVetoError } from './hooks/index.js';
+export { type HookFunction, type HookModule, Hooks, HookVetoError } from './hooks/index.js';
 export { renderSchema } from './schema/index.js';
