@@ -3,16 +3,10 @@
  * (SPEC §6), and the types of the plan and the config it works with.
  */
 export { UserImport, type ManagedUser, type UserImportContext } from './apply/user-import.js';
+export type { HookEvent } from './apply/apply.js';
 export type { AuditedWriter } from './apply/writer.js';
 export type { Config } from './config/index.js';
 export type { Modification } from './directory/index.js';
 export type * from './plan/types.js';
-export {
-  type HookContext,
-  type HookEvent,
-  type HookFunction,
-  type HookModule,
-  Hooks,
-  HookVetoError,
-} from './hooks/index.js';
+export { type HookFunction, type HookModule, Hooks, HookVetoError } from './hooks/index.js';
 export { renderSchema } from './schema/index.js';

@@ -1,3 +1,5 @@
+import { ExitCode, RostersyncError } from '../errors.js';
+
 /** One configuration problem: where it came from, which key, and what is wrong. */
 export interface ConfigIssue {
   /** The config file's path, `env ROSTERSYNC_X`, or `config` when no single source set the key. */
@@ -7,26 +9,21 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** Exit code for usage and configuration errors (SPEC §9). */
-export const CONFIG_ERROR_EXIT_CODE = 2;
-
 export function formatIssue(issue: ConfigIssue): string {
   return issue.path === ''
     ? `${issue.source}: ${issue.message}`
     : `${issue.source}: ${issue.path}: ${issue.message}`;
 }
 
-/** Every problem found in the configuration, reported together. */
-export class ConfigError extends Error {
+/** Every problem found in the configuration, reported together (exit 2, SPEC §9). */
+export class ConfigError extends RostersyncError {
   readonly issues: readonly ConfigIssue[];
-  readonly exitCode = CONFIG_ERROR_EXIT_CODE;
 
   constructor(issues: readonly ConfigIssue[]) {
     const lines = issues.map(formatIssue);
     const heading =
       issues.length === 1 ? 'invalid configuration:' : `invalid configuration (${issues.length} problems):`;
-    super([heading, ...lines.map((line) => `  ${line}`)].join('\n'));
-    this.name = 'ConfigError';
+    super([heading, ...lines.map((line) => `  ${line}`)].join('\n'), ExitCode.usage);
     this.issues = issues;
   }
 }

@@ -2,7 +2,7 @@
 export { attributeName, DEFAULT_ATTRIBUTE_NAMES, type RostersyncAttributeName } from './attributes.js';
 export { checkCaFile } from './ca-file.js';
 export { NON_CONFIG_ENV_VARS } from './env.js';
-export { CONFIG_ERROR_EXIT_CODE, ConfigError, type ConfigIssue, formatKeyPath } from './errors.js';
+export { ConfigError, type ConfigIssue, formatKeyPath } from './errors.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig, SYSTEM_CONFIG_PATH } from './load.js';
 export { formatMaxDeletions, type MaxDeletions, parseMaxDeletions } from './max-deletions.js';
 export { type OutputPaths, outputPaths } from './output-paths.js';

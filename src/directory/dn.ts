@@ -5,6 +5,7 @@
  * ldapts' own DN/RDN classes are not used: they quote values with leading or trailing spaces
  * (RFC 2253 style), leave a leading '#' unescaped inside quotes and do not encode NUL as `\00`.
  */
+import { RostersyncError } from '../errors.js';
 
 /** One `attribute=value` pair of an RDN; `value` is the raw (unescaped) string. */
 export interface AttributeTypeAndValue {
@@ -15,12 +16,12 @@ export interface AttributeTypeAndValue {
 /** A relative distinguished name: one pair, or several joined with '+' (multi-valued RDN). */
 export type Rdn = AttributeTypeAndValue[];
 
-export class InvalidDnError extends Error {
+/** A DN that does not parse; a run that stops on one exits 1. */
+export class InvalidDnError extends RostersyncError {
   readonly dn: string;
 
   constructor(dn: string, reason: string) {
     super(`invalid DN ${JSON.stringify(dn)}: ${reason}`);
-    this.name = 'InvalidDnError';
     this.dn = dn;
   }
 }

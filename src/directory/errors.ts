@@ -1,3 +1,5 @@
+import { RostersyncError } from '../errors.js';
+
 /** What went wrong, coarse enough for callers to decide (retry, report, skip a user). */
 export type DirectoryErrorKind =
   | 'unreachable'
@@ -23,11 +25,9 @@ export interface DirectoryErrorDetails {
   unavailable?: boolean;
 }
 
-/** Every failure of the directory layer. Messages never contain a password. */
-export class DirectoryError extends Error {
+/** Every failure of the directory layer (a run that stops on one exits 1). Messages never contain a password. */
+export class DirectoryError extends RostersyncError {
   readonly kind: DirectoryErrorKind;
-  /** Process exit code for a run that stops on this error (SPEC §9: 1 = failed). */
-  readonly exitCode = 1;
   readonly operation: string | undefined;
   readonly dn: string | undefined;
   readonly resultCode: number | undefined;
@@ -38,8 +38,7 @@ export class DirectoryError extends Error {
   readonly unavailable: boolean;
 
   constructor(kind: DirectoryErrorKind, message: string, details: DirectoryErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'DirectoryError';
+    super(message, undefined, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.operation = details.operation;
     this.dn = details.dn;

@@ -1,8 +1,9 @@
 /** Runs the configured hook modules around each user action (SPEC §6). */
 import { basename } from 'node:path';
-import type { ManagedUser } from '../apply/user-import.js';
+import type { ActionHooks, HookEvent } from '../apply/apply.js';
+import type { ManagedUser, UserImportContext } from '../apply/user-import.js';
 import { RostersyncError } from '../errors.js';
-import type { HookContext, HookEvent, HookFunction, HookName, LoadedHookModule } from './types.js';
+import type { HookFunction, HookName, LoadedHookModule } from './types.js';
 
 /** A `pre` hook refused the action: the user is left as it was and the action counts as an error. */
 export class HookVetoError extends RostersyncError {
@@ -21,7 +22,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export class Hooks {
+export class Hooks implements ActionHooks {
   private readonly modules: readonly LoadedHookModule[];
 
   constructor(modules: readonly LoadedHookModule[] = []) {
@@ -47,7 +48,7 @@ export class Hooks {
    * Runs every module's `pre<event>` in list order. The first one that throws stops the rest; its
    * error comes back as a {@link HookVetoError} and the caller must not perform the action.
    */
-  async pre(event: HookEvent, user: ManagedUser, ctx: HookContext): Promise<void> {
+  async pre(event: HookEvent, user: ManagedUser, ctx: UserImportContext): Promise<void> {
     const hook: HookName = `pre${event}`;
     for (const { path, fn } of this.functions(hook)) {
       try {
@@ -62,7 +63,7 @@ export class Hooks {
    * Runs every module's `post<event>` in list order, each one even if an earlier one failed. The
    * write already happened and stands; the failures come back as messages for the caller to report.
    */
-  async post(event: HookEvent, user: ManagedUser, ctx: HookContext): Promise<string[]> {
+  async post(event: HookEvent, user: ManagedUser, ctx: UserImportContext): Promise<string[]> {
     const hook: HookName = `post${event}`;
     const failures: string[] = [];
     for (const { path, fn } of this.functions(hook)) {

@@ -4,8 +4,6 @@ export { type Extensions, loadExtensions } from './load.js';
 export {
   HOOK_EVENTS,
   HOOK_NAMES,
-  type HookContext,
-  type HookEvent,
   type HookFunction,
   type HookModule,
   type HookName,

@@ -2,19 +2,18 @@
  * Hook modules (SPEC §6): plain ES modules listed under `hooks` that export functions called before
  * and after each user action.
  */
+import type { HookEvent } from '../apply/apply.js';
 import type { ManagedUser, UserImportContext } from '../apply/user-import.js';
-import type { Directory } from '../directory/index.js';
 
-/** The user actions hooks run around. */
-export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
-
+/** Every `HookEvent`, as a list: the hook names are made from it. */
 export const HOOK_EVENTS: readonly HookEvent[] = ['Create', 'Modify', 'Deactivate', 'Reactivate', 'Delete'];
 
-/** What a hook gets besides the user: the step's context, with a directory connection for reading. */
-export type HookContext = UserImportContext & { directory: Directory };
-
-/** A hook; its return value is ignored. A `pre` hook that throws stops that user's action. */
-export type HookFunction = (user: ManagedUser, ctx: HookContext) => unknown;
+/**
+ * A hook: it gets the user and the same context as the `UserImport` step it runs around (with a
+ * directory connection for reading). Its return value is ignored; a `pre` hook that throws stops that
+ * user's action.
+ */
+export type HookFunction = (user: ManagedUser, ctx: UserImportContext) => unknown;
 
 export type HookName = `pre${HookEvent}` | `post${HookEvent}`;
 

@@ -40,8 +40,6 @@ export interface ImportOptions {
   summaryJson: string | undefined;
 }
 
-export type ImportRuntime = RunContext;
-
 export interface ImportOutcome {
   exitCode: ExitCode;
   plan: Plan | undefined;
@@ -94,7 +92,7 @@ function classGroupsInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope
   return [...groups.values()];
 }
 
-export async function runImport(runtime: ImportRuntime, options: ImportOptions): Promise<ImportOutcome> {
+export async function runImport(runtime: RunContext, options: ImportOptions): Promise<ImportOutcome> {
   const { config, logger, now, stdout } = runtime;
   const started = Date.now();
   const tolerated = config.tolerate_errors;
@@ -230,7 +228,7 @@ export async function runImport(runtime: ImportRuntime, options: ImportOptions):
   }
 }
 
-async function applyWithOutputs(runtime: ImportRuntime, directory: Directory, plan: Plan, roster: Roster) {
+async function applyWithOutputs(runtime: RunContext, directory: Directory, plan: Plan, roster: Roster) {
   const { config, logger, now } = runtime;
   const paths = outputPaths(config);
   const audit = await AuditLog.open(paths.auditLog, runtime.runId, { logger });

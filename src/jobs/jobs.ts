@@ -3,7 +3,6 @@
  * the outcome recorded for `rostersync status` and the metrics file. The CLI commands and the daemon both
  * start runs only through these two functions.
  */
-import type { ActionHooks } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { loadExtensions } from '../hooks/index.js';
 import { type ImportOptions, type ImportOutcome, runImport } from '../import/run-import.js';
@@ -19,8 +18,8 @@ async function withExtensions(runtime: JobRuntime) {
   return {
     ...runtime,
     userImport,
-    ...(hooks.size > 0 ? { hooks: hooks as ActionHooks } : {}),
-    ...(dryRunHooks.size > 0 ? { dryRunHooks: dryRunHooks as ActionHooks } : {}),
+    ...(hooks.size > 0 ? { hooks } : {}),
+    ...(dryRunHooks.size > 0 ? { dryRunHooks } : {}),
   };
 }
 

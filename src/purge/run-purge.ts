@@ -31,8 +31,6 @@ export interface PurgeOptions {
   summaryJson: string | undefined;
 }
 
-export type PurgeRuntime = RunContext;
-
 export interface PurgeSummary extends ImportSummary {
   skipped: SkippedUser[];
 }
@@ -88,7 +86,7 @@ async function readGroups(directory: Directory, layout: DirectoryLayout) {
   return groups;
 }
 
-export async function runPurge(runtime: PurgeRuntime, options: PurgeOptions): Promise<PurgeOutcome> {
+export async function runPurge(runtime: RunContext, options: PurgeOptions): Promise<PurgeOutcome> {
   const { config, logger, now, stdout } = runtime;
   const started = Date.now();
   const layout = new DirectoryLayout(config);

@@ -12,7 +12,7 @@ import type { ManagedUser, UserImportContext } from '../../src/apply/user-import
 import { AuditedWriter } from '../../src/apply/writer.js';
 import { type Config, parseConfig } from '../../src/config/index.js';
 import { Directory } from '../../src/directory/index.js';
-import { type HookContext, HookVetoError, loadExtensions } from '../../src/hooks/index.js';
+import { HookVetoError, loadExtensions } from '../../src/hooks/index.js';
 import { ldifAttributeLine, unfoldLdif } from '../../src/ldif.js';
 import { MemoryAuditLog, silentLogger } from '../../src/logging/index.js';
 import type { DeleteUserAction } from '../../src/plan/types.js';
@@ -89,7 +89,11 @@ async function addUser(): Promise<ManagedUser> {
   };
 }
 
-function contextFor(user: ManagedUser, config: Config, now = new Date('2024-07-31T23:30:00Z')): HookContext {
+function contextFor(
+  user: ManagedUser,
+  config: Config,
+  now = new Date('2024-07-31T23:30:00Z'),
+): UserImportContext {
   audit = new MemoryAuditLog();
   const action: DeleteUserAction = {
     kind: 'delete',

@@ -1,15 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type ManagedUser, UserImport } from '../../src/apply/user-import.js';
+import { type ManagedUser, UserImport, type UserImportContext } from '../../src/apply/user-import.js';
 import { type Config, ConfigError, parseConfig } from '../../src/config/index.js';
 import { ExitCode, exitCodeOf, RostersyncError } from '../../src/errors.js';
-import {
-  type HookContext,
-  type HookModule,
-  HookVetoError,
-  Hooks,
-  loadExtensions,
-} from '../../src/hooks/index.js';
+import { type HookModule, HookVetoError, Hooks, loadExtensions } from '../../src/hooks/index.js';
 import { captureLogger, silentLogger } from '../../src/logging/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/hooks/${name}`, import.meta.url));
@@ -25,7 +19,7 @@ const user: ManagedUser = {
 };
 
 // The Hooks class only passes the context through.
-const ctx = { dryRun: false } as unknown as HookContext;
+const ctx = { dryRun: false } as unknown as UserImportContext;
 
 function config(extra: Record<string, unknown> = {}): Config {
   return parseConfig({ source_uid: 'district', ldap: { base_dn: 'dc=example,dc=org' }, ...extra }, 'test');
