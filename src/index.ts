@@ -3,6 +3,9 @@
  * (SPEC §6), and the types of the plan and the config it works with.
  */
 export { UserImport, type ManagedUser, type UserImportContext } from './apply/user-import.js';
+import type { UserImportContext } from './apply/user-import.js';
+/** @deprecated The same as `UserImportContext`, which hooks and `UserImport` methods both receive. */
+export type HookContext = UserImportContext;
 export type { HookEvent } from './apply/apply.js';
 export type { AuditedWriter } from './apply/writer.js';
 export type { Config } from './config/index.js';
