@@ -9,7 +9,6 @@ export {
   MemoryAuditLog,
   NullAuditLog,
 } from './audit.js';
-export { type CapturedLogger, captureLogger } from './capture.js';
 export { formatJsonLine, formatTextLine, type LogRecord } from './format.js';
 export {
   createLogger,

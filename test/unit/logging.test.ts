@@ -1,13 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  captureLogger,
   clearRegisteredSecrets,
   createLogger,
   isSecretKey,
   registerSecret,
   silentLogger,
 } from '../../src/logging/index.js';
+import { captureLogger } from '../support/logging.js';
 
 afterEach(() => {
   clearRegisteredSecrets();

@@ -1,6 +1,6 @@
 // A logger whose output is kept in memory, for tests that assert on log lines.
 import { PassThrough } from 'node:stream';
-import { createLogger, type Logger, type LoggerOptions } from './logger.js';
+import { createLogger, type Logger, type LoggerOptions } from '../../src/logging/index.js';
 
 export interface CapturedLogger {
   logger: Logger;
