@@ -6,7 +6,6 @@ export {
   type AuditSink,
   auditLine,
   isPasswordAttribute,
-  MemoryAuditLog,
   NullAuditLog,
 } from './audit.js';
 export { formatJsonLine, formatTextLine, type LogRecord } from './format.js';
@@ -18,7 +17,6 @@ export {
   type Logger,
   type LoggerOptions,
   type LogLevel,
-  silentLogger,
 } from './logger.js';
 export {
   clearRegisteredSecrets,

@@ -1,7 +1,35 @@
-// A logger whose output is kept in memory, for tests that assert on log lines.
+// Loggers and audit sinks for tests: one that discards, ones that keep what was written to assert on.
 import { PassThrough } from 'node:stream';
-import { createLogger, type Logger, type LoggerOptions } from '../../src/logging/index.js';
+import {
+  type AuditEntry,
+  type AuditSink,
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+} from '../../src/logging/index.js';
 
+/** Discards everything; for tests that do not look at logs. */
+export const silentLogger: Logger = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+  child: () => silentLogger,
+  flush: () => Promise.resolve(),
+};
+
+/** Keeps entries in memory; for tests that assert on what was audited. */
+export class MemoryAuditLog implements AuditSink {
+  readonly entries: AuditEntry[] = [];
+  record(entry: AuditEntry): void {
+    this.entries.push(entry);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A logger whose output is kept in memory, for tests that assert on log lines. */
 export interface CapturedLogger {
   logger: Logger;
   /** The lines written so far (after letting the logger flush). */

@@ -5,11 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuditLog,
   clearRegisteredSecrets,
-  MemoryAuditLog,
   NullAuditLog,
   newRunId,
   registerSecret,
 } from '../../src/logging/index.js';
+import { MemoryAuditLog } from '../support/logging.js';
 
 let dir: string;
 

@@ -10,8 +10,7 @@ import {
   Hooks,
   loadExtensions,
 } from '../../src/hooks/index.js';
-import { silentLogger } from '../../src/logging/index.js';
-import { captureLogger } from '../support/logging.js';
+import { captureLogger, silentLogger } from '../support/logging.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/hooks/${name}`, import.meta.url));
 

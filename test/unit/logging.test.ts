@@ -5,9 +5,8 @@ import {
   createLogger,
   isSecretKey,
   registerSecret,
-  silentLogger,
 } from '../../src/logging/index.js';
-import { captureLogger } from '../support/logging.js';
+import { captureLogger, silentLogger } from '../support/logging.js';
 
 afterEach(() => {
   clearRegisteredSecrets();
