@@ -18,12 +18,5 @@ export {
   type LoggerOptions,
   type LogLevel,
 } from './logger.js';
-export {
-  clearRegisteredSecrets,
-  isSecretKey,
-  REDACTED,
-  registerSecret,
-  sanitizeFields,
-  scrubSecrets,
-} from './redact.js';
+export { isSecretKey, REDACTED, registerSecret, sanitizeFields, scrubSecrets } from './redact.js';
 export { newRunId } from './run-id.js';

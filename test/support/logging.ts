@@ -8,6 +8,9 @@ import {
   type LoggerOptions,
 } from '../../src/logging/index.js';
 
+// Not in the logging barrel: only tests reset the secrets registry.
+export { clearRegisteredSecrets } from '../../src/logging/redact.js';
+
 /** Discards everything; for tests that do not look at logs. */
 export const silentLogger: Logger = {
   error: () => {},

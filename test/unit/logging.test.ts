@@ -1,12 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  clearRegisteredSecrets,
-  createLogger,
-  isSecretKey,
-  registerSecret,
-} from '../../src/logging/index.js';
-import { captureLogger, silentLogger } from '../support/logging.js';
+import { createLogger, isSecretKey, registerSecret } from '../../src/logging/index.js';
+import { captureLogger, clearRegisteredSecrets, silentLogger } from '../support/logging.js';
 
 afterEach(() => {
   clearRegisteredSecrets();
