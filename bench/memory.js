@@ -22,7 +22,7 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 
-const { startSlapd } = await import(dist('testing/slapd.js'));
+const { startSlapd } = await import(join(root, 'build/testkit/slapd.js'));
 const { loadConfig } = await import(dist('config/index.js'));
 const { readRoster } = await import(dist('roster/index.js'));
 const { connectDirectory } = await import(dist('directory/index.js'));

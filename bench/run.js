@@ -218,7 +218,7 @@ class SizeRun {
   async run() {
     const { size } = this;
     const maxSizeBytes = Math.max(1, Math.ceil(size / 50_000)) * 4 * 1024 ** 3;
-    const { startSlapd } = await import(join(root, 'dist/testing/slapd.js'));
+    const { startSlapd } = await import(join(root, 'build/testkit/slapd.js'));
     await mkdir(join(this.work, 'A'), { recursive: true });
     await mkdir(join(this.work, 'B'), { recursive: true });
     this.a = await startSlapd({ maxSizeBytes });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const keep = process.argv.includes('--keep');
-const { startSlapd } = await import(join(root, 'dist/testing/slapd.js'));
+const { startSlapd } = await import(join(root, 'build/testkit/slapd.js'));
 const { Directory, and, eq } = await import(join(root, 'dist/directory/index.js'));
 
 const demoDir = join(root, '.rostersync-demo');

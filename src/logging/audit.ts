@@ -96,17 +96,6 @@ export class NullAuditLog implements AuditSink {
   }
 }
 
-/** Keeps entries in memory; for tests that assert on what was audited. */
-export class MemoryAuditLog implements AuditSink {
-  readonly entries: AuditEntry[] = [];
-  record(entry: AuditEntry): void {
-    this.entries.push(entry);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 export interface AuditLine {
   time: string;
   runId: string;

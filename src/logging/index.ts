@@ -6,10 +6,8 @@ export {
   type AuditSink,
   auditLine,
   isPasswordAttribute,
-  MemoryAuditLog,
   NullAuditLog,
 } from './audit.js';
-export { type CapturedLogger, captureLogger } from './capture.js';
 export { formatJsonLine, formatTextLine, type LogRecord } from './format.js';
 export {
   createLogger,
@@ -19,14 +17,6 @@ export {
   type Logger,
   type LoggerOptions,
   type LogLevel,
-  silentLogger,
 } from './logger.js';
-export {
-  clearRegisteredSecrets,
-  isSecretKey,
-  REDACTED,
-  registerSecret,
-  sanitizeFields,
-  scrubSecrets,
-} from './redact.js';
+export { isSecretKey, REDACTED, registerSecret, sanitizeFields, scrubSecrets } from './redact.js';
 export { newRunId } from './run-id.js';

@@ -87,16 +87,6 @@ function bindLogger(write: WriteLine, flush: () => Promise<void>, bound: LogFiel
   };
 }
 
-/** Discards everything; for library use and tests that do not look at logs. */
-export const silentLogger: Logger = {
-  error: () => {},
-  warn: () => {},
-  info: () => {},
-  debug: () => {},
-  child: () => silentLogger,
-  flush: () => Promise.resolve(),
-};
-
 function isFields(value: unknown): value is LogFields {
   return typeof value === 'object' && value !== null;
 }

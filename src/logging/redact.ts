@@ -20,7 +20,10 @@ export function registerSecret(value: string): void {
   secretsLongestFirst = [...registeredSecrets].sort((a, b) => b.length - a.length);
 }
 
-/** Forgets all registered secrets; meant for tests. */
+/**
+ * Forgets all registered secrets. Only tests need this (to start each test with none), so it lives beside
+ * the registry it clears and is left out of the logging barrel.
+ */
 export function clearRegisteredSecrets(): void {
   registeredSecrets.clear();
   secretsLongestFirst = [];

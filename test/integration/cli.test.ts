@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeCertificates, type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { freePort, makeCertificates, type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 import { runCli } from '../support/cli.js';
 import { sharedSlapd } from '../support/ldap.js';
 

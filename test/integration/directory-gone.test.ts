@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'ldapts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 import { runCli } from '../support/cli.js';
 import { canBind } from '../support/ldap.js';
 import { type RosterRow, rosterCsv, testConfig } from '../support/import.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory, DirectoryError, type DirectoryOptions } from '../../src/directory/index.js';
-import { freePort, type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { freePort, type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 
 const run = promisify(execFile);
 

@@ -12,7 +12,7 @@ import {
   present,
   rdn,
 } from '../../src/directory/index.js';
-import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 
 let server: SlapdServer;
 let directory: Directory;

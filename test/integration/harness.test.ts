@@ -4,7 +4,7 @@
  */
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOpenLdapProgram, startSlapd } from '../../src/testing/slapd.js';
+import { findOpenLdapProgram, startSlapd } from '../../testkit/slapd.js';
 import { canBind, createTestSubtree, type TestSubtree } from '../support/ldap.js';
 
 describe('shared test slapd', () => {

@@ -14,9 +14,9 @@ import { type Config, parseConfig } from '../../src/config/index.js';
 import { Directory } from '../../src/directory/index.js';
 import { HookVetoError, loadExtensions } from '../../src/hooks/index.js';
 import { ldifAttributeLine, unfoldLdif } from '../../src/ldif.js';
-import { MemoryAuditLog, silentLogger } from '../../src/logging/index.js';
 import type { DeleteUserAction } from '../../src/plan/types.js';
 import { canBind, createTestSubtree, type TestSubtree } from '../support/ldap.js';
+import { MemoryAuditLog, silentLogger } from '../support/logging.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../../hooks/${name}`, import.meta.url));
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 import { canonicalDn, dumpDifference, dumpDirectory } from '../support/dump.js';
 import { type RosterRow, rosterCsv, testConfig } from '../support/import.js';
 import { canBind } from '../support/ldap.js';

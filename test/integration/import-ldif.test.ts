@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 import { dumpDifference, dumpDirectory } from '../support/dump.js';
 import { TEST_MAPPING, testConfig } from '../support/import.js';
 

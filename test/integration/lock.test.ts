@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, parseConfig } from '../../src/config/index.js';
 import { ExitCode } from '../../src/errors.js';
 import { runJob } from '../../src/jobs/run-job.js';
-import { captureLogger, silentLogger } from '../../src/logging/index.js';
 import { LockedError, lockFilePath, RunLock } from '../../src/state/lock.js';
 import { readStatus } from '../../src/state/status.js';
+import { captureLogger, silentLogger } from '../support/logging.js';
 
 let dir: string;
 const children: ChildProcess[] = [];

@@ -2,7 +2,7 @@
 import { Client, InvalidCredentialsError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, type PasswordHashScheme } from '../../src/passwords/index.js';
-import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 
 let server: SlapdServer;
 let admin: Client;

@@ -10,10 +10,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/logging/index.js';
 import { lockFilePath, RunLock } from '../../src/state/lock.js';
 import type { CliResult } from '../support/cli.js';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
+import { silentLogger } from '../support/logging.js';
 
 const everyone: RosterRow[] = [
   { id: 'S-1', first: 'Jan', last: 'Meier', schools: 'gym1', role: 'student', classes: '5a' },

@@ -20,7 +20,7 @@ import {
 } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTRIBUTE_TYPES, OBJECT_CLASSES, renderSchemaFile } from '../../src/schema/index.js';
-import { findOpenLdapProgram, type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
+import { findOpenLdapProgram, type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 
 const run = promisify(execFile);
 

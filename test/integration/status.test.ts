@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { ExitCode, RostersyncError } from '../../src/errors.js';
 import { runJob } from '../../src/jobs/run-job.js';
-import { silentLogger } from '../../src/logging/index.js';
 import type { JobRecord } from '../../src/state/status.js';
 import { runCli } from '../support/cli.js';
+import { silentLogger } from '../support/logging.js';
 
 let dir: string;
 let configPath: string;

@@ -6,8 +6,8 @@ import type { TestProject } from 'vitest/node';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SlapdServer, startSlapd } from '../../src/testing/slapd.js';
-import { startSlapdContainer } from '../../src/testing/slapd-container.js';
+import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
+import { startSlapdContainer } from '../../testkit/slapd-container.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

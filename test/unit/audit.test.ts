@@ -2,14 +2,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AuditLog,
-  clearRegisteredSecrets,
-  MemoryAuditLog,
-  NullAuditLog,
-  newRunId,
-  registerSecret,
-} from '../../src/logging/index.js';
+import { AuditLog, NullAuditLog, newRunId, registerSecret } from '../../src/logging/index.js';
+import { clearRegisteredSecrets, MemoryAuditLog } from '../support/logging.js';
 
 let dir: string;
 

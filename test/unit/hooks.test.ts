@@ -4,7 +4,7 @@ import { type ManagedUser, UserImport, type UserImportContext } from '../../src/
 import { type Config, ConfigError, parseConfig } from '../../src/config/index.js';
 import { ExitCode, exitCodeOf, RostersyncError } from '../../src/errors.js';
 import { type HookModule, HookVetoError, Hooks, loadExtensions } from '../../src/hooks/index.js';
-import { captureLogger, silentLogger } from '../../src/logging/index.js';
+import { captureLogger, silentLogger } from '../support/logging.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/hooks/${name}`, import.meta.url));
 

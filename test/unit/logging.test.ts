@@ -1,13 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  captureLogger,
-  clearRegisteredSecrets,
-  createLogger,
-  isSecretKey,
-  registerSecret,
-  silentLogger,
-} from '../../src/logging/index.js';
+import { createLogger, isSecretKey, registerSecret } from '../../src/logging/index.js';
+import { captureLogger, clearRegisteredSecrets, silentLogger } from '../support/logging.js';
 
 afterEach(() => {
   clearRegisteredSecrets();

@@ -3,8 +3,9 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, captureLogger } from '../../src/logging/index.js';
+import { AuditLog } from '../../src/logging/index.js';
 import { openPrivateFile, writePrivateFile } from '../../src/output/private-file.js';
+import { captureLogger } from '../support/logging.js';
 
 const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
-import { renderSchemaFile, renderSchemaLdif } from '../schema/index.js';
+import { renderSchemaFile, renderSchemaLdif } from '../src/schema/index.js';
 
 const run = promisify(execFile);
 

@@ -7,7 +7,7 @@
  * and schema `startSlapd` writes, so both variants are configured by one piece of code.
  */
 import { Client } from 'ldapts';
-import { renderSchemaFile } from '../schema/index.js';
+import { renderSchemaFile } from '../src/schema/index.js';
 import { ADMIN_PASSWORD, addBaseEntries, type SlapdServer, slapdConf } from './slapd.js';
 
 /** The part of the testcontainers API used here (it ships its own, fuller types). */
