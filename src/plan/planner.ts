@@ -18,7 +18,7 @@ import {
   reactivation,
 } from './deactivation.js';
 import { planGroups, type WantedGroup, groupKey } from './groups.js';
-import { DirectoryLayout } from './layout.js';
+import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
 import { safetyCheck } from './safety.js';
 import type { Scope } from './scope.js';

@@ -13,7 +13,7 @@ import { ExitCode } from '../errors.js';
 import { buildSummary, type ImportSummary, summaryLine } from '../import/summary.js';
 import { AuditLog } from '../logging/index.js';
 import { writePrivateFile } from '../output/private-file.js';
-import { DirectoryLayout } from '../plan/layout.js';
+import { DirectoryLayout } from '../directory/layout.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
 import { readReservations, sourceUsersFilter } from '../snapshot/read.js';

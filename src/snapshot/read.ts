@@ -17,7 +17,7 @@ import {
   or,
   present,
 } from '../directory/index.js';
-import type { DirectoryLayout } from '../plan/layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 import type { DirectoryGroup, DirectoryUser, SnapshotRest, TakenNames } from './types.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
