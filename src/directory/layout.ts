@@ -3,7 +3,7 @@
  * groups, and rostersync's attribute names as this directory spells them.
  */
 import { type AttributeNames, attributeNames, type Config } from '../config/index.js';
-import { dn, escapeDnValue, isDescendantOf, normalizeDn, parentDn, rdn } from './dn.js';
+import { dn, escapeDnValue, isDescendantOf, normalizeDn, parentDn, rdn } from '../dn.js';
 
 /** `{school}` becomes an escaped RDN value; `{base_dn}` is a DN and goes in as it is. */
 function expandDnTemplate(template: string, school: string, baseDn: string): string {
