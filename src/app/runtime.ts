@@ -7,7 +7,7 @@ import { resolveNow } from '../clock.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { createLogger, type Logger, newRunId } from '../logging/index.js';
 import type { CliIO } from './io.js';
-import type { CommonArgs } from './options.js';
+import type { CommonArgs } from '../cli/options.js';
 
 export interface Runtime {
   config: Config;
