@@ -6,8 +6,7 @@
  */
 import { type ScheduledTask, schedule } from 'node-cron';
 import type { CliIO } from '../app/io.js';
-import type { CommonArgs } from '../cli/options.js';
-import { loadRuntime, type Runtime } from '../app/runtime.js';
+import { type CommonArgs, loadRuntime, type Runtime } from '../app/runtime.js';
 import { resolveNow } from '../clock.js';
 import { importJob, purgeJob } from '../jobs/jobs.js';
 import { newRunId } from '../logging/index.js';
