@@ -24,7 +24,7 @@ import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
 import { checkGivenSchools } from './known-schools.js';
-import { buildSummary, type ImportSummary, summaryLine } from './summary.js';
+import { buildSummary, type ImportSummary, summaryLine } from '../apply/summary.js';
 
 export type PlanFormat = 'table' | 'json' | 'ldif';
 

@@ -10,7 +10,7 @@ import { type Config, outputPaths } from '../config/index.js';
 import { toGeneralizedTime } from '../dates.js';
 import { and, connectDirectory, type Directory, lte, or, present } from '../directory/index.js';
 import { ExitCode } from '../errors.js';
-import { buildSummary, type ImportSummary, summaryLine } from '../import/summary.js';
+import { buildSummary, type ImportSummary, summaryLine } from '../apply/summary.js';
 import { AuditLog } from '../logging/index.js';
 import { writePrivateFile } from '../output/private-file.js';
 import { DirectoryLayout } from '../directory/layout.js';
