@@ -13,7 +13,7 @@ const configPath = process.argv[process.argv.indexOf('--config') + 1];
 
 const { loadConfig } = await import(dist('config/index.js'));
 const { connectDirectory } = await import(dist('directory/index.js'));
-const { DirectoryLayout } = await import(dist('plan/layout.js'));
+const { DirectoryLayout } = await import(dist('directory/layout.js'));
 const { readUsers } = await import(dist('snapshot/read.js'));
 
 const { config } = await loadConfig({ configPath, env: process.env });

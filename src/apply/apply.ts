@@ -7,7 +7,7 @@
  * action would only fail or wait out its own timeout. What was not sent is left for the next run.
  */
 import pLimit from 'p-limit';
-import type { Config } from '../config/index.js';
+import { attributeNames, type Config } from '../config/index.js';
 import {
   and,
   type Directory,
@@ -25,7 +25,6 @@ import { parseGeneralizedTime } from '../dates.js';
 import type { CreateUserAction, GroupAction, Plan, PlanAction, UserAction } from '../plan/types.js';
 import { PHASES, REMOVAL_KINDS } from '../plan/types.js';
 import { sourceUsersFilter } from '../snapshot/read.js';
-import { attributeNames } from '../plan/layout.js';
 import { currentUser, plannedUser } from './managed-user.js';
 import { type ManagedUser, UserImport, type UserImportContext } from './user-import.js';
 import { removedMark } from '../plan/deactivation.js';

@@ -3,9 +3,8 @@
  * step) means by subclassing this class (SPEC §6, seed 002's `do_delete`); the import and the purge act
  * on users only through it.
  */
-import type { Config } from '../config/index.js';
+import { attributeNames, type Config } from '../config/index.js';
 import { moveOutChanges } from '../plan/deactivation.js';
-import { attributeNames } from '../plan/layout.js';
 import {
   type Directory,
   dnEquals,

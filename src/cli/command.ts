@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import type { ExitCode } from '../errors.js';
-import type { CliIO } from './io.js';
+import type { CliIO } from '../app/io.js';
 
 export interface Command<Args> {
   command: string;

@@ -12,7 +12,7 @@ import { lifecycleCommand } from './commands/lifecycle.js';
 import { purgeCommand } from './commands/purge.js';
 import { schemaCommand } from './commands/schema.js';
 import { statusCommand } from './commands/status.js';
-import { type CliIO, processIO, writeLine } from './io.js';
+import { type CliIO, processIO, writeLine } from '../app/io.js';
 import { packageVersion } from './version.js';
 
 const COMMANDS: Command<unknown>[] = [

@@ -26,8 +26,3 @@ export const summaryJsonOption = {
   normalize: true,
   requiresArg: true,
 } satisfies Options;
-
-export interface CommonArgs {
-  config?: string | undefined;
-  now?: string | undefined;
-}

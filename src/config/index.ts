@@ -1,5 +1,5 @@
 /** Configuration: schema and defaults, layered loading, secrets, rendering (SPEC §9). */
-export { attributeName, DEFAULT_ATTRIBUTE_NAMES, type RostersyncAttributeName } from './attributes.js';
+export { attributeName, type AttributeNames, attributeNames, DEFAULT_ATTRIBUTE_NAMES } from './attributes.js';
 export { checkCaFile } from './ca-file.js';
 export { NON_CONFIG_ENV_VARS } from './env.js';
 export { ConfigError, type ConfigIssue, formatKeyPath } from './errors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_ATTRIBUTE_NAMES } from './attributes.js';
+import { ATTRIBUTE_TYPES, type AttributeTypeName } from '../schema/index.js';
 import { type MaxDeletions, parseMaxDeletions } from './max-deletions.js';
 import { validateRetirementStates } from './retirement-states.js';
 import {
@@ -74,9 +74,10 @@ function uniqueList<T extends z.ZodType<string>>(item: T, what: string) {
   });
 }
 
+/** `ldap.attributes`: any attribute of the schema, by its name there, to this directory's name for it. */
 const attributeMapShape = Object.fromEntries(
-  DEFAULT_ATTRIBUTE_NAMES.map((name) => [name, ldapAttributeName.optional()]),
-) as Record<(typeof DEFAULT_ATTRIBUTE_NAMES)[number], z.ZodOptional<typeof ldapAttributeName>>;
+  ATTRIBUTE_TYPES.map(({ name }) => [name, ldapAttributeName.optional()]),
+) as Record<AttributeTypeName, z.ZodOptional<typeof ldapAttributeName>>;
 
 const ldapSchema = z
   .strictObject({

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { type ConfigIssue, formatKeyPath } from './errors.js';
 import { knownKeysAt } from './introspect.js';
 import { type Config, configSchema } from './schema.js';
-import { closestKey } from './suggest.js';
+import { closestKey } from '../suggest.js';
 
 /** Runs the schema over merged raw values and turns zod's issues into human `ConfigIssue`s. */
 

@@ -1,6 +1,6 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
-import { escapeDnValue, InvalidDnError, parseDn } from '../directory/dn.js';
+import { escapeDnValue, InvalidDnError, parseDn } from '../dn.js';
 import { type TemplateKind, templateProblem } from '../naming/template.js';
 
 /** Reusable field schemas whose error messages read well in `<source>: <key>: <message>` lines. */

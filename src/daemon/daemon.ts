@@ -5,9 +5,8 @@
  * has started, then the daemon exits 0; SIGHUP reloads the config, keeping the old one if the new one is bad.
  */
 import { type ScheduledTask, schedule } from 'node-cron';
-import type { CliIO } from '../cli/io.js';
-import type { CommonArgs } from '../cli/options.js';
-import { loadRuntime, type Runtime } from '../cli/runtime.js';
+import type { CliIO } from '../app/io.js';
+import { type CommonArgs, loadRuntime, type Runtime } from '../app/runtime.js';
 import { resolveNow } from '../clock.js';
 import { importJob, purgeJob } from '../jobs/jobs.js';
 import { newRunId } from '../logging/index.js';

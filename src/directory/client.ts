@@ -2,7 +2,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Attribute, BerWriter, Change, Client, type Filter } from 'ldapts';
 import { type DirectoryOperation, toDirectoryError } from './classify.js';
-import { escapeDnValue, formatRdn, dn as joinDn, parentDn, parseRdn } from './dn.js';
+import { escapeDnValue, formatRdn, dn as joinDn, parentDn, parseRdn } from '../dn.js';
 import { type DirectoryEntry, toDirectoryEntry } from './entry.js';
 import { DirectoryError } from './errors.js';
 import { buildTlsOptions, type DirectoryOptions, parseLdapUrl } from './options.js';

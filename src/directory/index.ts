@@ -1,5 +1,6 @@
 export { unavailableCause } from './classify.js';
 export { Directory, type DirectorySearchOptions, type Modification, type SearchScope } from './client.js';
+// DN syntax sits below config, which validates DNs too; whoever talks to the directory finds it here as well.
 export {
   type AttributeTypeAndValue,
   dn,
@@ -16,7 +17,7 @@ export {
   parseRdn,
   type Rdn,
   rdn,
-} from './dn.js';
+} from '../dn.js';
 export type { DirectoryEntry } from './entry.js';
 export {
   DirectoryError,

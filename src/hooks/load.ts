@@ -6,7 +6,7 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserImport } from '../apply/user-import.js';
 import { type Config, ConfigError, type ConfigIssue } from '../config/index.js';
-import { closestKey } from '../config/suggest.js';
+import { closestKey } from '../suggest.js';
 import type { Logger } from '../logging/index.js';
 import { Hooks } from './hooks.js';
 import { HOOK_NAMES, type HookModule, type LoadedHookModule } from './types.js';

@@ -7,7 +7,7 @@
 import type { Config } from '../config/index.js';
 import { and, type Directory, eq, type Filter, or } from '../directory/index.js';
 import { UsageError } from '../errors.js';
-import type { DirectoryLayout } from '../plan/layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 import type { Roster } from '../roster/index.js';
 
 export interface KnownSchoolsRequest {

@@ -10,7 +10,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { AuditLog } from '../logging/index.js';
 import { writePrivateFile } from '../output/private-file.js';
 import { PasswordsFile } from '../passwords/index.js';
-import { DirectoryLayout } from '../plan/layout.js';
+import { DirectoryLayout } from '../directory/layout.js';
 import { ImportPlanner } from '../plan/planner.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
@@ -24,7 +24,7 @@ import type { RunContext } from '../apply/run-context.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
 import { checkGivenSchools } from './known-schools.js';
-import { buildSummary, type ImportSummary, summaryLine } from './summary.js';
+import { buildSummary, type ImportSummary, summaryLine } from '../apply/summary.js';
 
 export type PlanFormat = 'table' | 'json' | 'ldif';
 

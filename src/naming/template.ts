@@ -5,7 +5,7 @@
  * A template is compiled once, when the config is loaded, so a typo fails the run before anything is read;
  * rendering is then cheap and cannot fail on syntax.
  */
-import { closestKey } from '../config/suggest.js';
+import { closestKey } from '../suggest.js';
 import { TemplateError } from './errors.js';
 import { hasLettersWithoutTransliteration, tidySeparators, toNameCharacters } from './transliterate.js';
 

@@ -5,9 +5,13 @@
  * logged, so an admin learns that it was readable by others until now.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import type { Logger } from '../logging/logger.js';
 
 export const PRIVATE_FILE_MODE = 0o600;
+
+/** Where a narrowed mode is reported. Any Logger fits; this module sits below logging/, whose audit log it opens. */
+export interface PrivateFileLog {
+  warn(message: string, fields: { file: string }): void;
+}
 
 /** Group and other permission bits: any of them set means more than the owner can read. */
 const OTHERS = 0o077;
@@ -16,7 +20,11 @@ const OTHERS = 0o077;
  * Opens `path` (`a`: append, `w`: truncate) as a private file. Only a regular file is narrowed: `/dev/stdout`
  * or a named pipe given as the path keeps its mode.
  */
-export async function openPrivateFile(path: string, flags: 'a' | 'w', logger?: Logger): Promise<FileHandle> {
+export async function openPrivateFile(
+  path: string,
+  flags: 'a' | 'w',
+  logger?: PrivateFileLog,
+): Promise<FileHandle> {
   const handle = await open(path, flags, PRIVATE_FILE_MODE);
   try {
     const { mode } = await handle.stat();
@@ -36,7 +44,11 @@ export async function openPrivateFile(path: string, flags: 'a' | 'w', logger?: L
 }
 
 /** Writes `content` to `path` as a private file, replacing what was there. */
-export async function writePrivateFile(path: string, content: string, logger?: Logger): Promise<void> {
+export async function writePrivateFile(
+  path: string,
+  content: string,
+  logger?: PrivateFileLog,
+): Promise<void> {
   const handle = await openPrivateFile(path, 'w', logger);
   try {
     await handle.writeFile(content, 'utf8');

@@ -3,7 +3,7 @@
  * moves an entry into, that does not exist yet, parents first. Pure.
  */
 import { leafRdn, normalizeDn, parentDn, parseDn } from '../directory/index.js';
-import type { DirectoryLayout } from './layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 import type { CreateContainerAction, PlanAction, PlanProblem } from './types.js';
 
 /** The entry that makes a missing container: an organizationalUnit (ou=) or organizationalRole (cn=). */

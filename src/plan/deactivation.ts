@@ -7,8 +7,7 @@
 import type { Modification } from '../directory/index.js';
 import { ADMIN_LOCK_TIME, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
 import type { DirectoryUser } from '../snapshot/types.js';
-import type { Config } from '../config/index.js';
-import { type AttributeNames, attributeNames } from './layout.js';
+import { type AttributeNames, attributeNames, type Config } from '../config/index.js';
 import type { DeleteUserAction } from './types.js';
 
 const isShadowAccount = (user: DirectoryUser): boolean =>

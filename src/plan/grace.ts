@@ -8,7 +8,7 @@ import { dayStartInZone, parseGeneralizedTime, toGeneralizedTime } from '../date
 import type { Modification } from '../directory/index.js';
 import type { DirectoryUser } from '../snapshot/types.js';
 import { expireLaterChanges, lockNowChanges } from './deactivation.js';
-import type { AttributeNames } from './layout.js';
+import type { AttributeNames } from '../config/index.js';
 
 export interface GracePeriod {
   /** Days until the account stops working (0: at once). */

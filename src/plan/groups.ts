@@ -9,7 +9,7 @@
 import { type Modification, normalizeDn } from '../directory/index.js';
 import type { RosterRecord } from '../roster/index.js';
 import type { DirectoryGroup } from '../snapshot/types.js';
-import type { DirectoryLayout } from './layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 import type { Scope } from './scope.js';
 import type { GroupAction } from './types.js';
 

@@ -7,7 +7,7 @@
 import type { Config } from '../config/index.js';
 import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
 import type { RosterRecord } from '../roster/index.js';
-import type { DirectoryLayout } from './layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 
 /** Fields a username or e-mail template may read from a roster row. */
 export function templateValues(record: RosterRecord, school: string): Record<string, string | undefined> {

@@ -14,7 +14,7 @@ import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
 import { missingContainers } from './containers.js';
 import { NameGiver, reservationEntry } from './names.js';
-import { DirectoryLayout } from './layout.js';
+import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
 import { safetyCheck } from './safety.js';
 import type { Scope } from './scope.js';

@@ -3,10 +3,10 @@
  * existing entry there. Only what changed is written; values compare the way the server's matching rules
  * do (schools and roles case-insensitively), so a re-import of the same roster changes nothing.
  */
+import type { AttributeNames } from '../config/index.js';
 import type { Modification } from '../directory/index.js';
 import type { RosterRecord } from '../roster/index.js';
 import type { DirectoryUser } from '../snapshot/types.js';
-import type { AttributeNames } from './layout.js';
 import type { Scope } from './scope.js';
 
 export interface DesiredUser {

@@ -6,7 +6,7 @@
  */
 import { type Config, formatMaxDeletions } from '../config/index.js';
 import { type Modification, normalizeDn } from '../directory/index.js';
-import type { DirectoryLayout } from '../plan/layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 import { deleteMode } from '../plan/deactivation.js';
 import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
 import { containerEntry } from '../plan/containers.js';

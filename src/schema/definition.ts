@@ -3,7 +3,8 @@
  * rendering and the cn=config LDIF rendering are generated from.
  *
  * Adding an attribute or object class means adding one entry below with the
- * next free number; the renderers pick it up unchanged.
+ * next free number; the renderers pick it up unchanged, and so do the config
+ * (`ldap.attributes` accepts its name) and the code (by its `key`).
  */
 
 /**
@@ -32,6 +33,8 @@ export type MatchingRule =
 export interface AttributeTypeDefinition {
   /** Last OID component under `<arc>.1`. Fixed forever once published. */
   readonly number: number;
+  /** What code calls the attribute (`layout.attributes.sourceUid`); `name` is what the directory calls it. */
+  readonly key: string;
   readonly name: string;
   readonly description: string;
   readonly syntax: SyntaxName;
@@ -71,6 +74,7 @@ const generalizedTime = {
 export const ATTRIBUTE_TYPES = [
   {
     number: 1,
+    key: 'sourceUid',
     name: 'rostersyncSourceUid',
     description: 'rostersync: import source (job) that owns this entry',
     // Source ids are identifiers chosen in config, so compare them exactly.
@@ -79,6 +83,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 2,
+    key: 'recordUid',
     name: 'rostersyncRecordUid',
     description: 'rostersync: stable id of the entry in its import source',
     // Student-information systems may issue ids differing only in case; folding
@@ -88,6 +93,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 3,
+    key: 'role',
     name: 'rostersyncRole',
     description: 'rostersync: role in a school, as ROLE:school:SCHOOL',
     // School ids are OU-like names, compared case-insensitively.
@@ -96,6 +102,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 4,
+    key: 'school',
     name: 'rostersyncSchool',
     description: 'rostersync: school ids the entry belongs to',
     ...caseIgnoreString,
@@ -103,6 +110,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 5,
+    key: 'purgeTimestamp',
     name: 'rostersyncPurgeTimestamp',
     description: 'rostersync: time from which the entry may be purged',
     ...generalizedTime,
@@ -110,6 +118,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 6,
+    key: 'missingSince',
     name: 'rostersyncMissingSince',
     description: 'rostersync: first import that missed the user; grace periods count from it',
     ...generalizedTime,
@@ -117,6 +126,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 7,
+    key: 'deactivatedTimestamp',
     name: 'rostersyncDeactivatedTimestamp',
     description: 'rostersync: when rostersync deactivated the user (lock or expiry set by rostersync)',
     ...generalizedTime,
@@ -124,6 +134,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 8,
+    key: 'warningTimestamp',
     name: 'rostersyncWarningTimestamp',
     description: 'rostersync: when a lifecycle warning mail was sent',
     ...generalizedTime,
@@ -131,6 +142,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 9,
+    key: 'retirementState',
     name: 'rostersyncRetirementState',
     description: 'rostersync: name of the retirement state of the entry',
     // State names are program identifiers, so compare them exactly.
@@ -139,6 +151,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 10,
+    key: 'className',
     name: 'rostersyncClass',
     description: 'rostersync: school class names of a managed group',
     ...caseIgnoreString,
@@ -146,6 +159,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 11,
+    key: 'priorEndTime',
     name: 'rostersyncPriorEndTime',
     description:
       'rostersync: an end time an admin had set, replaced by an earlier grace period; restored on reactivation',
@@ -154,6 +168,7 @@ export const ATTRIBUTE_TYPES = [
   },
   {
     number: 12,
+    key: 'removedTimestamp',
     name: 'rostersyncRemovedTimestamp',
     description:
       'rostersync: when the user was removed from its source without deleting the entry (moved instead); out of every job from then on',
@@ -163,6 +178,7 @@ export const ATTRIBUTE_TYPES = [
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
+export type AttributeKey = (typeof ATTRIBUTE_TYPES)[number]['key'];
 
 export interface ObjectClassDefinition {
   /** Last OID component under `<arc>.2`. Fixed forever once published. */

@@ -1,5 +1,6 @@
 export {
   ATTRIBUTE_TYPES,
+  type AttributeKey,
   type AttributeTypeDefinition,
   type AttributeTypeName,
   attributeTypeOid,

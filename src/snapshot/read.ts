@@ -2,7 +2,7 @@
  * Reads the directory state the planner needs, with paged searches of only the attributes it uses. The
  * reads are independent and go out together; nothing here writes.
  */
-import type { Config } from '../config/index.js';
+import type { AttributeNames, Config } from '../config/index.js';
 import {
   and,
   anyOf,
@@ -17,7 +17,7 @@ import {
   or,
   present,
 } from '../directory/index.js';
-import type { AttributeNames, DirectoryLayout } from '../plan/layout.js';
+import type { DirectoryLayout } from '../directory/layout.js';
 import type { DirectoryGroup, DirectoryUser, SnapshotRest, TakenNames } from './types.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>

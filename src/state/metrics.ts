@@ -3,7 +3,7 @@
  * textfile collector reads (https://prometheus.io/docs/instrumenting/exposition_formats/), and the runs
  * refused because another run held the lock.
  */
-import type { JobRecord, JobStatus } from './status.js';
+import type { JobRecord, JobStatus } from './records.js';
 
 interface Family {
   name: string;

@@ -12,7 +12,7 @@ import {
   parseDn,
   parseRdn,
   rdn,
-} from '../../src/directory/dn.js';
+} from '../../src/dn.js';
 
 describe('rdn / escapeDnValue', () => {
   it.each([

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { containerEntry, missingContainers } from '../../src/plan/containers.js';
-import { DirectoryLayout } from '../../src/plan/layout.js';
+import { DirectoryLayout } from '../../src/directory/layout.js';
 import type { PlanAction } from '../../src/plan/types.js';
 
 const BASE = 'dc=example,dc=org';

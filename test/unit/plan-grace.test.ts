@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { graceDecision } from '../../src/plan/grace.js';
-import { attributeNames } from '../../src/plan/layout.js';
+import { attributeNames } from '../../src/config/index.js';
 import { directoryUser } from '../support/directory-user.js';
 
 const names = attributeNames(

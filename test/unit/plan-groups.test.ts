@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { type GroupPlanInput, planGroups, wantedGroups } from '../../src/plan/groups.js';
-import { DirectoryLayout } from '../../src/plan/layout.js';
+import { DirectoryLayout } from '../../src/directory/layout.js';
 import { Scope } from '../../src/plan/scope.js';
 import type { DirectoryGroup } from '../../src/snapshot/types.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { NameError } from '../../src/naming/index.js';
-import { DirectoryLayout } from '../../src/plan/layout.js';
+import { DirectoryLayout } from '../../src/directory/layout.js';
 import { NameGiver, reservationEntry } from '../../src/plan/names.js';
 import type { RosterRecord } from '../../src/roster/index.js';
 

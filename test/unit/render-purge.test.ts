@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Config, parseConfig } from '../../src/config/index.js';
-import { buildSummary, summaryLine } from '../../src/import/summary.js';
-import { DirectoryLayout } from '../../src/plan/layout.js';
+import { buildSummary, summaryLine } from '../../src/apply/summary.js';
+import { DirectoryLayout } from '../../src/directory/layout.js';
 import { renderPlanLdif } from '../../src/plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../../src/plan/render-table.js';
 import { type DueUser, planPurge, type PurgePlan } from '../../src/purge/plan-purge.js';

@@ -2,9 +2,9 @@ import { checkCaFile, renderEffectiveConfig } from '../../config/index.js';
 import { connectDirectory, runPreflight } from '../../directory/index.js';
 import { ExitCode } from '../../errors.js';
 import { defineCommand } from '../command.js';
-import { writeLine } from '../io.js';
+import { writeLine } from '../../app/io.js';
 import { configOption } from '../options.js';
-import { loadRuntime } from '../runtime.js';
+import { loadRuntime } from '../../app/runtime.js';
 
 export const configCheckCommand = defineCommand({
   command: 'check',

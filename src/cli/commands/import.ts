@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { importJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
-import { loadRuntime } from '../runtime.js';
+import { loadRuntime } from '../../app/runtime.js';
 import { stopOnSignals } from '../stop-signal.js';
 
 export const importCommand = defineCommand({

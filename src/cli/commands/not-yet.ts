@@ -1,7 +1,6 @@
 import { RostersyncError } from '../../errors.js';
-import type { CliIO } from '../io.js';
-import type { CommonArgs } from '../options.js';
-import { loadRuntime } from '../runtime.js';
+import type { CliIO } from '../../app/io.js';
+import { type CommonArgs, loadRuntime } from '../../app/runtime.js';
 
 /**
  * Commands whose engine is still being built validate their config like the finished command will (so a

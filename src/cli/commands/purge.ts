@@ -2,7 +2,7 @@ import { checkCaFile } from '../../config/index.js';
 import { purgeJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
-import { loadRuntime } from '../runtime.js';
+import { loadRuntime } from '../../app/runtime.js';
 import { stopOnSignals } from '../stop-signal.js';
 
 export const purgeCommand = defineCommand({

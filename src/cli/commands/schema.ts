@@ -1,7 +1,7 @@
 import { ExitCode } from '../../errors.js';
 import { renderSchema } from '../../schema/index.js';
 import { defineCommand } from '../command.js';
-import { writeLine } from '../io.js';
+import { writeLine } from '../../app/io.js';
 
 export const schemaCommand = defineCommand({
   command: 'schema',

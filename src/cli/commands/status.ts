@@ -2,9 +2,9 @@ import type { Config } from '../../config/index.js';
 import { ExitCode } from '../../errors.js';
 import { type JobStatus, readStatus, type RunStart, runIsAlive } from '../../state/status.js';
 import { defineCommand } from '../command.js';
-import { writeLine } from '../io.js';
+import { writeLine } from '../../app/io.js';
 import { configOption } from '../options.js';
-import { loadRuntime } from '../runtime.js';
+import { loadRuntime } from '../../app/runtime.js';
 
 export const statusCommand = defineCommand({
   command: 'status',

@@ -5,7 +5,7 @@
  * ldapts' own DN/RDN classes are not used: they quote values with leading or trailing spaces
  * (RFC 2253 style), leave a leading '#' unescaped inside quotes and do not encode NUL as `\00`.
  */
-import { RostersyncError } from '../errors.js';
+import { RostersyncError } from './errors.js';
 
 /** One `attribute=value` pair of an RDN; `value` is the raw (unescaped) string. */
 export interface AttributeTypeAndValue {

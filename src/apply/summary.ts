@@ -1,8 +1,8 @@
 /** What a run did, per action and school: logged as one line and written with `--summary-json`. */
 import type { Config } from '../config/index.js';
-import type { ApplyResult, ApplyFailure } from '../apply/apply.js';
 import type { ExitCode } from '../errors.js';
 import type { Plan, PlanAction, PlanProblem, SafetyCheck } from '../plan/types.js';
+import type { ApplyResult, ApplyFailure } from './apply.js';
 
 export interface ImportSummary {
   runId: string;

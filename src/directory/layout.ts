@@ -2,36 +2,8 @@
  * Where things live in the directory: the DN templates of the config turned into DNs, the names of class
  * groups, and rostersync's attribute names as this directory spells them.
  */
-import { attributeName, type Config } from '../config/index.js';
-import { dn, escapeDnValue, isDescendantOf, normalizeDn, parentDn, rdn } from '../directory/index.js';
-
-export interface AttributeNames {
-  sourceUid: string;
-  recordUid: string;
-  role: string;
-  school: string;
-  purgeTimestamp: string;
-  missingSince: string;
-  deactivatedTimestamp: string;
-  className: string;
-  priorEndTime: string;
-  removedTimestamp: string;
-}
-
-export function attributeNames(config: Config): AttributeNames {
-  return {
-    sourceUid: attributeName(config, 'rostersyncSourceUid'),
-    recordUid: attributeName(config, 'rostersyncRecordUid'),
-    role: attributeName(config, 'rostersyncRole'),
-    school: attributeName(config, 'rostersyncSchool'),
-    purgeTimestamp: attributeName(config, 'rostersyncPurgeTimestamp'),
-    missingSince: attributeName(config, 'rostersyncMissingSince'),
-    deactivatedTimestamp: attributeName(config, 'rostersyncDeactivatedTimestamp'),
-    className: attributeName(config, 'rostersyncClass'),
-    priorEndTime: attributeName(config, 'rostersyncPriorEndTime'),
-    removedTimestamp: attributeName(config, 'rostersyncRemovedTimestamp'),
-  };
-}
+import { type AttributeNames, attributeNames, type Config } from '../config/index.js';
+import { dn, escapeDnValue, isDescendantOf, normalizeDn, parentDn, rdn } from '../dn.js';
 
 /** `{school}` becomes an escaped RDN value; `{base_dn}` is a DN and goes in as it is. */
 function expandDnTemplate(template: string, school: string, baseDn: string): string {

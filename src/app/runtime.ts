@@ -1,13 +1,17 @@
 /**
- * What every command that works on a directory needs first: the effective config, a logger configured by
- * it, the run's clock and id. Loading it validates everything before any connection is made.
+ * What a command or the daemon needs before it works on a directory: the effective config, a logger
+ * configured by it, the run's clock and id. Loading it validates everything before any connection is made.
  */
-
 import { resolveNow } from '../clock.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { createLogger, type Logger, newRunId } from '../logging/index.js';
 import type { CliIO } from './io.js';
-import type { CommonArgs } from './options.js';
+
+/** The options every entry point is started with; each parses them its own way, the runtime reads them. */
+export interface CommonArgs {
+  config?: string | undefined;
+  now?: string | undefined;
+}
 
 export interface Runtime {
   config: Config;
