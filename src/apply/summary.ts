@@ -1,10 +1,12 @@
 /** What a run did, per action and school: logged as one line and written with `--summary-json`. */
 import type { Config } from '../config/index.js';
 import type { ExitCode } from '../errors.js';
-import type { Plan, PlanAction, PlanProblem, SafetyCheck } from '../plan/types.js';
+import type { JobName, Plan, PlanAction, PlanProblem, SafetyCheck, SkippedUser } from '../plan/types.js';
 import type { ApplyResult, ApplyFailure } from './apply.js';
 
-export interface ImportSummary {
+export interface RunSummary {
+  /** The job that ran: `import`, `purge`. */
+  job: JobName;
   runId: string;
   sourceUid: string;
   now: string;
@@ -24,6 +26,8 @@ export interface ImportSummary {
   safety: SafetyCheck | undefined;
   /** `purge.mode: move`: the `delete` actions counted here locked the users and moved them here instead. */
   deletesMovedTo?: string;
+  /** The purge's due users without a purge role, left alone. */
+  skipped?: SkippedUser[];
 }
 
 function schoolOf(action: PlanAction): string {
@@ -31,6 +35,7 @@ function schoolOf(action: PlanAction): string {
 }
 
 export function buildSummary(args: {
+  job: JobName;
   runId: string;
   config: Config;
   now: Date;
@@ -39,7 +44,7 @@ export function buildSummary(args: {
   result: ApplyResult | undefined;
   exitCode: ExitCode;
   started: number;
-}): ImportSummary {
+}): RunSummary {
   const { plan, result, options } = args;
   // Before apply nothing is done: a stopped run reports what was planned, a finished one what was written.
   const actions = result ? result.applied : options.dryRun ? (plan?.actions ?? []) : [];
@@ -52,6 +57,7 @@ export function buildSummary(args: {
     totals[action.kind] = (totals[action.kind] ?? 0) + 1;
   }
   return {
+    job: args.job,
     runId: args.runId,
     sourceUid: args.config.source_uid,
     now: args.now.toISOString(),
@@ -62,12 +68,13 @@ export function buildSummary(args: {
     durationMs: Date.now() - args.started,
     counts,
     totals,
-    unchanged: plan?.unchanged ?? 0,
+    unchanged: plan?.job === 'import' ? plan.unchanged : 0,
     problems: plan?.problems ?? [],
     failures: result?.failed ?? [],
     hookFailures: result?.hookFailures ?? [],
-    safety: plan?.safety,
+    safety: plan?.job === 'import' ? plan.safety : undefined,
     ...movedTo(actions),
+    ...(args.job === 'purge' ? { skipped: plan?.job === 'purge' ? plan.skipped : [] } : {}),
   };
 }
 
@@ -79,7 +86,7 @@ function movedTo(actions: readonly PlanAction[]): { deletesMovedTo?: string } {
   return {};
 }
 
-export function summaryLine(summary: ImportSummary): string {
+export function summaryLine(summary: RunSummary): string {
   const done = Object.entries(summary.totals)
     .map(([kind, count]) =>
       kind === 'delete' && summary.deletesMovedTo !== undefined
@@ -88,8 +95,10 @@ export function summaryLine(summary: ImportSummary): string {
     )
     .join(', ');
   const verb = summary.dryRun ? 'planned' : 'done';
-  const parts = [`import ${verb}: ${done || 'no changes'}`, `${summary.unchanged} unchanged`];
+  const parts = [`${summary.job} ${verb}: ${done || 'no changes'}`, `${summary.unchanged} unchanged`];
   if (summary.problems.length > 0) parts.push(`${summary.problems.length} problems`);
   if (summary.failures.length > 0) parts.push(`${summary.failures.length} failed`);
+  if (summary.skipped !== undefined && summary.skipped.length > 0)
+    parts.push(`${summary.skipped.length} skipped`);
   return parts.join('; ');
 }

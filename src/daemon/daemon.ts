@@ -99,7 +99,12 @@ export class Daemon {
     logger.info(`${job} run started`);
     try {
       if (job === 'purge') {
-        await purgeJob(runtime, { dryRun: false, format: undefined, summaryJson: undefined });
+        await purgeJob(runtime, {
+          dryRun: false,
+          format: undefined,
+          planOut: undefined,
+          summaryJson: undefined,
+        });
       } else if (job === 'import') {
         const input = config.daemon.import_input;
         if (input === undefined) throw new Error('daemon.import_input is not set');

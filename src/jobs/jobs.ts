@@ -7,6 +7,8 @@ import type { RunContext } from '../apply/run-context.js';
 import { loadExtensions } from '../hooks/index.js';
 import { type ImportOptions, type ImportOutcome, runImport } from '../import/run-import.js';
 import { type PurgeOptions, type PurgeOutcome, runPurge } from '../purge/run-purge.js';
+import type { ExitCode } from '../errors.js';
+import type { JobName } from '../plan/types.js';
 import { runJob } from './run-job.js';
 
 /** A run's context before integrators' code is loaded: that is what these jobs add. */
@@ -23,36 +25,25 @@ async function withExtensions(runtime: JobRuntime) {
   };
 }
 
-export async function importJob(runtime: JobRuntime, options: ImportOptions): Promise<ImportOutcome> {
+/** A job under the run lock, with integrators' code loaded, recorded for `status` and the metrics. */
+async function lockedJob<O extends { exitCode: ExitCode; summary: { totals: Record<string, number> } }>(
+  job: JobName,
+  runtime: JobRuntime,
+  dryRun: boolean,
+  body: (runtime: RunContext) => Promise<O>,
+): Promise<O> {
   const extended = await withExtensions(runtime);
-  return runJob(
-    {
-      config: runtime.config,
-      job: 'import',
-      logger: runtime.logger,
-      dryRun: options.dryRun,
-      runId: runtime.runId,
-    },
-    async () => {
-      const outcome = await runImport(extended, options);
-      return { ...outcome, counts: outcome.summary.totals };
-    },
-  );
+  const { config, logger, runId } = runtime;
+  return runJob({ config, job, logger, dryRun, runId }, async () => {
+    const outcome = await body(extended);
+    return { ...outcome, counts: outcome.summary.totals };
+  });
 }
 
-export async function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {
-  const extended = await withExtensions(runtime);
-  return runJob(
-    {
-      config: runtime.config,
-      job: 'purge',
-      logger: runtime.logger,
-      dryRun: options.dryRun,
-      runId: runtime.runId,
-    },
-    async () => {
-      const outcome = await runPurge(extended, options);
-      return { ...outcome, counts: outcome.summary.totals };
-    },
-  );
+export function importJob(runtime: JobRuntime, options: ImportOptions): Promise<ImportOutcome> {
+  return lockedJob('import', runtime, options.dryRun, (extended) => runImport(extended, options));
+}
+
+export function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {
+  return lockedJob('purge', runtime, options.dryRun, (extended) => runPurge(extended, options));
 }

@@ -12,6 +12,7 @@ import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
+import { configDigest } from './basis.js';
 import { missingContainers } from './containers.js';
 import { NameGiver, reservationEntry } from './names.js';
 import { DirectoryLayout } from '../directory/layout.js';
@@ -21,8 +22,9 @@ import type { Scope } from './scope.js';
 import {
   type CreateUserAction,
   type DeleteUserAction,
+  type ImportPlan,
   PHASES,
-  type Plan,
+  PLAN_VERSION,
   type PlanAction,
   type PlanProblem,
 } from './types.js';
@@ -184,7 +186,7 @@ export class ImportPlanner {
     return this.outcomes.has(recordUid) || this.pending.has(recordUid) || this.duplicates.has(recordUid);
   }
 
-  finish(rest: SnapshotRest): Plan {
+  finish(rest: SnapshotRest): ImportPlan {
     this.rest = rest;
     const { roster, config, scope, now } = this.input;
     for (const problem of roster.problems) {
@@ -226,11 +228,12 @@ export class ImportPlanner {
         .sort((a, b) => (phase === 'removals' ? removalRank(a) - removalRank(b) : 0)),
     );
     return {
-      version: 1,
+      version: PLAN_VERSION,
       job: 'import',
       sourceUid: config.source_uid,
       now: now.toISOString(),
       timezone: config.timezone,
+      basedOn: { configDigest: configDigest(config) },
       schools: [...scope.given],
       input: { file: roster.file, rows: roster.rowCount, valid: roster.records.length },
       actions: ordered,
@@ -569,7 +572,7 @@ export class ImportPlanner {
 }
 
 /** The whole plan at once, from a snapshot held in memory. */
-export function planImport(input: PlanInput): Plan {
+export function planImport(input: PlanInput): ImportPlan {
   const { snapshot, ...setup } = input;
   const planner = new ImportPlanner({ ...setup, reservations: snapshot.reservations });
   for (const user of snapshot.users) planner.addUser(user);

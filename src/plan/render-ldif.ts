@@ -95,7 +95,7 @@ function records(action: PlanAction): string[][] {
 /** What the plan is of, for the LDIF's first line. */
 function title(plan: Plan): string {
   return plan.job === 'purge'
-    ? `# rostersync purge plan for source ${plan.sourceUid}: ${plan.input.rows} users due, ${plan.input.valid} with a purge role`
+    ? `# rostersync purge plan for source ${plan.sourceUid}: ${plan.due} users due, ${plan.due - plan.skipped.length} with a purge role`
     : `# rostersync import plan for source ${plan.sourceUid}, roster ${plan.input.file}`;
 }
 

@@ -55,14 +55,19 @@ function detail(action: PlanAction): string {
   }
 }
 
+/** What the plan is of, in one line. */
+export function heading(plan: Plan): string {
+  if (plan.job === 'purge') {
+    const eligible = plan.due - plan.skipped.length;
+    return `Purge for source ${plan.sourceUid}: ${plan.due} users due, ${eligible} with a purge role`;
+  }
+  const scope = plan.schools.length > 0 ? plan.schools.join(', ') : 'all schools';
+  return `Plan for source ${plan.sourceUid} (${scope}) from ${plan.input.file}: ${plan.input.rows} rows, ${plan.input.valid} valid`;
+}
+
 export function renderPlanTable(plan: Plan): string {
   const out: string[] = [];
-  const scope = plan.schools.length > 0 ? plan.schools.join(', ') : 'all schools';
-  out.push(
-    plan.job === 'purge'
-      ? `Purge for source ${plan.sourceUid}: ${plan.input.rows} users due, ${plan.input.valid} with a purge role`
-      : `Plan for source ${plan.sourceUid} (${scope}) from ${plan.input.file}: ${plan.input.rows} rows, ${plan.input.valid} valid`,
-  );
+  out.push(heading(plan));
   out.push(`now: ${plan.now} (${plan.timezone})`);
 
   // Grouped by what is done (the kind, or a delete that moves) and school, in apply order.
@@ -103,21 +108,25 @@ export function renderPlanTable(plan: Plan): string {
     'unchanged'.length,
   );
   for (const { label, count } of rows) out.push(`  ${label.padEnd(width)}  ${count}`);
-  out.push(`  ${'unchanged'.padEnd(width)}  ${plan.unchanged}`);
+  if (plan.job === 'import') out.push(`  ${'unchanged'.padEnd(width)}  ${plan.unchanged}`);
 
   if (plan.problems.length > 0) {
     out.push('', `Problems (${plan.problems.length})`);
     for (const problem of plan.problems) out.push(`  ${problem.message}`);
   }
-  const { safety } = plan;
   // The safety limit guards imports against a truncated roster; a purge carries out dates already set.
   if (plan.job === 'import') {
+    const { safety } = plan;
     const removals = [...REMOVAL_KINDS].map((kind) => counts.get(kind) ?? 0).reduce((a, b) => a + b, 0);
     out.push(
       '',
       `Safety: ${removals} of ${safety.inScope} in-scope users would be removed; limit ${safety.limit} (${safety.setting})` +
         (safety.exceeded ? ' — EXCEEDED: nothing will be written' : ''),
     );
+  }
+  if (plan.job === 'purge' && plan.skipped.length > 0) {
+    out.push('', `Skipped (${plan.skipped.length})`);
+    for (const user of plan.skipped) out.push(`  ${user.username}  ${user.reason}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -176,20 +176,60 @@ export interface SafetyCheck {
   exceeded: boolean;
 }
 
-export interface Plan {
-  version: 1;
-  /** What made the plan: an import of a roster, or the purge of due users. */
-  job: 'import' | 'purge';
+/**
+ * What a plan was computed from besides its source, so that applying it later (`rostersync apply`) can
+ * refuse one that no longer matches: the effective config, as a digest (the config holds no secrets, only
+ * where to read them). The directory entries it read are added with held plans (SPEC §11).
+ */
+export interface PlanBasis {
+  /** SHA-256 of the effective config as canonical JSON, hex. */
+  configDigest: string;
+}
+
+/** The version of the plan's JSON this program writes and reads (`rostersync apply` refuses others). */
+export const PLAN_VERSION = 2;
+
+/** What every plan has, whatever job made it. */
+interface PlanEnvelope {
+  version: typeof PLAN_VERSION;
   sourceUid: string;
   /** The instant the plan treats as now (`--now` or the clock), ISO-8601. */
   now: string;
   timezone: string;
+  basedOn: PlanBasis;
+  problems: PlanProblem[];
+  /** In apply order. */
+  actions: PlanAction[];
+}
+
+/** An import of a roster (SPEC §4). */
+export interface ImportPlan extends PlanEnvelope {
+  job: 'import';
   /** Schools given with `--school`; empty means every school. */
   schools: string[];
   input: { file: string; rows: number; valid: number };
-  actions: PlanAction[];
   /** In-scope users the roster leaves as they are. */
   unchanged: number;
-  problems: PlanProblem[];
   safety: SafetyCheck;
 }
+
+/** A user due for the purge that it leaves alone, and why. */
+export interface SkippedUser {
+  dn: string;
+  username: string;
+  recordUid: string;
+  roles: string[];
+  reason: string;
+}
+
+/** The purge of this source's users whose purge timestamp has come (SPEC §5). */
+export interface PurgePlan extends PlanEnvelope {
+  job: 'purge';
+  /** Users whose purge timestamp has come. */
+  due: number;
+  /** Due users without a role in `purge.roles`: named, never purged. */
+  skipped: SkippedUser[];
+}
+
+export type Plan = ImportPlan | PurgePlan;
+export type JobName = Plan['job'];

@@ -4,11 +4,19 @@
  * `purge.roles` are skipped and named — the UCS@school purge likewise leaves school admins alone. Pure, like
  * the import planner.
  */
-import { type Config, formatMaxDeletions } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { type Modification, normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 import { deleteMode } from '../plan/deactivation.js';
-import type { DeleteUserAction, GroupAction, Plan, PlanProblem } from '../plan/types.js';
+import {
+  type DeleteUserAction,
+  type GroupAction,
+  PLAN_VERSION,
+  type PlanProblem,
+  type PurgePlan,
+  type SkippedUser,
+} from '../plan/types.js';
+import { configDigest } from '../plan/basis.js';
 import { containerEntry } from '../plan/containers.js';
 import { reservationEntry } from '../plan/names.js';
 import { roleNameOf } from '../plan/user-state.js';
@@ -31,18 +39,6 @@ export interface ReferencingGroup {
   memberUid: string[];
   /** A class group (any source's: they are shared): rostersync may delete it when it loses its last member. */
   ours: boolean;
-}
-
-export interface SkippedUser {
-  dn: string;
-  username: string;
-  recordUid: string;
-  roles: string[];
-  reason: string;
-}
-
-export interface PurgePlan extends Plan {
-  skipped: SkippedUser[];
 }
 
 export interface PurgeInput {
@@ -161,23 +157,15 @@ export function planPurge(input: PurgeInput): PurgePlan {
     if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
   }
   return {
-    version: 1,
+    version: PLAN_VERSION,
     job: 'purge',
     sourceUid: config.source_uid,
     now: input.now.toISOString(),
     timezone: config.timezone,
-    schools: [],
-    input: { file: 'purge', rows: input.due.length, valid: eligible.length },
-    actions: [...containers, ...groupActions, ...deletes],
-    unchanged: 0,
-    problems,
+    basedOn: { configDigest: configDigest(config) },
+    due: input.due.length,
     skipped,
-    safety: {
-      removals: deletes.length,
-      inScope: input.due.length,
-      limit: deletes.length,
-      setting: String(formatMaxDeletions(config.safety.max_deletions)),
-      exceeded: false,
-    },
+    problems,
+    actions: [...containers, ...groupActions, ...deletes],
   };
 }

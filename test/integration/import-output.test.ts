@@ -19,6 +19,8 @@ const rows: RosterRow[] = [
 
 interface PlanJson {
   version: number;
+  job: string;
+  basedOn: { configDigest: string };
   actions: { kind: string; school?: string; username?: string; dn: string }[];
   safety: { removals: number; inScope: number; limit: number; setting: string; exceeded: boolean };
   problems: unknown[];
@@ -90,7 +92,9 @@ describe('plan output', () => {
     ]);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as PlanJson;
-    expect(plan.version).toBe(1);
+    expect(plan.version).toBe(2);
+    expect(plan.job).toBe('import');
+    expect(plan.basedOn.configDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(Array.isArray(plan.actions)).toBe(true);
     expect(
       plan.actions.filter((action) => action.kind === 'create').map((action) => action.username),

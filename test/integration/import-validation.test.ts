@@ -327,7 +327,7 @@ describe('the shipped samples', () => {
       version: number;
       actions: { kind: string; recordUid?: string; attributes?: Record<string, string[]> }[];
     };
-    expect(plan.version).toBe(1);
+    expect(plan.version).toBe(2);
     const creates = plan.actions.filter((action) => action.kind === 'create');
     expect(creates).toHaveLength(120);
     const byId = new Map(creates.map((action) => [action.recordUid, action.attributes ?? {}]));

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Attribute, Change } from 'ldapts';
 import { parse, stringify } from 'yaml';
-import type { Plan } from '../../src/plan/types.js';
+import type { ImportPlan } from '../../src/plan/types.js';
 import { type ImportFixture, merge, ROSTER_HEADER, type RosterRow } from './import.js';
 
 export type Entry = Record<string, string | string[]>;
@@ -55,8 +55,8 @@ export async function groupMembers(fx: ImportFixture, cn: string): Promise<strin
 }
 
 /** The plan a `--format json` run printed. */
-export function planOf(stdout: string): Plan {
-  return JSON.parse(stdout) as Plan;
+export function planOf(stdout: string): ImportPlan {
+  return JSON.parse(stdout) as ImportPlan;
 }
 
 /** An edit made by hand with the admin connection, outside rostersync. */

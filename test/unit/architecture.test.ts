@@ -22,6 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['app'], // what the entry points share: the runtime, the process streams
   ['jobs'], // lock and run records around every job
   ['import', 'purge'], // the jobs
+  ['run'], // the path every planned job takes: plan, show, check, dry run or apply, summary
   ['hooks'],
   ['apply'],
   ['plan'],

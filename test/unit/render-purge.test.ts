@@ -8,7 +8,8 @@ import { buildSummary, summaryLine } from '../../src/apply/summary.js';
 import { DirectoryLayout } from '../../src/directory/layout.js';
 import { renderPlanLdif } from '../../src/plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../../src/plan/render-table.js';
-import { type DueUser, planPurge, type PurgePlan } from '../../src/purge/plan-purge.js';
+import type { PurgePlan } from '../../src/plan/types.js';
+import { type DueUser, planPurge } from '../../src/purge/plan-purge.js';
 
 const BASE = 'dc=example,dc=org';
 const NOW = new Date('2026-12-23T06:00:00Z');
@@ -105,6 +106,7 @@ describe('purge plan in purge.mode: move', () => {
 
   it('names the move in the summary line', () => {
     const summary = buildSummary({
+      job: 'purge',
       runId: 'r',
       config: config({ mode: 'move', move_to_dn: MOVE_TO }),
       now: NOW,

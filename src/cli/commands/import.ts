@@ -1,10 +1,9 @@
-import { checkCaFile, parseMaxDeletions } from '../../config/index.js';
+import { parseMaxDeletions } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { importJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
 import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
-import { loadRuntime } from '../../app/runtime.js';
-import { stopOnSignals } from '../stop-signal.js';
+import { runJobCommand } from '../job-command.js';
 
 export const importCommand = defineCommand({
   command: 'import',
@@ -54,29 +53,17 @@ export const importCommand = defineCommand({
         default: true,
         describe: 'use --no-delete to compute no deactivations or deletions (config: no_delete)',
       }),
-  run: async (args, io) => {
-    const runtime = await loadRuntime(args, io);
-    // Before the run lock and the connection: an unreadable CA file is a config error.
-    await checkCaFile(runtime.config);
-    const stopping = stopOnSignals();
-    try {
-      const outcome = await importJob(
-        { ...runtime, env: io.env, stdout: io.stdout, signal: stopping.signal },
-        {
-          input: args.input,
-          schools: args.school ?? [],
-          dryRun: args['dry-run'],
-          noDelete: !args.delete,
-          maxDeletions: args['max-deletions'],
-          planOut: args['plan-out'],
-          format: args.format,
-          summaryJson: args['summary-json'],
-        },
-      );
-      return outcome.exitCode;
-    } finally {
-      stopping.dispose();
-      await runtime.logger.flush();
-    }
-  },
+  run: (args, io) =>
+    runJobCommand(args, io, (runtime) =>
+      importJob(runtime, {
+        input: args.input,
+        schools: args.school ?? [],
+        dryRun: args['dry-run'],
+        noDelete: !args.delete,
+        maxDeletions: args['max-deletions'],
+        planOut: args['plan-out'],
+        format: args.format,
+        summaryJson: args['summary-json'],
+      }),
+    ),
 });

@@ -1,0 +1,180 @@
+/**
+ * The one path a planned job takes: connect, plan, show and save the plan, check it (problems, the safety
+ * limit), then the dry run or the apply, then the summary and the exit code. The import and the purge plug
+ * into it with their own reading and planning; a new job is one more `JobSteps`.
+ */
+import { outputPaths } from '../config/index.js';
+import { connectDirectory, type Directory } from '../directory/index.js';
+import { ExitCode } from '../errors.js';
+import { AuditLog } from '../logging/index.js';
+import { writePrivateFile } from '../output/private-file.js';
+import { PasswordsFile } from '../passwords/index.js';
+import { renderPlanLdif } from '../plan/render-ldif.js';
+import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
+import type { Plan } from '../plan/types.js';
+import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
+import type { RunContext } from '../apply/run-context.js';
+import { buildSummary, type RunSummary, summaryLine } from '../apply/summary.js';
+import { UserImport } from '../apply/user-import.js';
+import { AuditedWriter } from '../apply/writer.js';
+
+export type PlanFormat = 'table' | 'json' | 'ldif';
+
+export interface PlannedRunOptions {
+  dryRun: boolean;
+  /** How to print the plan; a dry run prints a table when none is given, a real run prints none. */
+  format: PlanFormat | undefined;
+  planOut: string | undefined;
+  summaryJson: string | undefined;
+}
+
+export interface RunOutcome<P extends Plan> {
+  exitCode: ExitCode;
+  plan: P | undefined;
+  result: ApplyResult | undefined;
+  summary: RunSummary;
+}
+
+/** What the summary says the run read (the roster's path, or the job's name) and its `--school`s. */
+export interface RunInput {
+  input: string;
+  schools: string[];
+}
+
+/** What a job brings to the path: how it reads and plans, and what is its own. */
+export interface JobSteps<P extends Plan> {
+  /** Reads what the plan needs through `directory` and makes the plan. */
+  plan(directory: Directory): Promise<P>;
+  /** How many of the plan's first problems were logged before planning (the roster's), not to log twice. */
+  problemsLogged?: number;
+  /**
+   * Whether more problems than `tolerate_errors` stop the run before anything is written (the import:
+   * they are about its input), or only make it exit 1 once the rest is done (the purge: each is one
+   * user that stays).
+   */
+  problemsStopTheRun: boolean;
+  /** The job's own notes for the log once planned (the purge names the users it skips). */
+  report?(plan: P): void;
+  /** Initial passwords from the roster, by record uid: the plan creates users. */
+  rosterPasswords?: ReadonlyMap<string, string>;
+}
+
+export class PlannedRun<P extends Plan> {
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly runtime: RunContext,
+    private readonly job: P['job'],
+    private readonly options: PlannedRunOptions,
+    private readonly input: RunInput,
+  ) {}
+
+  /** Ends the run: the summary to the log (and `--summary-json`), and the outcome. */
+  async finish(exitCode: ExitCode, plan?: P, result?: ApplyResult): Promise<RunOutcome<P>> {
+    const { config, logger, now, runId } = this.runtime;
+    const summary = buildSummary({
+      job: this.job,
+      runId,
+      config,
+      now,
+      options: { ...this.input, dryRun: this.options.dryRun },
+      plan,
+      result,
+      exitCode,
+      started: this.started,
+    });
+    const log = exitCode === ExitCode.ok ? logger.info.bind(logger) : logger.error.bind(logger);
+    log(summaryLine(summary), { exitCode, counts: summary.totals });
+    if (this.options.summaryJson)
+      await writePrivateFile(this.options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`, logger);
+    return { exitCode, plan, result, summary };
+  }
+
+  async run(steps: JobSteps<P>): Promise<RunOutcome<P>> {
+    const { config, env } = this.runtime;
+    const directory = await connectDirectory(config, env);
+    try {
+      return await this.planAndApply(directory, steps);
+    } finally {
+      await directory.close();
+    }
+  }
+
+  private async planAndApply(directory: Directory, steps: JobSteps<P>): Promise<RunOutcome<P>> {
+    const { config, logger, now, stdout } = this.runtime;
+    const { options } = this;
+    const tolerated = config.tolerate_errors;
+    const plan = await steps.plan(directory);
+    steps.report?.(plan);
+    for (const problem of plan.problems.slice(steps.problemsLogged ?? 0)) {
+      logger.warn(
+        `${problem.where}: ${problem.message}`,
+        problem.recordUid ? { recordUid: problem.recordUid } : {},
+      );
+    }
+
+    const format = options.format ?? (options.dryRun ? 'table' : undefined);
+    if (format) stdout.write(renderPlan(plan, format));
+    if (options.planOut) await writePrivateFile(options.planOut, renderPlanJson(plan), logger);
+
+    if (steps.problemsStopTheRun && plan.problems.length > tolerated) {
+      logger.error(`${plan.problems.length} problems, tolerate_errors is ${tolerated}; nothing is written`);
+      return this.finish(ExitCode.failed, plan);
+    }
+    if (plan.job === 'import' && plan.safety.exceeded) {
+      const { removals, inScope, limit, setting } = plan.safety;
+      logger.error(
+        `safety limit: the plan would remove ${removals} of ${inScope} in-scope users, more than ${limit} (${setting}); nothing is written`,
+      );
+      return this.finish(ExitCode.safetyLimit, plan);
+    }
+    if (options.dryRun) {
+      const { dryRunHooks } = this.runtime;
+      const vetoes = dryRunHooks
+        ? await runDryRunHooks(plan, { config, directory, logger, now, hooks: dryRunHooks })
+        : [];
+      const errors = plan.problems.length + vetoes.length;
+      return this.finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan);
+    }
+
+    const result = await this.apply(directory, plan, steps);
+    if (result.interrupted) {
+      logger.error(`stopped before ${result.skipped.length} actions; the next run completes them`);
+      return this.finish(ExitCode.failed, plan, result);
+    }
+    const errors = plan.problems.length + result.failed.length;
+    return this.finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan, result);
+  }
+
+  /** The audit log for every run that writes; the passwords file only when the plan creates users. */
+  private async apply(directory: Directory, plan: P, steps: JobSteps<P>): Promise<ApplyResult> {
+    const { config, logger, now, runId } = this.runtime;
+    const paths = outputPaths(config);
+    const audit = await AuditLog.open(paths.auditLog, runId, { logger });
+    const creates = plan.actions.some((action) => action.kind === 'create');
+    const passwords = creates ? await PasswordsFile.open(paths.passwordsFile, { runId, logger }) : undefined;
+    try {
+      return await applyPlan(plan, {
+        config,
+        directory,
+        ...(this.runtime.hooks ? { hooks: this.runtime.hooks } : {}),
+        ...(this.runtime.signal ? { signal: this.runtime.signal } : {}),
+        writer: new AuditedWriter(directory, audit),
+        userImport: this.runtime.userImport ?? new UserImport(),
+        logger,
+        now,
+        ...(passwords ? { passwords } : {}),
+        rosterPasswords: steps.rosterPasswords ?? new Map(),
+      });
+    } finally {
+      await passwords?.close();
+      await audit.close();
+    }
+  }
+}
+
+export function renderPlan(plan: Plan, format: PlanFormat): string {
+  if (format === 'json') return renderPlanJson(plan);
+  if (format === 'ldif') return renderPlanLdif(plan);
+  return renderPlanTable(plan);
+}
