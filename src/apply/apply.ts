@@ -63,8 +63,8 @@ export interface ApplyContext {
   now: Date;
   /** Where initial passwords are listed; needed when the plan creates users. */
   passwords?: PasswordsFile;
-  /** Initial passwords given in the roster's `password` column, by record uid. */
-  rosterPasswords: ReadonlyMap<string, string>;
+  /** Initial passwords given in the roster's `password` column, by record uid (an import's creates). */
+  rosterPasswords?: ReadonlyMap<string, string>;
 }
 
 export interface ApplyFailure {
@@ -467,7 +467,7 @@ class Applier {
       );
       const initial = allowed.map((action) => ({
         action,
-        password: rosterPasswords.get(action.recordUid) ?? generatePassword(config.password.length),
+        password: rosterPasswords?.get(action.recordUid) ?? generatePassword(config.password.length),
       }));
       await passwords.append(
         initial.map(({ action, password }) => ({

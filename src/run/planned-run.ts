@@ -164,7 +164,7 @@ export class PlannedRun<P extends Plan> {
         logger,
         now,
         ...(passwords ? { passwords } : {}),
-        rosterPasswords: steps.rosterPasswords ?? new Map(),
+        ...(steps.rosterPasswords ? { rosterPasswords: steps.rosterPasswords } : {}),
       });
     } finally {
       await passwords?.close();
