@@ -38,6 +38,19 @@ export interface DirectoryGroup {
   memberUids: string[];
 }
 
+/**
+ * A group anywhere under the base DN that names at least one user a job removes, whoever manages it: the
+ * user leaves it before its entry goes, so no member value is left pointing at nothing.
+ */
+export interface ReferencingGroup {
+  dn: string;
+  member: string[];
+  uniqueMember: string[];
+  memberUid: string[];
+  /** A class group (any source's: they are shared): rostersync may delete it when it loses its last member. */
+  ours: boolean;
+}
+
 export interface TakenNames {
   /** Every `uid` under the base DN (all sources, reservations), lower-cased. */
   usernames: string[];
