@@ -24,58 +24,79 @@ export interface ReferencePlan {
   kept: Set<string>;
 }
 
+interface Removal {
+  changes: Modification[];
+  /** The member and uniqueMember values that go, as the group spells them. */
+  removedDns: string[];
+  /** Every member (or every uniqueMember) value goes: a groupOfNames cannot be left like that. */
+  emptied: boolean;
+}
+
+/** What `group` loses when the users of `dns` (normalized) and `uids` leave; undefined when nothing. */
+function removalFrom(
+  group: ReferencingGroup,
+  dns: ReadonlySet<string>,
+  uids: ReadonlySet<string>,
+): Removal | undefined {
+  const changes: Modification[] = [];
+  const removedDns: string[] = [];
+  let emptied = false;
+  for (const attribute of ['member', 'uniqueMember'] as const) {
+    const values = group[attribute];
+    const gone = values.filter((value) => dns.has(normalizeDn(value)));
+    if (gone.length === 0) continue;
+    if (gone.length === values.length) emptied = true;
+    changes.push({ operation: 'delete', attribute, values: gone });
+    removedDns.push(...gone);
+  }
+  const goneUids = group.memberUid.filter((uid) => uids.has(uid));
+  if (goneUids.length > 0) changes.push({ operation: 'delete', attribute: 'memberUid', values: goneUids });
+  return changes.length > 0 ? { changes, removedDns, emptied } : undefined;
+}
+
 export function planReferences(
   groups: readonly ReferencingGroup[],
   users: readonly LeavingUser[],
 ): ReferencePlan {
-  const leaving = new Map(users.map((user) => [normalizeDn(user.dn), user]));
-  const leavingUids = new Set(users.map((user) => user.username));
   const kept = new Set<string>();
-  const actions: GroupAction[] = [];
   const problems: PlanProblem[] = [];
-  for (const group of groups) {
-    const changes: Modification[] = [];
-    const removedDns: string[] = [];
-    let emptied = false;
-    for (const attribute of ['member', 'uniqueMember'] as const) {
-      const values = group[attribute];
-      const gone = values.filter((value) => leaving.has(normalizeDn(value)));
-      if (gone.length === 0) continue;
-      if (gone.length === values.length) emptied = true;
-      changes.push({ operation: 'delete', attribute, values: gone });
-      removedDns.push(...gone);
-    }
-    const goneUids = group.memberUid.filter((uid) => leavingUids.has(uid));
-    if (goneUids.length > 0) changes.push({ operation: 'delete', attribute: 'memberUid', values: goneUids });
-    if (changes.length === 0) continue;
-    const base = { dn: group.dn, school: '', className: '' };
-    if (emptied && group.ours) {
-      actions.push({
-        kind: 'delete-group',
-        phase: 'removals',
-        ...base,
-        members: [...group.member, ...group.uniqueMember],
-        memberUids: group.memberUid,
-      });
-    } else if (emptied) {
-      problems.push({
-        where: group.dn,
-        message: `would lose its last member (${removedDns.join(', ')}); left as it is, the user stays until it is fixed`,
-      });
-      for (const dn of removedDns) {
-        leaving.delete(normalizeDn(dn));
-        kept.add(normalizeDn(dn));
+  // A user kept by one group stays in all of them: planned again without it until no one more is kept.
+  for (;;) {
+    const leaving = users.filter((user) => !kept.has(normalizeDn(user.dn)));
+    const dns = new Set(leaving.map((user) => normalizeDn(user.dn)));
+    const uids = new Set(leaving.map((user) => user.username).filter((uid) => uid !== ''));
+    const actions: GroupAction[] = [];
+    let keptMore = false;
+    for (const group of groups) {
+      const removal = removalFrom(group, dns, uids);
+      if (!removal) continue;
+      const base = { dn: group.dn, school: '', className: '' };
+      if (removal.emptied && group.ours) {
+        actions.push({
+          kind: 'delete-group',
+          phase: 'removals',
+          ...base,
+          members: [...group.member, ...group.uniqueMember],
+          memberUids: group.memberUid,
+        });
+      } else if (removal.emptied) {
+        problems.push({
+          where: group.dn,
+          message: `would lose its last member (${removal.removedDns.join(', ')}); left as it is, the user stays until it is fixed`,
+        });
+        for (const dn of removal.removedDns) kept.add(normalizeDn(dn));
+        keptMore = true;
+      } else {
+        actions.push({
+          kind: 'modify-group',
+          phase: 'removals',
+          ...base,
+          added: [],
+          removed: removal.removedDns,
+          changes: removal.changes,
+        });
       }
-    } else {
-      actions.push({
-        kind: 'modify-group',
-        phase: 'removals',
-        ...base,
-        added: [],
-        removed: removedDns,
-        changes,
-      });
     }
+    if (!keptMore) return { actions, problems, kept };
   }
-  return { actions, problems, kept };
 }

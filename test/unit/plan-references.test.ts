@@ -94,6 +94,32 @@ describe('planReferences', () => {
     expect(plan.kept).toEqual(new Set([anna.dn.toLowerCase()]));
   });
 
+  it('a user kept by one group stays in every other group, whatever the order they are read in', () => {
+    const groups = [
+      group('library', { member: [anna.dn, other] }),
+      group('gym1-5a', { member: [anna.dn, ben.dn], ours: true }),
+      group('chess', { member: [anna.dn] }),
+    ];
+    for (const order of [groups, [...groups].reverse()]) {
+      const plan = planReferences(order, [anna, ben]);
+      expect(plan.kept).toEqual(new Set([anna.dn.toLowerCase()]));
+      expect(plan.problems.map((problem) => problem.where)).toEqual([`cn=chess,${BASE}`]);
+      // Only Ben leaves the class group, which keeps Anna; the library keeps her too.
+      expect(plan.actions).toEqual([
+        {
+          kind: 'modify-group',
+          phase: 'removals',
+          dn: `cn=gym1-5a,${BASE}`,
+          school: '',
+          className: '',
+          added: [],
+          removed: [ben.dn],
+          changes: [{ operation: 'delete', attribute: 'member', values: [ben.dn] }],
+        },
+      ]);
+    }
+  });
+
   it('plans nothing for groups that name no one leaving', () => {
     const plan = planReferences([group('library', { member: [other], memberUid: ['other'] })], [anna]);
     expect(plan).toEqual({ actions: [], problems: [], kept: new Set() });
