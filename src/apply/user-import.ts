@@ -107,9 +107,10 @@ export class UserImport {
   }
 
   /**
-   * Deletes the user — or, with `purge.mode: move`, locks it and moves it to `purge.move_to_dn`. The plan
-   * has taken it out of the groups it knows; any group still naming the user (another tool's, say) is
-   * cleaned here, so no member value is left pointing at nothing. The username stays reserved when
+   * Deletes the user — or, with `purge.mode: move`, locks it and moves it to `purge.move_to_dn`. The import
+   * and the purge plan the user out of every group that names it before this runs (`sweepReferences:
+   * false`); called with an action that did not (`sweepReferences` unset), it looks for such groups itself,
+   * so no member value is left pointing at nothing. The username stays reserved when
    * `scheme.reserve_deleted` is on.
    */
   async doDelete(user: ManagedUser, ctx: UserImportContext<DeleteUserAction>): Promise<void> {
@@ -130,7 +131,10 @@ export class UserImport {
     }
   }
 
-  /** Removes every `member`, `uniqueMember` and `memberUid` value under the base DN that names the user. */
+  /**
+   * Removes every `member`, `uniqueMember` and `memberUid` value under the base DN that names the user. For
+   * subclasses and direct callers of `doDelete`: a planned delete has these removals in its plan already.
+   */
   protected async removeGroupReferences(user: ManagedUser, ctx: UserImportContext): Promise<void> {
     const references = [eq('member', user.dn), eq('uniqueMember', user.dn)];
     if (user.username) references.push(eq('memberUid', user.username));

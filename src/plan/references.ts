@@ -4,14 +4,8 @@
  * and the import, so both plan these writes the same way and the plan shows every one. Pure.
  */
 import { type Modification, normalizeDn } from '../directory/index.js';
-import type { ReferencingGroup } from '../snapshot/types.js';
+import type { LeavingUser, ReferencingGroup } from '../snapshot/types.js';
 import type { GroupAction, PlanProblem } from './types.js';
-
-/** A user the job removes. */
-export interface LeavingUser {
-  dn: string;
-  username: string;
-}
 
 export interface ReferencePlan {
   /** `modify-group` (or `delete-group` for a class group that loses its last member), phase `removals`. */

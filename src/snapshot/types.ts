@@ -38,6 +38,12 @@ export interface DirectoryGroup {
   memberUids: string[];
 }
 
+/** A user a job removes. */
+export interface LeavingUser {
+  dn: string;
+  username: string;
+}
+
 /**
  * A group anywhere under the base DN that names at least one user a job removes, whoever manages it: the
  * user leaves it before its entry goes, so no member value is left pointing at nothing.
@@ -69,6 +75,11 @@ export interface Snapshot {
    * ones the roster asks for that an admin made by hand.
    */
   groups: DirectoryGroup[];
+  /**
+   * Every group naming a user the plan deletes, whoever manages it (read only when the plan deletes
+   * anyone); the class groups among them are planned with `groups`.
+   */
+  referencingGroups?: ReferencingGroup[];
   /** Group member DNs that are not this source's users and do not exist any more (normalized). */
   danglingMembers: string[];
   /** Containers that exist (normalized DNs), of those the plan may need. */
