@@ -13,7 +13,6 @@ import {
   leafRdn,
   or,
   parentDn,
-  parseDn,
 } from '../directory/index.js';
 import type { Logger } from '../logging/index.js';
 import type {
@@ -173,17 +172,13 @@ export class UserImport {
     }
   }
 
-  /** `purge.mode: move`: the entry stays, locked, in a subtree for removed users. */
+  /**
+   * `purge.mode: move`: the entry stays, locked, in a subtree for removed users. The plan creates a missing
+   * target before the removals; should it be missing all the same, the user is left as it is.
+   */
   protected async lockAndMove(user: ManagedUser, target: string, ctx: UserImportContext): Promise<void> {
     if (!(await ctx.directory.exists(target))) {
-      const [leaf] = parseDn(target);
-      const ou = leaf?.length === 1 && leaf[0]?.attribute.toLowerCase() === 'ou' ? leaf[0].value : undefined;
-      if (ou === undefined) throw new Error(`purge.move_to_dn ${target} does not exist; create it first`);
-      try {
-        await ctx.writer.add(target, { objectClass: ['organizationalUnit'], ou: [ou] });
-      } catch (error) {
-        if (!isDirectoryError(error, 'already-exists')) throw error;
-      }
+      throw new Error(`purge.move_to_dn ${target} does not exist; ${user.dn} is not moved`);
     }
     // Locked, and marked as removed from its source before it moves, so a run killed in between already
     // leaves it out of every later run's scope.

@@ -107,7 +107,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
     : [];
   const moveTo = deleteMode(config, input.now).moveTo;
   if (moveTo !== undefined && input.moveTargetExists === false && deletes.length > 0) {
-    // doDelete makes a missing `ou=` target itself; planned here too, so the plan and its LDIF show it.
+    // Made here, not by doDelete, so the plan and its LDIF show it; any other missing target fails the moves.
     const target = containerEntry(moveTo);
     if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
   }
