@@ -5,15 +5,7 @@
  */
 import { attributeNames, type Config } from '../config/index.js';
 import { moveOutChanges } from '../plan/deactivation.js';
-import {
-  type Directory,
-  dnEquals,
-  eq,
-  isDirectoryError,
-  leafRdn,
-  or,
-  parentDn,
-} from '../directory/index.js';
+import { type Directory, dnEquals, eq, isDirectoryError, leafRdn, or, parentDn } from '../directory/index.js';
 import type { Logger } from '../logging/index.js';
 import type {
   CreateUserAction,
