@@ -3,8 +3,9 @@
  * delete one (the import with deletion_grace_period.deletion: 0, or the purge), the entry is locked
  * (ppolicy `pwdAccountLockedTime: 000001010000Z`, which OpenLDAP treats as locked until an admin
  * unlocks it) and moved below `purge.move_to_dn` (default `ou=removed,<ldap.base_dn>`, created when
- * missing). Group memberships are gone already: the plan removes them before `doDelete` runs (and
- * the base class sweeps groups the plan did not know, as for a deletion). A reserved username
+ * missing). Group memberships are gone already: the plan takes the user out of every group that
+ * names it before `doDelete` runs (called without a plan, it sweeps them with the base class's
+ * `removeGroupReferences`, as a deletion does). A reserved username
  * (`scheme.reserve_deleted`) is still recorded. The entry gets `rostersyncRemovedTimestamp`: it has
  * left its source, so no later import, purge or lifecycle run acts on it again (rostersync also
  * checks this after any `doDelete` of a subclass that keeps the entry).

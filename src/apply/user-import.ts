@@ -5,16 +5,7 @@
  */
 import { attributeNames, type Config } from '../config/index.js';
 import { moveOutChanges } from '../plan/deactivation.js';
-import {
-  type Directory,
-  dnEquals,
-  eq,
-  isDirectoryError,
-  leafRdn,
-  or,
-  parentDn,
-  parseDn,
-} from '../directory/index.js';
+import { type Directory, dnEquals, eq, isDirectoryError, leafRdn, or, parentDn } from '../directory/index.js';
 import type { Logger } from '../logging/index.js';
 import type {
   CreateUserAction,
@@ -107,9 +98,10 @@ export class UserImport {
   }
 
   /**
-   * Deletes the user — or, with `purge.mode: move`, locks it and moves it to `purge.move_to_dn`. The plan
-   * has taken it out of the groups it knows; any group still naming the user (another tool's, say) is
-   * cleaned here, so no member value is left pointing at nothing. The username stays reserved when
+   * Deletes the user — or, with `purge.mode: move`, locks it and moves it to `purge.move_to_dn`. The import
+   * and the purge plan the user out of every group that names it before this runs (`sweepReferences:
+   * false`); called with an action that did not (`sweepReferences` unset), it looks for such groups itself,
+   * so no member value is left pointing at nothing. The username stays reserved when
    * `scheme.reserve_deleted` is on.
    */
   async doDelete(user: ManagedUser, ctx: UserImportContext<DeleteUserAction>): Promise<void> {
@@ -130,7 +122,10 @@ export class UserImport {
     }
   }
 
-  /** Removes every `member`, `uniqueMember` and `memberUid` value under the base DN that names the user. */
+  /**
+   * Removes every `member`, `uniqueMember` and `memberUid` value under the base DN that names the user. For
+   * subclasses and direct callers of `doDelete`: a planned delete has these removals in its plan already.
+   */
   protected async removeGroupReferences(user: ManagedUser, ctx: UserImportContext): Promise<void> {
     const references = [eq('member', user.dn), eq('uniqueMember', user.dn)];
     if (user.username) references.push(eq('memberUid', user.username));
@@ -169,17 +164,13 @@ export class UserImport {
     }
   }
 
-  /** `purge.mode: move`: the entry stays, locked, in a subtree for removed users. */
+  /**
+   * `purge.mode: move`: the entry stays, locked, in a subtree for removed users. The plan creates a missing
+   * target before the removals; should it be missing all the same, the user is left as it is.
+   */
   protected async lockAndMove(user: ManagedUser, target: string, ctx: UserImportContext): Promise<void> {
     if (!(await ctx.directory.exists(target))) {
-      const [leaf] = parseDn(target);
-      const ou = leaf?.length === 1 && leaf[0]?.attribute.toLowerCase() === 'ou' ? leaf[0].value : undefined;
-      if (ou === undefined) throw new Error(`purge.move_to_dn ${target} does not exist; create it first`);
-      try {
-        await ctx.writer.add(target, { objectClass: ['organizationalUnit'], ou: [ou] });
-      } catch (error) {
-        if (!isDirectoryError(error, 'already-exists')) throw error;
-      }
+      throw new Error(`purge.move_to_dn ${target} does not exist; ${user.dn} is not moved`);
     }
     // Locked, and marked as removed from its source before it moves, so a run killed in between already
     // leaves it out of every later run's scope.

@@ -8,7 +8,7 @@ import type { Config, MaxDeletions } from '../config/index.js';
 import { leafRdn, type Modification, normalizeDn, parentDn } from '../directory/index.js';
 import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
-import type { DirectoryUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
+import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
@@ -17,6 +17,7 @@ import { missingContainers } from './containers.js';
 import { NameGiver, reservationEntry } from './names.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
+import { planReferences } from './references.js';
 import { safetyCheck } from './safety.js';
 import type { Scope } from './scope.js';
 import {
@@ -85,6 +86,13 @@ class UserOutcome {
 
   report(problem: PlanProblem): void {
     (this.problems ??= []).push(problem);
+  }
+
+  /** Not deleted after all: left exactly as it is, group memberships included. */
+  keep(): void {
+    this.actions = undefined;
+    this.deleted = false;
+    this.untouched = this.unchanged = true;
   }
 }
 
@@ -182,6 +190,13 @@ export class ImportPlanner {
     return [...this.present.keys()].filter((recordUid) => !this.isExisting(recordUid));
   }
 
+  /** The users planned for deletion: the groups that name them are read before `finish`. */
+  deletedUsers(): LeavingUser[] {
+    return [...this.outcomes.values()]
+      .filter((outcome) => outcome.deleted)
+      .map(({ dn, username }) => ({ dn, username }));
+  }
+
   private isExisting(recordUid: string): boolean {
     return this.outcomes.has(recordUid) || this.pending.has(recordUid) || this.duplicates.has(recordUid);
   }
@@ -214,6 +229,7 @@ export class ImportPlanner {
     );
     const outcomes = [...this.outcomes.values()].sort(byRecordUid);
     this.outcomes.clear();
+    this.planReferences(outcomes);
     for (const outcome of outcomes) this.fold(outcome);
 
     this.planCreates(creates);
@@ -427,6 +443,8 @@ export class ImportPlanner {
       kind: 'delete',
       phase: 'removals',
       ...this.base(user),
+      // `finish` plans every group that names the user: nothing is left for doDelete to look for.
+      sweepReferences: false,
       ...deleteMode(config, this.input.now),
     };
     const username = user.username.toLowerCase();
@@ -438,6 +456,28 @@ export class ImportPlanner {
     if (user.email) out.freedEmail = user.email.toLowerCase();
     out.deleted = true;
     out.act(action);
+  }
+
+  /**
+   * Groups other than this run's class groups (another tool's, made by hand) that name a user it deletes:
+   * as in the purge, the user leaves them before its entry goes, and the last member of a group
+   * rostersync must not delete is kept, untouched, and the group reported.
+   */
+  private planReferences(outcomes: readonly UserOutcome[]): void {
+    const { scope } = this.input;
+    const rest = this.snapshotRest();
+    const deleted = outcomes.filter((outcome) => outcome.deleted);
+    if (deleted.length === 0 || !rest.referencingGroups?.length) return;
+    const classGroups = new Set(
+      rest.groups.filter((group) => scope.includes(group.school)).map((group) => normalizeDn(group.dn)),
+    );
+    const { actions, problems, kept } = planReferences(
+      rest.referencingGroups.filter((group) => !classGroups.has(normalizeDn(group.dn))),
+      deleted,
+    );
+    this.actions.push(...actions);
+    this.problems.push(...problems);
+    for (const outcome of deleted) if (kept.has(normalizeDn(outcome.dn))) outcome.keep();
   }
 
   private snapshotRest(): SnapshotRest {

@@ -89,8 +89,8 @@ export interface DeleteUserAction extends UserActionBase {
   /** Keeps the username taken after the entry is gone (`scheme.reserve_deleted`). */
   reservation?: { dn: string; attributes: Record<string, string[]> };
   /**
-   * Whether doDelete must still look for groups naming the user. The import plans only its own class
-   * groups; the purge reads every group under the base DN, so it sets this to false.
+   * Whether doDelete must still look for groups naming the user. The import and the purge plan every
+   * group that names it (phase `removals`, before the delete), so they set this to false.
    */
   sweepReferences?: boolean;
   /**
@@ -162,6 +162,11 @@ export interface PlanProblem {
   where: string;
   recordUid?: string;
   message: string;
+  /**
+   * The plan keeps a user as it is because of it (the last member of a group that is not rostersync's):
+   * the run reports it and exits 1, but it stops nothing else.
+   */
+  userKept?: true;
 }
 
 export interface SafetyCheck {

@@ -5,12 +5,11 @@
  * the import planner.
  */
 import type { Config } from '../config/index.js';
-import { type Modification, normalizeDn } from '../directory/index.js';
+import { normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 import { deleteMode } from '../plan/deactivation.js';
 import {
   type DeleteUserAction,
-  type GroupAction,
   PLAN_VERSION,
   type PlanProblem,
   type PurgePlan,
@@ -19,7 +18,9 @@ import {
 import { configDigest } from '../plan/basis.js';
 import { containerEntry } from '../plan/containers.js';
 import { reservationEntry } from '../plan/names.js';
+import { planReferences } from '../plan/references.js';
 import { roleNameOf } from '../plan/user-state.js';
+import type { ReferencingGroup } from '../snapshot/types.js';
 
 export interface DueUser {
   dn: string;
@@ -31,15 +32,7 @@ export interface DueUser {
   purgeTimestamp: string;
 }
 
-/** A group anywhere under the base DN that names at least one due user. */
-export interface ReferencingGroup {
-  dn: string;
-  member: string[];
-  uniqueMember: string[];
-  memberUid: string[];
-  /** A class group (any source's: they are shared): rostersync may delete it when it loses its last member. */
-  ours: boolean;
-}
+export type { ReferencingGroup };
 
 export interface PurgeInput {
   config: Config;
@@ -74,56 +67,13 @@ export function planPurge(input: PurgeInput): PurgePlan {
     }
   }
 
-  const leaving = new Map(eligible.map((user) => [normalizeDn(user.dn), user]));
-  const leavingUids = new Set(eligible.map((user) => user.username));
-  const groupActions: GroupAction[] = [];
-  for (const group of input.groups) {
-    const changes: Modification[] = [];
-    const removedDns: string[] = [];
-    let emptied = false;
-    for (const attribute of ['member', 'uniqueMember'] as const) {
-      const values = group[attribute];
-      const gone = values.filter((value) => leaving.has(normalizeDn(value)));
-      if (gone.length === 0) continue;
-      if (gone.length === values.length) emptied = true;
-      changes.push({ operation: 'delete', attribute, values: gone });
-      removedDns.push(...gone);
-    }
-    const goneUids = group.memberUid.filter((uid) => leavingUids.has(uid));
-    if (goneUids.length > 0) changes.push({ operation: 'delete', attribute: 'memberUid', values: goneUids });
-    if (changes.length === 0) continue;
-    const base = { dn: group.dn, school: '', className: '' };
-    if (emptied && group.ours) {
-      groupActions.push({
-        kind: 'delete-group',
-        phase: 'removals',
-        ...base,
-        members: [...group.member, ...group.uniqueMember],
-        memberUids: group.memberUid,
-      });
-    } else if (emptied) {
-      // A groupOfNames cannot lose its last member, and another tool's group is not ours to delete.
-      problems.push({
-        where: group.dn,
-        message: `would lose its last member (${removedDns.join(', ')}); left as it is, the user stays until it is fixed`,
-      });
-      for (const dn of removedDns) leaving.delete(normalizeDn(dn));
-    } else {
-      groupActions.push({
-        kind: 'modify-group',
-        phase: 'removals',
-        ...base,
-        added: [],
-        removed: removedDns,
-        changes,
-      });
-    }
-  }
+  const references = planReferences(input.groups, eligible);
+  problems.push(...references.problems);
 
   const reservations = new Set(input.reservations);
   const deletes: DeleteUserAction[] = [];
   for (const user of eligible) {
-    if (!leaving.has(normalizeDn(user.dn))) continue;
+    if (references.kept.has(normalizeDn(user.dn))) continue;
     const action: DeleteUserAction = {
       kind: 'delete',
       phase: 'removals',
@@ -152,7 +102,7 @@ export function planPurge(input: PurgeInput): PurgePlan {
     : [];
   const moveTo = deleteMode(config, input.now).moveTo;
   if (moveTo !== undefined && input.moveTargetExists === false && deletes.length > 0) {
-    // doDelete makes a missing `ou=` target itself; planned here too, so the plan and its LDIF show it.
+    // Made here, not by doDelete, so the plan and its LDIF show it; any other missing target fails the moves.
     const target = containerEntry(moveTo);
     if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
   }
@@ -166,6 +116,6 @@ export function planPurge(input: PurgeInput): PurgePlan {
     due: input.due.length,
     skipped,
     problems,
-    actions: [...containers, ...groupActions, ...deletes],
+    actions: [...containers, ...references.actions, ...deletes],
   };
 }

@@ -117,8 +117,10 @@ export class PlannedRun<P extends Plan> {
     if (format) stdout.write(renderPlan(plan, format));
     if (options.planOut) await writePrivateFile(options.planOut, renderPlanJson(plan), logger);
 
-    if (steps.problemsStopTheRun && plan.problems.length > tolerated) {
-      logger.error(`${plan.problems.length} problems, tolerate_errors is ${tolerated}; nothing is written`);
+    // A user the plan keeps as it is stops nothing else; a problem with the job's input stops it all.
+    const stopping = plan.problems.filter((problem) => problem.userKept !== true).length;
+    if (steps.problemsStopTheRun && stopping > tolerated) {
+      logger.error(`${stopping} problems, tolerate_errors is ${tolerated}; nothing is written`);
       return this.finish(ExitCode.failed, plan);
     }
     if (plan.job === 'import' && plan.safety.exceeded) {

@@ -18,7 +18,14 @@ import {
   present,
 } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
-import type { DirectoryGroup, DirectoryUser, SnapshotRest, TakenNames } from './types.js';
+import type {
+  DirectoryGroup,
+  DirectoryUser,
+  LeavingUser,
+  ReferencingGroup,
+  SnapshotRest,
+  TakenNames,
+} from './types.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
   entry.attributes[attribute]?.[0];
@@ -309,6 +316,44 @@ export async function readDanglingMembers(
   return [...unknown.keys()].filter((normalized) => !existing.has(normalized));
 }
 
+/** How many users one search for the groups naming them looks for. */
+const REFERENCE_BATCH = 100;
+
+/**
+ * Every group under the base DN that names any of `users` (`member`, `uniqueMember` or `memberUid`),
+ * whoever manages it, read a batch of users at a time; none is read when no one leaves.
+ */
+export async function readReferencingGroups(
+  directory: Directory,
+  baseDn: string,
+  users: readonly LeavingUser[],
+): Promise<ReferencingGroup[]> {
+  const groups = new Map<string, ReferencingGroup>();
+  for (let start = 0; start < users.length; start += REFERENCE_BATCH) {
+    const references = users
+      .slice(start, start + REFERENCE_BATCH)
+      .flatMap((user) => [
+        eq('member', user.dn),
+        eq('uniqueMember', user.dn),
+        ...(user.username !== '' ? [eq('memberUid', user.username)] : []),
+      ]);
+    for await (const entry of directory.search(baseDn, {
+      scope: 'sub',
+      filter: or(...references),
+      attributes: ['objectClass', 'member', 'uniqueMember', 'memberUid'],
+    })) {
+      groups.set(normalizeDn(entry.dn), {
+        dn: entry.dn,
+        member: all(entry, 'member'),
+        uniqueMember: all(entry, 'uniqueMember'),
+        memberUid: all(entry, 'memberUid'),
+        ours: all(entry, 'objectClass').some((name) => name.toLowerCase() === 'rostersyncgroup'),
+      });
+    }
+  }
+  return [...groups.values()];
+}
+
 /** Receives this source's users one by one while the snapshot is read. */
 export interface UserSink {
   /** `joining`: outside the `--school` scope, but its record is in the scoped roster. */
@@ -317,6 +362,8 @@ export interface UserSink {
   unmatchedRecordUids(): string[];
   /** Asked after the last user: whether every username and address in use must be read as well. */
   readonly needsNames: boolean;
+  /** Asked after the last user: the users the plan deletes, whose groups are read as well. */
+  deletedUsers(): LeavingUser[];
 }
 
 /**
@@ -343,7 +390,10 @@ export async function readSnapshot(
     for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
     sink.addUser(user, true);
   });
-  const groups = await readGroups(directory, request, schoolsInPlay);
+  const [groups, referencingGroups] = await Promise.all([
+    readGroups(directory, request, schoolsInPlay),
+    readReferencingGroups(directory, request.layout.baseDn, sink.deletedUsers()),
+  ]);
   const [danglingMembers, taken] = await Promise.all([
     readDanglingMembers(directory, request.layout.baseDn, groups, knownUserDns),
     // New posix groups need free gidNumbers even when no user is created, so posix always reads them.
@@ -351,5 +401,5 @@ export async function readSnapshot(
       ? readTakenNames(directory, request.layout.baseDn, request.config.ldap.posix)
       : Promise.resolve(undefined),
   ]);
-  return { groups, danglingMembers, existingContainers, taken };
+  return { groups, referencingGroups, danglingMembers, existingContainers, taken };
 }

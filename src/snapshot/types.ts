@@ -38,6 +38,25 @@ export interface DirectoryGroup {
   memberUids: string[];
 }
 
+/** A user a job removes. */
+export interface LeavingUser {
+  dn: string;
+  username: string;
+}
+
+/**
+ * A group anywhere under the base DN that names at least one user a job removes, whoever manages it: the
+ * user leaves it before its entry goes, so no member value is left pointing at nothing.
+ */
+export interface ReferencingGroup {
+  dn: string;
+  member: string[];
+  uniqueMember: string[];
+  memberUid: string[];
+  /** A class group (any source's: they are shared): rostersync may delete it when it loses its last member. */
+  ours: boolean;
+}
+
 export interface TakenNames {
   /** Every `uid` under the base DN (all sources, reservations), lower-cased. */
   usernames: string[];
@@ -56,6 +75,11 @@ export interface Snapshot {
    * ones the roster asks for that an admin made by hand.
    */
   groups: DirectoryGroup[];
+  /**
+   * Every group naming a user the plan deletes, whoever manages it (read only when the plan deletes
+   * anyone); the class groups among them are planned with `groups`.
+   */
+  referencingGroups?: ReferencingGroup[];
   /** Group member DNs that are not this source's users and do not exist any more (normalized). */
   danglingMembers: string[];
   /** Containers that exist (normalized DNs), of those the plan may need. */
