@@ -1,0 +1,73 @@
+/** What an entry should hold by its roster row, and the smallest change that gets it there. */
+import { describe, expect, it } from 'vitest';
+import { attributeNames, parseConfig } from '../../src/config/index.js';
+import { Scope } from '../../src/plan/scope.js';
+import { desiredUser, diffUser, roleNameOf } from '../../src/plan/user-state.js';
+import type { RosterRecord } from '../../src/roster/index.js';
+import { directoryUser } from '../support/directory-user.js';
+
+const names = attributeNames(
+  parseConfig(
+    { source_uid: 'sis', ldap: { base_dn: 'dc=example,dc=org' }, csv: { mapping: { id: 'record_uid' } } },
+    'test',
+  ),
+);
+
+const record = (overrides: Partial<RosterRecord> = {}): RosterRecord => ({
+  line: 2,
+  recordUid: 'S-1',
+  firstname: 'Jan',
+  lastname: 'Meier',
+  schools: ['gym1'],
+  roles: ['student'],
+  classes: [],
+  attributes: {},
+  ...overrides,
+});
+
+describe('desiredUser', () => {
+  it('places the entry in the record’s first school, and reports it under the run’s first school', () => {
+    const desired = desiredUser(record({ schools: ['gym1', 'rs2'] }), undefined, new Scope(['rs2']), names);
+    expect(desired.placementSchool).toBe('gym1');
+    expect(desired.primarySchool).toBe('rs2');
+    expect(desired.schools).toEqual(['rs2']);
+  });
+
+  it('keeps the schools and roles a scoped run does not manage', () => {
+    const existing = directoryUser('S-1', {
+      schools: ['gym1', 'rs2'],
+      roles: ['student:school:gym1', 'teacher:school:rs2'],
+    });
+    const desired = desiredUser(record({ roles: ['teacher'] }), existing, new Scope(['gym1']), names);
+    expect(desired.schools).toEqual(['gym1', 'rs2']);
+    expect(desired.roles).toEqual(['teacher:school:gym1', 'teacher:school:rs2']);
+  });
+});
+
+describe('diffUser', () => {
+  it('changes nothing when the entry holds what the row says, schools and roles compared without case', () => {
+    const user = directoryUser('S-1', { schools: ['GYM1'], roles: ['Student:school:GYM1'] });
+    const desired = desiredUser(record(), user, new Scope([]), names);
+    expect(diffUser(user, desired, names)).toEqual({ changes: [], fields: [] });
+  });
+
+  it('replaces only what changed, and names the roster field', () => {
+    const user = directoryUser('S-1');
+    const desired = desiredUser(record({ lastname: 'Lang' }), user, new Scope([]), names);
+    expect(diffUser(user, desired, names)).toEqual({
+      changes: [
+        { operation: 'replace', attribute: 'sn', values: ['Lang'] },
+        { operation: 'replace', attribute: 'cn', values: ['Jan Lang'] },
+        { operation: 'replace', attribute: 'displayName', values: ['Jan Lang'] },
+      ],
+      fields: ['lastname', 'name'],
+    });
+  });
+});
+
+describe('roleNameOf', () => {
+  it('takes the school off a role value', () => {
+    expect(roleNameOf('teacher:school:gym1')).toBe('teacher');
+    expect(roleNameOf('staff')).toBe('staff');
+  });
+});
