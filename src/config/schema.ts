@@ -272,7 +272,8 @@ const lifecycleRuleSchema = z.strictObject({
   warning_days: wholeNumber({ min: 0, unit: 'days' }).default(0),
   roles: uniqueList(identifier, 'role').optional(),
   schedule: cronExpression.optional(),
-  action: enumOf(['deactivate', 'delete']).default('delete'),
+  action: enumOf(['delete', 'deactivate', 'notify']).default('delete'),
+  unwarnable: enumOf(['keep', 'act']).default('keep'),
 });
 
 const lifecycleSchema = z

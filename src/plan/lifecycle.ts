@@ -1,0 +1,119 @@
+/**
+ * The lifecycle rule engine (SPEC §7; ILIAS's multi-trigger job, OLAT's notify → ready → delete): for one
+ * user and one rule, which list the user is on today and what, if anything, this run does. Pure: the user's
+ * dates come in as plain values, the decision goes out; reading the directory, sending mail and writing
+ * are the job's.
+ *
+ * The workflow: **candidate** (the trigger matches, the warning day has not come) → **warned** (on
+ * reference + `days` − `warning_days` one mail goes out; recorded only once the SMTP server took it) →
+ * **ready** (reference + `days` has come and the warning is at least `warning_days` old, so a late warning
+ * still gets its full reaction period) → the action. A login after the warning, or `rostersync keep`,
+ * cancels it and restarts the clock. Days are calendar days in `timezone`: a step comes at the start of its
+ * day.
+ */
+import type { LifecycleRule } from '../config/index.js';
+import { dayStartInZone } from '../dates.js';
+
+export type Trigger = LifecycleRule['trigger'];
+
+/** What the engine needs to know of a user: the dates the triggers read, and the rule's own marks. */
+export interface LifecycleUser {
+  /** `pwdLastSuccess` (slapd's `lastbind`): the last login. */
+  lastLogin: Date | undefined;
+  /** `createTimestamp`. */
+  created: Date | undefined;
+  /** `pwdReset: TRUE`: the password is still the one an admin set. */
+  mustChangePassword: boolean;
+  /** `pwdChangedTime`. */
+  passwordChanged: Date | undefined;
+  /** `pwdAccountLockedTime` is set. */
+  locked: boolean;
+  /** `rostersyncDeactivatedTimestamp`: when rostersync locked it (a lock found without it is stamped). */
+  deactivated: Date | undefined;
+  /** `pwdEndTime`, else the day `shadowExpire` names: the account's end. */
+  ends: Date | undefined;
+  /** `rostersyncWarningTimestamp` and `rostersyncWarningRule`: the warning sent, and for which rule. */
+  warning: { at: Date; rule: string } | undefined;
+  /** `rostersyncKeptTimestamp`: an admin's keep, or the cancellation by a login after a warning. */
+  kept: Date | undefined;
+  /** The user has an address to warn. */
+  canBeMailed: boolean;
+}
+
+export type LifecycleStep =
+  /** The trigger does not match: the rule has nothing to do with this user. */
+  | { list: 'none' }
+  /** The trigger matches; the warning (or, without one, the action) is still to come on `warnOn`. */
+  | { list: 'candidate'; reference: Date; warnOn: Date; actOn: Date }
+  /** Today the warning goes out; the action comes on `actOn` at the earliest. */
+  | { list: 'warn'; reference: Date; actOn: Date }
+  /** Warned; the action comes on `actOn`. */
+  | { list: 'warned'; reference: Date; warnedAt: Date; actOn: Date }
+  /** Its day has come: the rule's action runs now. */
+  | { list: 'ready'; reference: Date; actOn: Date }
+  /** It would be warned but cannot be (no address) and the rule says `unwarnable: keep`. */
+  | { list: 'unwarnable'; reference: Date; actOn: Date }
+  /** A login after the warning: the warning is lifted and the clock restarts. */
+  | { list: 'cancelled'; warnedAt: Date; loginAt: Date };
+
+/** The trigger's reference time, or undefined when the trigger does not match (SPEC §7's table). */
+export function referenceTime(trigger: Trigger, user: LifecycleUser, now: Date): Date | undefined {
+  switch (trigger) {
+    case 'no_login':
+      return user.lastLogin;
+    case 'never_logged_in':
+      return user.lastLogin === undefined ? user.created : undefined;
+    case 'unconfirmed':
+      return user.mustChangePassword ? (user.passwordChanged ?? user.created) : undefined;
+    case 'deactivated':
+      // A lock found without rostersync's stamp is stamped with the run's time: its clock starts now.
+      return user.locked ? (user.deactivated ?? now) : undefined;
+    case 'expired':
+      return user.ends !== undefined && user.ends.getTime() <= now.getTime() ? user.ends : undefined;
+  }
+}
+
+const later = (a: Date, b: Date | undefined): Date => (b !== undefined && b.getTime() > a.getTime() ? b : a);
+const reached = (now: Date, day: Date): boolean => now.getTime() >= day.getTime();
+
+export function lifecycleStep(
+  rule: Pick<LifecycleRule, 'name' | 'trigger' | 'days' | 'warning_days' | 'unwarnable'>,
+  user: LifecycleUser,
+  now: Date,
+  timeZone: string,
+): LifecycleStep {
+  const warning = user.warning?.rule === rule.name ? user.warning : undefined;
+  // A login after this rule's warning cancels it, whatever the trigger.
+  if (warning && user.lastLogin !== undefined && user.lastLogin.getTime() > warning.at.getTime()) {
+    return { list: 'cancelled', warnedAt: warning.at, loginAt: user.lastLogin };
+  }
+  const matched = referenceTime(rule.trigger, user, now);
+  if (matched === undefined) return { list: 'none' };
+  // A keep (or a cancelled warning) restarts the clock.
+  const reference = later(matched, user.kept);
+  const dueOn = dayStartInZone(reference, timeZone, rule.days);
+
+  if (rule.warning_days === 0) {
+    return reached(now, dueOn)
+      ? { list: 'ready', reference, actOn: dueOn }
+      : { list: 'candidate', reference, warnOn: dueOn, actOn: dueOn };
+  }
+  if (warning) {
+    // The reaction period counts from the warning actually sent, so a late one still gets all of it.
+    const actOn = later(dueOn, dayStartInZone(warning.at, timeZone, rule.warning_days));
+    return reached(now, actOn)
+      ? { list: 'ready', reference, actOn }
+      : { list: 'warned', reference, warnedAt: warning.at, actOn };
+  }
+  const warnOn = dayStartInZone(reference, timeZone, rule.days - rule.warning_days);
+  if (!reached(now, warnOn)) return { list: 'candidate', reference, warnOn, actOn: dueOn };
+  if (!user.canBeMailed) {
+    return rule.unwarnable === 'act' && reached(now, dueOn)
+      ? { list: 'ready', reference, actOn: dueOn }
+      : rule.unwarnable === 'act'
+        ? { list: 'candidate', reference, warnOn: dueOn, actOn: dueOn }
+        : { list: 'unwarnable', reference, actOn: dueOn };
+  }
+  // Warned today: the action comes `warning_days` from now at the earliest.
+  return { list: 'warn', reference, actOn: later(dueOn, dayStartInZone(now, timeZone, rule.warning_days)) };
+}
