@@ -167,6 +167,14 @@ const EQUALITY_INDEXES = [
   'rostersyncSchool',
   'rostersyncRole',
   'rostersyncPurgeTimestamp',
+  // The lifecycle's triggers and workflow (SPEC §7). slapd keeps operational attributes in the same
+  // indexes; an eq index on a GeneralizedTime attribute also serves its `<=`/`>=` filters.
+  'pwdLastSuccess',
+  'createTimestamp',
+  'pwdChangedTime',
+  'rostersyncDeactivatedTimestamp',
+  'rostersyncWarningTimestamp',
+  'rostersyncKeptTimestamp',
 ];
 
 /** The slapd.conf of a test server; also used for the container variant (slapd-container.ts). */
@@ -449,6 +457,8 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
           'add: olcDbIndex',
           'olcDbIndex: rostersyncSourceUid,rostersyncRecordUid,rostersyncSchool,rostersyncRole eq',
           'olcDbIndex: rostersyncPurgeTimestamp eq',
+          'olcDbIndex: pwdLastSuccess,createTimestamp,pwdChangedTime eq',
+          'olcDbIndex: rostersyncDeactivatedTimestamp,rostersyncWarningTimestamp,rostersyncKeptTimestamp eq',
           '',
         ].join('\n'),
         dir,
