@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ATTRIBUTE_TYPES,
+  type AttributeTypeDefinition,
   attributeTypeOid,
   OBJECT_CLASSES,
   STANDARD_ATTRIBUTES,
@@ -89,7 +90,9 @@ describe('schema definition', () => {
   });
 
   it('matches source and record uids case-exactly and schools case-insensitively', () => {
-    const byName = new Map(ATTRIBUTE_TYPES.map((attribute) => [attribute.name, attribute]));
+    const byName = new Map<string, AttributeTypeDefinition>(
+      ATTRIBUTE_TYPES.map((attribute) => [attribute.name, attribute]),
+    );
     expect(byName.get('rostersyncSourceUid')?.equality).toBe('caseExactMatch');
     expect(byName.get('rostersyncRecordUid')?.equality).toBe('caseExactMatch');
     expect(byName.get('rostersyncSchool')?.equality).toBe('caseIgnoreMatch');
