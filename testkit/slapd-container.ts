@@ -94,6 +94,7 @@ export async function startSlapdContainer(options: { suffix?: string } = {}): Pr
     pid: -1,
     // Tests that kill and restart a server start their own with startSlapd.
     restart: () => Promise.reject(new Error('the container server cannot be restarted')),
+    setOperationalTimes: () => Promise.reject(new Error('the container server cannot be reloaded')),
     stop: async () => {
       await container.stop();
     },

@@ -54,7 +54,22 @@ export interface SlapdServer {
    * is killed first); resolves once it answers binds.
    */
   restart(): Promise<void>;
+  /**
+   * Moves operational timestamps that no LDAP client may write (`pwdLastSuccess`, `createTimestamp`,
+   * `pwdChangedTime`) to the given values, offline: stops slapd, dumps the database with slapcat, rewrites
+   * the given entries, reloads the dump with slapadd and starts slapd again on the same port. Everything
+   * else (entryUUID, entryCSN, the other attributes) is reloaded as it was. Meant for a server of the
+   * test's own: the shared one would pause for every test file.
+   */
+  setOperationalTimes(times: Readonly<Record<string, OperationalTimes>>): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** GeneralizedTime values (`20250101120000Z`) to give an entry's operational time attributes. */
+export interface OperationalTimes {
+  pwdLastSuccess?: string;
+  createTimestamp?: string;
+  pwdChangedTime?: string;
 }
 
 const SYSTEM_SCHEMAS = ['core', 'cosine', 'inetorgperson', 'nis'];
@@ -64,7 +79,7 @@ const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/libexec'];
 
 /** Where an OpenLDAP program lives, or an error that says how to install it. */
 export function findOpenLdapProgram(
-  name: 'slapd' | 'slapadd' | 'slaptest',
+  name: 'slapd' | 'slapadd' | 'slapcat' | 'slaptest',
   dirs: readonly string[] = [...SBIN_DIRS, ...(process.env.PATH ?? '').split(':').filter(Boolean)],
 ): string {
   for (const dir of dirs) {
@@ -167,6 +182,14 @@ const EQUALITY_INDEXES = [
   'rostersyncSchool',
   'rostersyncRole',
   'rostersyncPurgeTimestamp',
+  // The lifecycle's triggers and workflow (SPEC §7). slapd keeps operational attributes in the same
+  // indexes; an eq index on a GeneralizedTime attribute also serves its `<=`/`>=` filters.
+  'pwdLastSuccess',
+  'createTimestamp',
+  'pwdChangedTime',
+  'rostersyncDeactivatedTimestamp',
+  'rostersyncWarningTimestamp',
+  'rostersyncKeptTimestamp',
 ];
 
 /** The slapd.conf of a test server; also used for the container variant (slapd-container.ts). */
@@ -283,6 +306,47 @@ function bootstrapLdif(opts: {
     `olcPPolicyDefault: cn=default,ou=policies,${opts.suffix}`,
     '',
   ].join('\n');
+}
+
+/** A DN compared loosely enough for the testkit: case and the spaces after commas do not matter. */
+function dnKey(dn: string): string {
+  return dn.replace(/,\s+/g, ',').toLowerCase();
+}
+
+/** The DN of one unwrapped slapcat record (`dn: …`, or `dn:: base64` when it is not plain ASCII). */
+function recordDn(record: string): string {
+  const first = record.split('\n', 1)[0] ?? '';
+  if (first.startsWith('dn:: ')) return Buffer.from(first.slice('dn:: '.length), 'base64').toString('utf8');
+  if (first.startsWith('dn: ')) return first.slice('dn: '.length);
+  throw new Error(`not an LDIF entry: ${first}`);
+}
+
+/**
+ * Sets the given operational times on the matching entries of a slapcat dump written with
+ * `-o ldif_wrap=no` (one line per value); throws if a DN is not in the dump.
+ */
+export function rewriteOperationalTimes(
+  ldif: string,
+  times: Readonly<Record<string, OperationalTimes>>,
+): string {
+  const wanted = new Map(Object.entries(times).map(([dn, values]) => [dnKey(dn), { dn, values }]));
+  const found = new Set<string>();
+  const records = ldif.split(/\n\n+/).map((record) => {
+    if (record.trim() === '' || record.startsWith('#')) return record;
+    const key = dnKey(recordDn(record));
+    const change = wanted.get(key);
+    if (change === undefined) return record;
+    found.add(key);
+    const names = new Set(Object.keys(change.values).map((name) => name.toLowerCase()));
+    const kept = record
+      .split('\n')
+      .filter((line) => !names.has(line.slice(0, line.indexOf(':')).toLowerCase()));
+    const added = Object.entries(change.values).map(([name, value]) => `${name}: ${String(value)}`);
+    return [...kept, ...added].join('\n');
+  });
+  const missing = [...wanted].filter(([key]) => !found.has(key)).map(([, { dn }]) => dn);
+  if (missing.length > 0) throw new Error(`not in the directory: ${missing.join('; ')}`);
+  return records.join('\n\n');
 }
 
 async function waitForServer(
@@ -449,6 +513,8 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
           'add: olcDbIndex',
           'olcDbIndex: rostersyncSourceUid,rostersyncRecordUid,rostersyncSchool,rostersyncRole eq',
           'olcDbIndex: rostersyncPurgeTimestamp eq',
+          'olcDbIndex: pwdLastSuccess,createTimestamp,pwdChangedTime eq',
+          'olcDbIndex: rostersyncDeactivatedTimestamp,rostersyncWarningTimestamp,rostersyncKeptTimestamp eq',
           '',
         ].join('\n'),
         dir,
@@ -483,6 +549,25 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
       await halt();
       child = launch();
       await waitForServer(url, adminDn, child.server, logFile);
+    },
+    setOperationalTimes: async (times) => {
+      await halt();
+      try {
+        const dump = join(dir, 'times-before.ldif');
+        const rewritten = join(dir, 'times-after.ldif');
+        const database = ['-b', suffix, ...configArgs];
+        await run(findOpenLdapProgram('slapcat'), [...database, '-o', 'ldif_wrap=no', '-l', dump]);
+        await writeFile(rewritten, rewriteOperationalTimes(await readFile(dump, 'utf8'), times));
+        // slapadd fills an empty database only: clear the mdb files, keep the directory the config names.
+        const dataDir = join(dir, 'data');
+        await rm(dataDir, { recursive: true, force: true });
+        await mkdir(dataDir, { recursive: true });
+        await run(findOpenLdapProgram('slapadd'), [...database, '-l', rewritten]);
+      } finally {
+        // Running again whatever happened, so a refused rewrite leaves the server as it was.
+        child = launch();
+        await waitForServer(url, adminDn, child.server, logFile);
+      }
     },
     stop,
   };

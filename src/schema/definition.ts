@@ -175,6 +175,24 @@ export const ATTRIBUTE_TYPES = [
     ...generalizedTime,
     singleValue: true,
   },
+  {
+    number: 13,
+    key: 'warningRule',
+    name: 'rostersyncWarningRule',
+    description: 'rostersync: name of the lifecycle rule the warning mail was sent for',
+    // Rule names are identifiers chosen in config, so compare them exactly.
+    ...caseExactString,
+    singleValue: true,
+  },
+  {
+    number: 14,
+    key: 'keptTimestamp',
+    name: 'rostersyncKeptTimestamp',
+    description:
+      'rostersync: when a lifecycle warning was cancelled (rostersync keep or a login); lifecycle clocks restart from it',
+    ...generalizedTime,
+    singleValue: true,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -217,6 +235,8 @@ export const OBJECT_CLASSES = [
       'rostersyncWarningTimestamp',
       'rostersyncRetirementState',
       'rostersyncRemovedTimestamp',
+      'rostersyncWarningRule',
+      'rostersyncKeptTimestamp',
     ],
   },
   {

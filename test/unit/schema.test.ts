@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ATTRIBUTE_TYPES,
+  type AttributeTypeDefinition,
   attributeTypeOid,
   OBJECT_CLASSES,
   STANDARD_ATTRIBUTES,
@@ -65,6 +66,8 @@ describe('schema definition', () => {
       [10, 'rostersyncClass'],
       [11, 'rostersyncPriorEndTime'],
       [12, 'rostersyncRemovedTimestamp'],
+      [13, 'rostersyncWarningRule'],
+      [14, 'rostersyncKeptTimestamp'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
@@ -87,11 +90,25 @@ describe('schema definition', () => {
   });
 
   it('matches source and record uids case-exactly and schools case-insensitively', () => {
-    const byName = new Map(ATTRIBUTE_TYPES.map((attribute) => [attribute.name, attribute]));
+    const byName = new Map<string, AttributeTypeDefinition>(
+      ATTRIBUTE_TYPES.map((attribute) => [attribute.name, attribute]),
+    );
     expect(byName.get('rostersyncSourceUid')?.equality).toBe('caseExactMatch');
     expect(byName.get('rostersyncRecordUid')?.equality).toBe('caseExactMatch');
     expect(byName.get('rostersyncSchool')?.equality).toBe('caseIgnoreMatch');
     expect(byName.get('rostersyncRole')?.equality).toBe('caseIgnoreMatch');
+    // The lifecycle compares rule names exactly and filters the warning and keep times by order.
+    expect(byName.get('rostersyncWarningRule')?.equality).toBe('caseExactMatch');
+    expect(byName.get('rostersyncWarningRule')?.singleValue).toBe(true);
+    expect(byName.get('rostersyncWarningTimestamp')?.ordering).toBe('generalizedTimeOrderingMatch');
+    expect(byName.get('rostersyncKeptTimestamp')?.ordering).toBe('generalizedTimeOrderingMatch');
+    expect(OBJECT_CLASSES[0].may).toEqual(
+      expect.arrayContaining([
+        'rostersyncWarningRule',
+        'rostersyncKeptTimestamp',
+        'rostersyncWarningTimestamp',
+      ]),
+    );
     for (const attribute of ATTRIBUTE_TYPES) {
       if (attribute.syntax === 'generalizedTime') {
         expect(attribute.equality).toBe('generalizedTimeMatch');
