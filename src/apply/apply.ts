@@ -49,6 +49,7 @@ export const EVENT_OF: Record<UserAction['kind'], HookEvent> = {
   deactivate: 'Deactivate',
   reactivate: 'Reactivate',
   delete: 'Delete',
+  keep: 'Modify',
 };
 
 export interface ApplyContext {
@@ -343,6 +344,8 @@ class Applier {
         return this.hooked(action, (user, ctx) => userImport.move(user, ctx));
       case 'remove-school':
         return this.hooked(action, (user, ctx) => userImport.removeSchool(user, ctx));
+      case 'keep':
+        return this.hooked(action, (user, ctx) => userImport.keep(user, ctx));
       case 'reactivate':
         await this.hooked(action, (user, ctx) => userImport.reactivate(user, ctx));
         if (action.keptByAdmin.length > 0) {

@@ -11,6 +11,7 @@ import type {
   CreateUserAction,
   DeactivateAction,
   DeleteUserAction,
+  KeepAction,
   ModifyUserAction,
   MoveUserAction,
   ReactivateAction,
@@ -63,6 +64,11 @@ export class UserImport {
   async move(user: ManagedUser, ctx: UserImportContext<MoveUserAction>): Promise<void> {
     const newParent = parentDn(ctx.action.newDn) ?? '';
     await ctx.writer.rename(user.dn, leafRdn(ctx.action.newDn), newParent);
+  }
+
+  /** `rostersync keep`: the lifecycle warning lifted, the clock restarted (SPEC §7). */
+  async keep(user: ManagedUser, ctx: UserImportContext<KeepAction>): Promise<void> {
+    await ctx.writer.modify(user.dn, ctx.action.changes);
   }
 
   async removeSchool(user: ManagedUser, ctx: UserImportContext<RemoveSchoolAction>): Promise<void> {

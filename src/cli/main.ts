@@ -8,6 +8,7 @@ import type { Command } from './command.js';
 import { configCheckCommand } from './commands/config-check.js';
 import { daemonCommand } from './commands/daemon.js';
 import { importCommand } from './commands/import.js';
+import { keepCommand } from './commands/keep.js';
 import { lifecycleCommand } from './commands/lifecycle.js';
 import { purgeCommand } from './commands/purge.js';
 import { schemaCommand } from './commands/schema.js';
@@ -20,6 +21,7 @@ const COMMANDS: Command<unknown>[] = [
   purgeCommand,
   daemonCommand,
   lifecycleCommand,
+  keepCommand,
   statusCommand,
   schemaCommand,
 ];

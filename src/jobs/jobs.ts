@@ -10,6 +10,7 @@ import { type PurgeOptions, type PurgeOutcome, runPurge } from '../purge/run-pur
 import type { ExitCode } from '../errors.js';
 import type { JobName } from '../plan/types.js';
 import { runJob } from './run-job.js';
+import { type KeepOptions, type KeepOutcome, runKeep } from '../lifecycle/run-keep.js';
 
 /** A run's context before integrators' code is loaded: that is what these jobs add. */
 export type JobRuntime = Omit<RunContext, 'userImport' | 'hooks' | 'dryRunHooks'>;
@@ -42,6 +43,10 @@ async function lockedJob<O extends { exitCode: ExitCode; summary: { totals: Reco
 
 export function importJob(runtime: JobRuntime, options: ImportOptions): Promise<ImportOutcome> {
   return lockedJob('import', runtime, options.dryRun, (extended) => runImport(extended, options));
+}
+
+export function keepJob(runtime: JobRuntime, options: KeepOptions): Promise<KeepOutcome> {
+  return lockedJob('keep', runtime, options.dryRun, (extended) => runKeep(extended, options));
 }
 
 export function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {

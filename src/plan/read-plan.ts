@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import { type JobName, PLAN_VERSION, type Plan } from './types.js';
 
-const JOBS: readonly JobName[] = ['import', 'purge'];
+const JOBS: readonly JobName[] = ['import', 'purge', 'keep'];
 
 function fail(source: string, message: string): never {
   throw new UsageError(`${source}: ${message}`);

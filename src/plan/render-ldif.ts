@@ -58,6 +58,7 @@ function records(action: PlanAction): string[][] {
         addRecord(action.dn, action.attributes),
       ];
     case 'modify':
+    case 'keep':
     case 'remove-school':
     case 'reactivate':
     case 'deactivate':
@@ -94,9 +95,14 @@ function records(action: PlanAction): string[][] {
 
 /** What the plan is of, for the LDIF's first line. */
 function title(plan: Plan): string {
-  return plan.job === 'purge'
-    ? `# rostersync purge plan for source ${plan.sourceUid}: ${plan.due} users due, ${plan.due - plan.skipped.length} with a purge role`
-    : `# rostersync import plan for source ${plan.sourceUid}, roster ${plan.input.file}`;
+  switch (plan.job) {
+    case 'purge':
+      return `# rostersync purge plan for source ${plan.sourceUid}: ${plan.due} users due, ${plan.due - plan.skipped.length} with a purge role`;
+    case 'keep':
+      return `# rostersync keep plan for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
+    case 'import':
+      return `# rostersync import plan for source ${plan.sourceUid}, roster ${plan.input.file}`;
+  }
 }
 
 export function renderPlanLdif(plan: Plan): string {

@@ -11,6 +11,7 @@ const LABELS: Record<ActionKind, string> = {
   deactivate: 'deactivate',
   'schedule-deletion': 'schedule deletion',
   delete: 'delete',
+  keep: 'keep',
   'create-group': 'create group',
   'modify-group': 'modify group',
   'delete-group': 'delete group',
@@ -47,6 +48,7 @@ function detail(action: PlanAction): string {
     case 'schedule-deletion':
       return `${action.username}  stays active, purge on ${action.purgeAt}`;
     case 'delete':
+    case 'keep':
       return `${action.username}  (${action.recordUid})`;
     case 'modify-group':
       return `${action.dn}  +${action.added.length} −${action.removed.length}`;
@@ -61,6 +63,7 @@ export function heading(plan: Plan): string {
     const eligible = plan.due - plan.skipped.length;
     return `Purge for source ${plan.sourceUid}: ${plan.due} users due, ${eligible} with a purge role`;
   }
+  if (plan.job === 'keep') return `Keep for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
   const scope = plan.schools.length > 0 ? plan.schools.join(', ') : 'all schools';
   return `Plan for source ${plan.sourceUid} (${scope}) from ${plan.input.file}: ${plan.input.rows} rows, ${plan.input.valid} valid`;
 }

@@ -139,7 +139,18 @@ export interface DeleteGroupAction {
   memberUids: string[];
 }
 
+/**
+ * `rostersync keep` (SPEC §7): the user's lifecycle warning is lifted and its clock restarts from now; it is
+ * a candidate again only when a trigger matches anew.
+ */
+export interface KeepAction extends UserActionBase {
+  kind: 'keep';
+  phase: 'updates';
+  changes: Modification[];
+}
+
 export type UserAction =
+  | KeepAction
   | CreateUserAction
   | ModifyUserAction
   | MoveUserAction
@@ -236,5 +247,12 @@ export interface PurgePlan extends PlanEnvelope {
   skipped: SkippedUser[];
 }
 
-export type Plan = ImportPlan | PurgePlan;
+/** `rostersync keep`: the users an admin keeps from the lifecycle rules (SPEC §7). */
+export interface KeepPlan extends PlanEnvelope {
+  job: 'keep';
+  /** The usernames or record uids given, as given. */
+  asked: string[];
+}
+
+export type Plan = ImportPlan | PurgePlan | KeepPlan;
 export type JobName = Plan['job'];
