@@ -1,0 +1,178 @@
+/**
+ * What the lifecycle rules read (SPEC §7): per rule, this source's users whose trigger matches and whose
+ * next step may have come, found by the server — it compares the GeneralizedTime values (`<=` filters on
+ * `pwdLastSuccess`, `createTimestamp`, `pwdChangedTime`, rostersync's own times), so a run never pulls
+ * every user to compare dates in Node. Users a rule has warned are read whatever their dates, so a login
+ * after the warning is seen. Users in retirement (SPEC §8) and users of other sources are never read.
+ */
+import type { AttributeNames, LifecycleRule } from '../config/index.js';
+import { dayStartInZone, parseGeneralizedTime, shadowExpireDays, toGeneralizedTime } from '../dates.js';
+import {
+  and,
+  type Directory,
+  type DirectoryEntry,
+  eq,
+  type Filter,
+  lte,
+  not,
+  or,
+  present,
+} from '../directory/index.js';
+import type { DirectoryLayout } from '../directory/layout.js';
+import type { LifecycleUser } from '../plan/lifecycle.js';
+import { sourceUsersFilter } from './read.js';
+
+/** A user as a rule sees it: who it is, where to mail it, and the dates its triggers read. */
+export interface LifecycleEntry {
+  dn: string;
+  username: string;
+  recordUid: string;
+  firstname: string;
+  lastname: string;
+  mail: string | undefined;
+  /** The first tag of `preferredLanguage`, lower-cased (`de-DE` → `de`). */
+  language: string | undefined;
+  /** Raw `ROLE:school:SCHOOL` values. */
+  roles: string[];
+  state: LifecycleUser;
+}
+
+/**
+ * The last instant a reference time may have for a step `days` after it to have come by `now`: a step
+ * comes at the start of the day, in `timeZone`, `days` days after the reference's day.
+ */
+export function latestReference(now: Date, timeZone: string, days: number): string {
+  return toGeneralizedTime(new Date(dayStartInZone(now, timeZone, 1 - days).getTime() - 1000));
+}
+
+/**
+ * The server-side filter of the users a rule may have to act on now: those whose warning day (or, without
+ * a warning, action day) has come by the trigger's reference time, and every user the rule has warned. A
+ * superset: the rule engine decides on each (a keep restarts the clock, say).
+ */
+export function lifecycleFilter(
+  rule: Pick<LifecycleRule, 'name' | 'trigger' | 'days' | 'warning_days'>,
+  names: AttributeNames,
+  sourceUid: string,
+  now: Date,
+  timeZone: string,
+): Filter {
+  const cutoff = latestReference(now, timeZone, rule.days - rule.warning_days);
+  const byTrigger: Record<LifecycleRule['trigger'], Filter> = {
+    no_login: lte('pwdLastSuccess', cutoff),
+    never_logged_in: and(not(present('pwdLastSuccess')), lte('createTimestamp', cutoff)),
+    unconfirmed: and(
+      eq('pwdReset', 'TRUE'),
+      or(lte('pwdChangedTime', cutoff), and(not(present('pwdChangedTime')), lte('createTimestamp', cutoff))),
+    ),
+    // A lock without rostersync's stamp is read too: the run stamps it, and its clock starts then.
+    deactivated: and(
+      present('pwdAccountLockedTime'),
+      or(lte(names.deactivatedTimestamp, cutoff), not(present(names.deactivatedTimestamp))),
+    ),
+    // shadowExpire has no ordering rule in the NIS schema: those users are compared here.
+    expired: or(lte('pwdEndTime', cutoff), and(not(present('pwdEndTime')), present('shadowExpire'))),
+  };
+  return and(
+    sourceUsersFilter(names, sourceUid),
+    not(present(names.retirementState)),
+    or(byTrigger[rule.trigger], eq(names.warningRule, rule.name)),
+  );
+}
+
+const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
+  entry.attributes[attribute]?.[0];
+const time = (entry: DirectoryEntry, attribute: string): Date | undefined => {
+  const value = first(entry, attribute);
+  return value === undefined ? undefined : parseGeneralizedTime(value);
+};
+
+function lifecycleAttributes(names: AttributeNames): string[] {
+  return [
+    'uid',
+    'givenName',
+    'sn',
+    'mail',
+    'preferredLanguage',
+    names.recordUid,
+    names.role,
+    'pwdLastSuccess',
+    'createTimestamp',
+    'pwdReset',
+    'pwdChangedTime',
+    'pwdAccountLockedTime',
+    'pwdEndTime',
+    'shadowExpire',
+    names.deactivatedTimestamp,
+    names.warningTimestamp,
+    names.warningRule,
+    names.keptTimestamp,
+  ];
+}
+
+/** The end of the account: `pwdEndTime`, else the day `shadowExpire` counts to (days since 1970-01-01). */
+function endOf(entry: DirectoryEntry): Date | undefined {
+  const end = time(entry, 'pwdEndTime');
+  if (end !== undefined) return end;
+  const shadow = first(entry, 'shadowExpire');
+  if (shadow === undefined || !/^-?\d+$/.test(shadow) || Number(shadow) < 0) return undefined;
+  return new Date(Number(shadow) * 86_400_000);
+}
+
+export function toLifecycleEntry(entry: DirectoryEntry, names: AttributeNames): LifecycleEntry {
+  const warnedAt = time(entry, names.warningTimestamp);
+  const warningRule = first(entry, names.warningRule);
+  const mail = first(entry, 'mail');
+  const language = first(entry, 'preferredLanguage')
+    ?.split(/[-_,;\s]/)[0]
+    ?.toLowerCase();
+  return {
+    dn: entry.dn,
+    username: first(entry, 'uid') ?? '',
+    recordUid: first(entry, names.recordUid) ?? '',
+    firstname: first(entry, 'givenName') ?? '',
+    lastname: first(entry, 'sn') ?? '',
+    mail,
+    language: language === '' ? undefined : language,
+    roles: entry.attributes[names.role] ?? [],
+    state: {
+      lastLogin: time(entry, 'pwdLastSuccess'),
+      created: time(entry, 'createTimestamp'),
+      mustChangePassword: first(entry, 'pwdReset')?.toUpperCase() === 'TRUE',
+      passwordChanged: time(entry, 'pwdChangedTime'),
+      locked: first(entry, 'pwdAccountLockedTime') !== undefined,
+      deactivated: time(entry, names.deactivatedTimestamp),
+      ends: endOf(entry),
+      warning:
+        warnedAt !== undefined && warningRule !== undefined ? { at: warnedAt, rule: warningRule } : undefined,
+      kept: time(entry, names.keptTimestamp),
+      canBeMailed: mail !== undefined && mail !== '',
+    },
+  };
+}
+
+/** Streams the users a rule may have to act on now (see `lifecycleFilter`), one page at a time. */
+export async function* readLifecycleUsers(
+  directory: Directory,
+  layout: DirectoryLayout,
+  rule: Pick<LifecycleRule, 'name' | 'trigger' | 'days' | 'warning_days'>,
+  sourceUid: string,
+  now: Date,
+  timeZone: string,
+): AsyncGenerator<LifecycleEntry> {
+  const names = layout.attributes;
+  const today = shadowExpireDays(now);
+  for await (const entry of directory.search(layout.baseDn, {
+    scope: 'sub',
+    filter: lifecycleFilter(rule, names, sourceUid, now, timeZone),
+    attributes: lifecycleAttributes(names),
+  })) {
+    const user = toLifecycleEntry(entry, names);
+    // The shadowExpire users the server could not compare: only those whose day has passed.
+    if (rule.trigger === 'expired' && first(entry, 'pwdEndTime') === undefined) {
+      const shadow = Number(first(entry, 'shadowExpire'));
+      if (!(shadow <= today) && user.state.warning?.rule !== rule.name) continue;
+    }
+    yield user;
+  }
+}
