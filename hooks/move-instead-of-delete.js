@@ -6,9 +6,10 @@
  * missing). Group memberships are gone already: the plan takes the user out of every group that
  * names it before `doDelete` runs (called without a plan, it sweeps them with the base class's
  * `removeGroupReferences`, as a deletion does). A reserved username
- * (`scheme.reserve_deleted`) is still recorded. The entry gets `rostersyncRemovedTimestamp`: it has
- * left its source, so no later import, purge or lifecycle run acts on it again (rostersync also
- * checks this after any `doDelete` of a subclass that keeps the entry).
+ * (`scheme.reserve_deleted`) is still recorded. The entry gets `rostersyncDeactivatedTimestamp` (when
+ * it was locked, as every lock of rostersync's) and `rostersyncRemovedTimestamp`: it has left its
+ * source, so no later import, purge or lifecycle run acts on it again (rostersync also checks this
+ * after any `doDelete` of a subclass that keeps the entry).
  *
  * Configuration:
  *
@@ -37,13 +38,20 @@ export default (Base) =>
         if (ou === undefined) throw new Error(`${target} does not exist; create it first`);
         await addIgnoringExisting(ctx, target, { objectClass: ['organizationalUnit'], ou: [unescape(ou)] });
       }
-      const removed = ctx.config.ldap.attributes.rostersyncRemovedTimestamp ?? 'rostersyncRemovedTimestamp';
+      const { attributes } = ctx.config.ldap;
+      const removed = attributes.rostersyncRemovedTimestamp ?? 'rostersyncRemovedTimestamp';
+      const deactivated = attributes.rostersyncDeactivatedTimestamp ?? 'rostersyncDeactivatedTimestamp';
       const classes = (user.attributes.objectClass ?? []).map((name) => name.toLowerCase());
+      const now = generalizedTime(ctx.now);
       await ctx.writer.modify(user.dn, [
         { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [LOCKED] },
-        // Only a rostersync user can carry it (an entry of the rostersyncUser class).
+        // Only a rostersync user can carry them (an entry of the rostersyncUser class): when the lock
+        // was set, as for every lock of rostersync's, and that the user has left its source.
         ...(classes.includes('rostersyncuser')
-          ? [{ operation: 'replace', attribute: removed, values: [generalizedTime(ctx.now)] }]
+          ? [
+              { operation: 'replace', attribute: deactivated, values: [now] },
+              { operation: 'replace', attribute: removed, values: [now] },
+            ]
           : []),
       ]);
       await ctx.writer.rename(user.dn, leafRdn(user.dn), target);

@@ -493,6 +493,13 @@ class Applier {
               if (viaExop) {
                 await userImport.create(user, ctx);
                 await ctx.writer.passwordModify(action.dn, password);
+                // ppolicy drops pwdReset when anyone but the user sets the password, unless the policy
+                // has pwdMustChange: mark the user again, as the plan's add says.
+                if (action.attributes.pwdReset !== undefined) {
+                  await ctx.writer.modify(action.dn, [
+                    { operation: 'replace', attribute: 'pwdReset', values: action.attributes.pwdReset },
+                  ]);
+                }
               } else {
                 await userImport.create(user, ctx, await hashPassword(password, config.password.hash));
               }

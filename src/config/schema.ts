@@ -207,6 +207,8 @@ const passwordSchema = z
     hash: enumOf(['ssha', 'argon2']).default('ssha'),
     set_via: enumOf(['add', 'exop']).default('add'),
     length: wholeNumber({ min: 8, max: 128 }).default(16),
+    // New users get ppolicy's pwdReset: TRUE, so they must change the initial password at first login.
+    must_change: z.boolean().default(false),
   })
   .prefault({});
 

@@ -139,12 +139,14 @@ export function isMarkedMissing(user: DirectoryUser): boolean {
 }
 
 /**
- * What `purge.mode: move` writes before it moves the entry: the admin lock, and the mark that the user has
- * left its source (`rostersyncRemovedTimestamp`), so no later import, purge or lifecycle run acts on it.
+ * What `purge.mode: move` writes before it moves the entry: the admin lock with the time rostersync set it
+ * (as every lock of rostersync's), and the mark that the user has left its source
+ * (`rostersyncRemovedTimestamp`), so no later import, purge or lifecycle run acts on it.
  */
 export function moveOutChanges(now: Date, names: AttributeNames): Modification[] {
   return [
     { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
+    { operation: 'replace', attribute: names.deactivatedTimestamp, values: [toGeneralizedTime(now)] },
     removedMark(now, names),
   ];
 }

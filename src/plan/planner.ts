@@ -547,6 +547,7 @@ export class ImportPlanner {
         if (values.length > 0) attributes[attribute] = values;
       }
       if (email !== undefined) attributes.mail = [email];
+      if (config.password.must_change) attributes.pwdReset = ['TRUE'];
       if (uidNumbers) {
         attributes.objectClass = ['inetOrgPerson', 'posixAccount', 'shadowAccount', 'rostersyncUser'];
         attributes.uidNumber = [String(uidNumbers.next())];

@@ -69,7 +69,7 @@ describe('parseConfig defaults', () => {
     expect(config.no_delete).toBe(false);
     expect(config.tolerate_errors).toBe(0);
     expect(config.safety.max_deletions).toEqual({ kind: 'percent', percent: 10 });
-    expect(config.password).toEqual({ hash: 'ssha', set_via: 'add', length: 16 });
+    expect(config.password).toEqual({ hash: 'ssha', set_via: 'add', length: 16, must_change: false });
     expect(config.output).toEqual({ log_level: 'info', log_format: 'auto' });
     expect(config.state_dir).toBe('/var/lib/rostersync');
     expect(config.purge).toEqual({ roles: ['student', 'teacher', 'staff'], mode: 'delete' });

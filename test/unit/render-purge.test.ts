@@ -74,7 +74,7 @@ describe('purge plan in purge.mode: move', () => {
     expect(table).not.toMatch(/delete/);
   });
 
-  it('renders the lock, the removed mark and the modrdn doDelete sends, not a delete', () => {
+  it('renders the lock with its time, the removed mark and the modrdn doDelete sends, not a delete', () => {
     const ldif = renderPlanLdif(moving);
     expect(ldif).toContain(
       [
@@ -82,6 +82,9 @@ describe('purge plan in purge.mode: move', () => {
         'changetype: modify',
         'replace: pwdAccountLockedTime',
         'pwdAccountLockedTime: 000001010000Z',
+        '-',
+        'replace: rostersyncDeactivatedTimestamp',
+        'rostersyncDeactivatedTimestamp: 20261223060000Z',
         '-',
         'replace: rostersyncRemovedTimestamp',
         'rostersyncRemovedTimestamp: 20261223060000Z',
