@@ -3,6 +3,7 @@ export { attributeName, type AttributeNames, attributeNames, DEFAULT_ATTRIBUTE_N
 export { checkCaFile } from './ca-file.js';
 export { NON_CONFIG_ENV_VARS } from './env.js';
 export { ConfigError, type ConfigIssue, formatKeyPath } from './errors.js';
+export { packageRoot } from './files.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig, SYSTEM_CONFIG_PATH } from './load.js';
 export { formatMaxDeletions, type MaxDeletions, parseMaxDeletions } from './max-deletions.js';
 export { type OutputPaths, outputPaths } from './output-paths.js';

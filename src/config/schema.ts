@@ -310,6 +310,7 @@ const mailSchema = z
       password_file: filePath.optional(),
     }),
     from: nonEmptyString.optional(),
+    reply_to: nonEmptyString.optional(),
     templates_dir: filePath.optional(),
     default_language: nonEmptyString.default('en'),
   })

@@ -1,4 +1,4 @@
-// The audit log: one JSON line per directory write, append-only, never holding password values.
+// The audit log: one JSON line per directory write (and per mail sent), append-only, never holding password values.
 import type { WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -17,6 +17,10 @@ export interface AuditEntry {
   error?: string;
   /** The account the write was about, when that is not obvious from the DN. */
   user?: string;
+  /** A mail's recipient address (action `mail`); the mail's subject and body are never recorded. */
+  recipient?: string;
+  /** The lifecycle rule a mail or write was made for. */
+  rule?: string;
 }
 
 /** Where directory writes are recorded; `AuditLog` writes a file, `NullAuditLog` (dry runs) does not. */
@@ -102,6 +106,8 @@ export interface AuditLine {
   action: string;
   dn: string;
   user?: string;
+  recipient?: string;
+  rule?: string;
   attributes?: Record<string, string[] | null>;
   result: 'ok' | 'error';
   error?: string;
@@ -115,6 +121,8 @@ export function auditLine(entry: AuditEntry, runId: string, time: Date): AuditLi
     action: entry.action,
     dn: entry.dn,
     user: entry.user,
+    recipient: entry.recipient,
+    rule: entry.rule,
     attributes: entry.attributes ? redactAttributes(entry.attributes) : undefined,
     result: entry.result ?? 'ok',
     error: entry.error === undefined ? undefined : scrubSecrets(entry.error),
