@@ -19,8 +19,31 @@ import {
   present,
 } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
-import type { LifecycleUser } from '../plan/lifecycle.js';
 import { sourceUsersFilter } from './read.js';
+
+/** What the engine needs to know of a user: the dates the triggers read, and the rule's own marks. */
+export interface LifecycleUser {
+  /** `pwdLastSuccess` (slapd's `lastbind`): the last login. */
+  lastLogin: Date | undefined;
+  /** `createTimestamp`. */
+  created: Date | undefined;
+  /** `pwdReset: TRUE`: the password is still the one an admin set. */
+  mustChangePassword: boolean;
+  /** `pwdChangedTime`. */
+  passwordChanged: Date | undefined;
+  /** `pwdAccountLockedTime` is set. */
+  locked: boolean;
+  /** `rostersyncDeactivatedTimestamp`: when rostersync locked it (a lock found without it is stamped). */
+  deactivated: Date | undefined;
+  /** `pwdEndTime`, else the day `shadowExpire` names: the account's end. */
+  ends: Date | undefined;
+  /** `rostersyncWarningTimestamp` and `rostersyncWarningRule`: the warning sent, and for which rule. */
+  warning: { at: Date; rule: string } | undefined;
+  /** `rostersyncKeptTimestamp`: an admin's keep, or the cancellation by a login after a warning. */
+  kept: Date | undefined;
+  /** The user has an address to warn. */
+  canBeMailed: boolean;
+}
 
 /** A user as a rule sees it: who it is, where to mail it, and the dates its triggers read. */
 export interface LifecycleEntry {
