@@ -73,7 +73,7 @@ try {
   });
   const rest = await readSnapshot(
     directory,
-    { config, layout, schools: [], containers: [], mappedAttributes: [] },
+    { config, layout, schools: [], containers: [], classGroups: [], mappedAttributes: [] },
     planner,
   );
   measure(`snapshot read and users planned: ${rest.groups.length} groups`);

@@ -21,9 +21,13 @@ const directory = await connectDirectory(config, process.env);
 let users = 0;
 try {
   const layout = new DirectoryLayout(config);
-  await readUsers(directory, { config, layout, schools: [], containers: [], mappedAttributes: [] }, () => {
-    users += 1;
-  });
+  await readUsers(
+    directory,
+    { config, layout, schools: [], containers: [], classGroups: [], mappedAttributes: [] },
+    () => {
+      users += 1;
+    },
+  );
 } finally {
   await directory.close();
 }
