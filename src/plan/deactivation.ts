@@ -126,6 +126,10 @@ export function reactivation(user: DirectoryUser, names: AttributeNames): Reacti
   if (ours !== undefined) changes.push(remove(names.deactivatedTimestamp));
   if (user.missingSince !== undefined) changes.push(remove(names.missingSince));
   if (user.purgeTimestamp !== undefined) changes.push(remove(names.purgeTimestamp));
+  // Back in the roster, the user starts afresh with the lifecycle rules too (SPEC §7).
+  if (user.warnedAt !== undefined) changes.push(remove(names.warningTimestamp));
+  if (user.warningRule !== undefined) changes.push(remove(names.warningRule));
+  if (user.keptAt !== undefined) changes.push(remove(names.keptTimestamp));
   return { changes, keptByAdmin };
 }
 

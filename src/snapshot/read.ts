@@ -101,6 +101,9 @@ function userAttributes(request: SnapshotRequest): string[] {
     'pwdAccountLockedTime',
     'pwdEndTime',
     'shadowExpire',
+    names.warningTimestamp,
+    names.warningRule,
+    names.keptTimestamp,
     ...request.mappedAttributes,
   ];
 }
@@ -171,6 +174,9 @@ function toUser(entry: DirectoryEntry, request: SnapshotRequest): DirectoryUser 
     endTime: first(entry, 'pwdEndTime'),
     priorEndTime: first(entry, names.priorEndTime),
     shadowExpire: first(entry, 'shadowExpire'),
+    warnedAt: first(entry, names.warningTimestamp),
+    warningRule: first(entry, names.warningRule),
+    keptAt: first(entry, names.keptTimestamp),
   };
 }
 

@@ -26,6 +26,10 @@ export interface DirectoryUser {
   /** An admin's end time that rostersync's earlier one replaced. */
   priorEndTime: string | undefined;
   shadowExpire: string | undefined;
+  /** The lifecycle's marks (SPEC §7): a warning sent, for which rule, and a keep. */
+  warnedAt?: string | undefined;
+  warningRule?: string | undefined;
+  keptAt?: string | undefined;
 }
 
 export interface DirectoryGroup {

@@ -1,4 +1,4 @@
-/** `rostersync keep` against slapd: the warning is lifted and the clock restarted, in the directory. */
+/** `rostersync keep` against slapd: the warning is lifted and the clock restarted; an import that reactivates a user clears them all. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Attribute, Change } from 'ldapts';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
@@ -63,5 +63,30 @@ describe('rostersync keep', () => {
     expect((await fx.user('S-2'))?.rostersyncKeptTimestamp).toMatch(/^\d{14}Z$/);
     const audit = (await fx.auditLines()).filter((line) => line.action === 'modify');
     expect(audit.map((line) => line.dn)).toEqual(expect.arrayContaining([eva?.dn]));
+  });
+
+  it('an import that reactivates a user clears its lifecycle marks too', async () => {
+    // Tom leaves the roster (grace 0/30: locked now), is warned and kept meanwhile, and comes back.
+    await fx.writeRoster([EVA]);
+    expect((await fx.runImport()).code).toBe(0);
+    const tom = await fx.user('S-2');
+    expect(tom?.pwdAccountLockedTime).toBeDefined();
+    await fx.tree.client.modify(String(tom?.dn), [
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'rostersyncWarningTimestamp', values: ['20261101080000Z'] }),
+      }),
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'rostersyncWarningRule', values: ['stale'] }),
+      }),
+    ]);
+    await fx.writeRoster([EVA, TOM]);
+    expect((await fx.runImport()).code).toBe(0);
+    const back = await fx.user('S-2');
+    expect(back?.pwdAccountLockedTime).toBeUndefined();
+    expect(back?.rostersyncWarningTimestamp).toBeUndefined();
+    expect(back?.rostersyncWarningRule).toBeUndefined();
+    expect(back?.rostersyncKeptTimestamp).toBeUndefined();
   });
 });
