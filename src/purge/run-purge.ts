@@ -5,12 +5,12 @@
 import type { RunContext } from '../apply/run-context.js';
 import type { Config } from '../config/index.js';
 import { toGeneralizedTime } from '../dates.js';
-import { and, type Directory, lte, or, present } from '../directory/index.js';
+import { and, type Directory, lte } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import type { PurgePlan } from '../plan/types.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
-import { readReservations, sourceUsersFilter } from '../snapshot/read.js';
-import { type DueUser, planPurge, type ReferencingGroup } from './plan-purge.js';
+import { readReferencingGroups, readReservations, sourceUsersFilter } from '../snapshot/read.js';
+import { type DueUser, planPurge } from './plan-purge.js';
 
 export type PurgeOptions = PlannedRunOptions;
 
@@ -40,26 +40,6 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
   return due;
 }
 
-/** Every group under the base DN, whoever manages it: a purged user must leave no member value behind. */
-async function readGroups(directory: Directory, layout: DirectoryLayout) {
-  const groups: ReferencingGroup[] = [];
-  for await (const entry of directory.search(layout.baseDn, {
-    scope: 'sub',
-    filter: or(present('member'), present('uniqueMember'), present('memberUid')),
-    attributes: ['objectClass', 'member', 'uniqueMember', 'memberUid'],
-  })) {
-    const objectClasses = (entry.attributes.objectClass ?? []).map((value) => value.toLowerCase());
-    groups.push({
-      dn: entry.dn,
-      member: entry.attributes.member ?? [],
-      uniqueMember: entry.attributes.uniqueMember ?? [],
-      memberUid: entry.attributes.memberUid ?? [],
-      ours: objectClasses.includes('rostersyncgroup'),
-    });
-  }
-  return groups;
-}
-
 export async function runPurge(runtime: RunContext, options: PurgeOptions): Promise<PurgeOutcome> {
   const { config, logger, now } = runtime;
   const layout = new DirectoryLayout(config);
@@ -69,13 +49,15 @@ export async function runPurge(runtime: RunContext, options: PurgeOptions): Prom
     problemsStopTheRun: false,
     plan: async (directory) => {
       const moveTo = config.purge.mode === 'move' ? config.purge.move_to_dn : undefined;
-      const [due, groups, reservations, reservationsContainerExists, moveTargetExists] = await Promise.all([
+      const [due, reservations, reservationsContainerExists, moveTargetExists] = await Promise.all([
         readDueUsers(directory, layout, config, now),
-        readGroups(directory, layout),
         readReservations(directory, layout),
         directory.exists(layout.reservationsDn),
         moveTo === undefined ? true : directory.exists(moveTo),
       ]);
+      // Every group under the base DN that names a due user, whoever manages it: a purged user must leave
+      // no member value behind. Found by the server, a batch of users at a time.
+      const groups = await readReferencingGroups(directory, layout.baseDn, due);
       return planPurge({
         config,
         layout,
