@@ -118,8 +118,11 @@ class Applier {
    * so no group loses them in this run either.
    */
   private readonly keptMembers = new Map<string, string>();
-  /** Deletes whose `pre` hooks already ran (before the group memberships they would end). */
-  private readonly preChecked = new Set<PlanAction>();
+  /**
+   * Deletes whose `pre` hooks already ran (before the group memberships they would end), with the user
+   * those hooks saw: the delete hands its hooks the same one, read once.
+   */
+  private readonly preChecked = new Map<PlanAction, ManagedUser>();
   /** Hooks or a subclass are there to see the user: hand them the entry as it is (SPEC §6). */
   private readonly describeEntries: boolean;
   /** `doDelete` is an integrator's: whatever it leaves in place must still leave the source's scope. */
@@ -241,11 +244,12 @@ class Applier {
     action: A,
     run: (user: ManagedUser, ctx: UserImportContext<A>) => Promise<void>,
   ): Promise<void> {
-    const user = await this.userFor(action);
+    const checked = this.preChecked.get(action);
+    const user = checked ?? (await this.userFor(action));
     const ctx = this.context(action);
     const { hooks } = this.ctx;
     const event = EVENT_OF[action.kind];
-    if (!this.preChecked.has(action)) await hooks?.pre(event, user, ctx);
+    if (!checked) await hooks?.pre(event, user, ctx);
     await run(user, ctx);
     for (const error of (await hooks?.post(event, user, ctx)) ?? []) {
       this.result.hookFailures.push({ kind: action.kind, dn: action.dn, recordUid: action.recordUid, error });
@@ -279,8 +283,9 @@ class Applier {
             return;
           }
           try {
-            await hooks.pre('Delete', await this.userFor(action), this.context(action));
-            this.preChecked.add(action);
+            const user = await this.userFor(action);
+            await hooks.pre('Delete', user, this.context(action));
+            this.preChecked.set(action, user);
             allowed.add(action);
           } catch (error) {
             this.fail(action, error);

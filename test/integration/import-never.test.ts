@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { type ImportFixture, importFixture, merge, type RosterRow, rosterCsv } from '../support/import.js';
+import { type ImportFixture, importFixture, type RosterRow, rosterCsv } from '../support/import.js';
 import { addHandUser, addOu, values } from '../support/scope-helpers.js';
 
 const NOW = ['--now', '2026-11-23'];
@@ -41,11 +41,6 @@ const UTE: RosterRow = {
   role: 'student',
   classes: '5a',
 };
-
-async function editConfig(fx: ImportFixture, over: Record<string, unknown>): Promise<void> {
-  const config = parse(await readFile(fx.configPath, 'utf8')) as Record<string, unknown>;
-  await writeFile(fx.configPath, stringify(merge(config, over)));
-}
 
 async function importOk(fx: ImportFixture, rows: RosterRow[], args: string[] = []): Promise<void> {
   await fx.writeRoster(rows);
@@ -87,7 +82,7 @@ describe('a user moved instead of deleted has left the source', () => {
           string,
           unknown
         >;
-        await editConfig(fx, { ...config, deletion_grace_period: { deactivation: 0, deletion: 0 } });
+        await fx.editConfig({ ...config, deletion_grace_period: { deactivation: 0, deletion: 0 } });
         await importOk(fx, [EVA, TOM, UTE]);
         // One user gone per run, with a limit of one: each run is within it.
         await importOk(fx, [TOM, UTE], ['--max-deletions', '1']);
@@ -125,7 +120,7 @@ describe('a user moved instead of deleted has left the source', () => {
     const fx = await importFixture('never-move-purge');
     try {
       const target = `ou=removed,${fx.tree.baseDn}`;
-      await editConfig(fx, { purge: { mode: 'move', move_to_dn: target } });
+      await fx.editConfig({ purge: { mode: 'move', move_to_dn: target } });
       await importOk(fx, [EVA, TOM]);
       await importOk(fx, [TOM]); // grace 0/30: Eva is locked, purge timestamp in 30 days
       const later = ['--now', '2027-02-01'];
@@ -258,7 +253,7 @@ describe('a user the run keeps is untouched, class groups included', () => {
       const tom = (await dnOf(fx, 'S-2')).toLowerCase();
       await importOk(fx, [UTE], ['--no-delete']);
       expect(await members(fx, 'gym1-5a')).toEqual(expect.arrayContaining([eva, tom]));
-      await editConfig(fx, { no_delete: true });
+      await fx.editConfig({ no_delete: true });
       await importOk(fx, [UTE]);
       expect(await members(fx, 'gym1-5a')).toEqual(expect.arrayContaining([eva, tom]));
       const user = await fx.user('S-1');
@@ -274,7 +269,7 @@ describe('a user the run keeps is untouched, class groups included', () => {
     try {
       await importOk(fx, [EVA, TOM]);
       const tom = (await dnOf(fx, 'S-2')).toLowerCase();
-      await editConfig(fx, { tolerate_errors: 1 });
+      await fx.editConfig({ tolerate_errors: 1 });
       await importOk(fx, [EVA, { ...TOM, role: 'wizard' }]);
       expect(await members(fx, 'gym1-5a')).toContain(tom);
       expect((await fx.user('S-2'))?.pwdAccountLockedTime).toBeUndefined();
@@ -288,7 +283,7 @@ describe('a user the run keeps is untouched, class groups included', () => {
     try {
       await importOk(fx, [EVA, TOM, UTE]);
       const eva = (await dnOf(fx, 'S-1')).toLowerCase();
-      await editConfig(fx, {
+      await fx.editConfig({
         deletion_grace_period: { deactivation: 0, deletion: 0 },
         hooks: [join(EXTENSIONS, 'veto-delete.js')],
       });
@@ -371,7 +366,7 @@ describe('hooks see the user as it is', () => {
   it('roles, schools and the entry’s attributes in every hook, never the password', async () => {
     const fx = await importFixture('never-hook-user');
     try {
-      await editConfig(fx, {
+      await fx.editConfig({
         hooks: [join(EXTENSIONS, 'record-user.js')],
         deletion_grace_period: { deactivation: 0, deletion: 0 },
       });

@@ -3,11 +3,9 @@
  * with the lock, the run's time: by `purge.mode: move` and by the shipped move-instead-of-delete subclass.
  * Asserted on the moved entry in the directory.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { type ImportFixture, importFixture, merge, type RosterRow } from '../support/import.js';
+import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
 
 const NOW = ['--now', '2026-11-23'];
 const MOVE_INSTEAD_OF_DELETE = fileURLToPath(
@@ -16,11 +14,6 @@ const MOVE_INSTEAD_OF_DELETE = fileURLToPath(
 
 const EVA: RosterRow = { id: 'S-1', first: 'Eva', last: 'Kurz', schools: 'gym1', role: 'student' };
 const TOM: RosterRow = { id: 'S-2', first: 'Tom', last: 'Lind', schools: 'gym1', role: 'student' };
-
-async function editConfig(fx: ImportFixture, over: Record<string, unknown>): Promise<void> {
-  const config = parse(await readFile(fx.configPath, 'utf8')) as Record<string, unknown>;
-  await writeFile(fx.configPath, stringify(merge(config, over)));
-}
 
 async function importOk(fx: ImportFixture, rows: RosterRow[]): Promise<void> {
   await fx.writeRoster(rows);
@@ -41,7 +34,7 @@ describe.each([
   it('stamps the lock with the run time on the moved user', async () => {
     const fx = await importFixture('lock-stamp');
     try {
-      await editConfig(fx, {
+      await fx.editConfig({
         ...config(fx.tree.baseDn),
         deletion_grace_period: { deactivation: 0, deletion: 0 },
       });

@@ -3,8 +3,6 @@
  * each write the real run sends (its audit log), the groups of other tools that name a deleted user and the
  * missing `purge.move_to_dn` included — nothing is written at apply time that the plan did not show.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserImport, type ManagedUser, type UserImportContext } from '../../src/apply/user-import.js';
 import { AuditedWriter } from '../../src/apply/writer.js';
@@ -12,7 +10,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { Directory } from '../../src/directory/index.js';
 import { unfoldLdif } from '../../src/ldif.js';
 import type { DeleteUserAction, Plan } from '../../src/plan/types.js';
-import { type ImportFixture, importFixture, merge, type RosterRow } from '../support/import.js';
+import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
 import { MemoryAuditLog, silentLogger } from '../support/logging.js';
 import { addHandUser, addOu, readEntry, values } from '../support/scope-helpers.js';
 
@@ -34,11 +32,6 @@ const TOM: RosterRow = {
   role: 'student',
   classes: '5a',
 };
-
-async function editConfig(fx: ImportFixture, over: Record<string, unknown>): Promise<void> {
-  const config = parse(await readFile(fx.configPath, 'utf8')) as Record<string, unknown>;
-  await writeFile(fx.configPath, stringify(merge(config, over)));
-}
 
 /** `changetype dn` of every change record of an LDIF, in order, DNs lower-cased: as the audit log names them. */
 function changeRecords(ldif: string): string[] {
@@ -87,7 +80,7 @@ describe('an import that deletes users of other tools’ groups', () => {
 
   beforeAll(async () => {
     fx = await importFixture('every-write');
-    await editConfig(fx, { deletion_grace_period: { deactivation: 0, deletion: 0 } });
+    await fx.editConfig({ deletion_grace_period: { deactivation: 0, deletion: 0 } });
     await fx.writeRoster([EVA, TOM]);
     expect((await fx.runImport(NOW)).code).toBe(0);
     eva = String((await fx.user('S-1'))?.dn);
@@ -196,7 +189,7 @@ describe('purge.mode: move into a container that does not exist yet', () => {
   beforeAll(async () => {
     fx = await importFixture('every-write-move');
     moveTo = `ou=removed,${fx.tree.baseDn}`;
-    await editConfig(fx, { purge: { mode: 'move', move_to_dn: moveTo } });
+    await fx.editConfig({ purge: { mode: 'move', move_to_dn: moveTo } });
     await fx.writeRoster([EVA, TOM, { ...TOM, id: 'S-3', first: 'Ute', last: 'Moor' }]);
     expect((await fx.runImport(NOW)).code).toBe(0);
     // Grace 0/30: Tom is locked now and due for the purge in 30 days.
@@ -224,7 +217,7 @@ describe('purge.mode: move into a container that does not exist yet', () => {
   it('the import plans it too, when the container is gone again', async () => {
     await fx.tree.client.del(`uid=t.lind,${moveTo}`);
     await fx.tree.client.del(moveTo);
-    await editConfig(fx, { deletion_grace_period: { deactivation: 0, deletion: 0 } });
+    await fx.editConfig({ deletion_grace_period: { deactivation: 0, deletion: 0 } });
     await fx.writeRoster([EVA]);
     const ute = String((await fx.user('S-3'))?.dn);
     const run = await dryThenReal(fx, [

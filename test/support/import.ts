@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { type CliResult, runCli } from './cli.js';
 import { canBind, createTestSubtree, type TestSubtree } from './ldap.js';
 
@@ -32,6 +32,8 @@ export interface ImportFixture {
   /** `rostersync import --config … --input …` plus extra args. */
   runImport(args?: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
   run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** Merges `over` into the config file (plain objects deeply). */
+  editConfig(over: Record<string, unknown>): Promise<void>;
   /** This fixture's users: `(objectClass=inetOrgPerson)` under the base DN, all attributes + operational. */
   users(): Promise<Record<string, string | string[]>[]>;
   user(recordUid: string): Promise<Record<string, string | string[]> | undefined>;
@@ -164,6 +166,10 @@ export async function importFixture(name: string, options: FixtureOptions = {}):
       return path;
     },
     run: (args, env) => runCli(args, { env: env ?? {} }),
+    editConfig: async (over) => {
+      const current = parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+      await writeFile(configPath, stringify(merge(current, over)));
+    },
     runImport: (args = [], env) =>
       runCli(['import', '--config', configPath, '--input', rosterPath, ...args], { env: env ?? {} }),
     users: () => search('(objectClass=inetOrgPerson)'),

@@ -15,6 +15,7 @@ import type {
   ReferencingGroup,
   SnapshotRest,
 } from '../../src/snapshot/types.js';
+import { directoryUser } from '../support/directory-user.js';
 
 const BASE = 'dc=example,dc=org';
 const NOW = new Date('2026-11-23T06:00:00Z');
@@ -40,31 +41,8 @@ const config: Config = parseConfig(
   'test',
 );
 
-const dnOf = (username: string) => `uid=${username},ou=people,ou=gym1,${BASE}`;
-
 function user(recordUid: string, username: string): DirectoryUser {
-  return {
-    dn: dnOf(username),
-    entryUUID: `uuid-${recordUid}`,
-    objectClasses: ['inetOrgPerson', 'rostersyncUser'],
-    username,
-    recordUid,
-    firstname: 'Jan',
-    lastname: 'Meier',
-    commonName: 'Jan Meier',
-    displayName: 'Jan Meier',
-    email: `${username}@school.example`,
-    schools: ['gym1'],
-    roles: ['student:school:gym1'],
-    mapped: {},
-    purgeTimestamp: undefined,
-    missingSince: undefined,
-    deactivatedTimestamp: undefined,
-    lockedTime: undefined,
-    endTime: undefined,
-    priorEndTime: undefined,
-    shadowExpire: undefined,
-  };
+  return directoryUser(recordUid, { username, email: `${username}@school.example` });
 }
 
 function record(recordUid: string): RosterRecord {

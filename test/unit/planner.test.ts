@@ -9,6 +9,7 @@ import { Scope } from '../../src/plan/scope.js';
 import type { DeactivateAction, PlanAction } from '../../src/plan/types.js';
 import type { Roster, RosterRecord } from '../../src/roster/index.js';
 import type { DirectoryUser, Snapshot } from '../../src/snapshot/types.js';
+import { directoryUser } from '../support/directory-user.js';
 
 const BASE = 'dc=example,dc=org';
 const NOW = new Date('2026-11-23T06:00:00Z');
@@ -57,32 +58,7 @@ function roster(records: RosterRecord[], invalidRecordUids: string[] = []): Rost
   };
 }
 
-function user(recordUid: string, overrides: Partial<DirectoryUser> = {}): DirectoryUser {
-  const username = overrides.username ?? `u${recordUid.toLowerCase()}`;
-  return {
-    dn: `uid=${username},ou=people,ou=gym1,${BASE}`,
-    entryUUID: `uuid-${recordUid}`,
-    objectClasses: ['inetOrgPerson', 'rostersyncUser'],
-    username,
-    recordUid,
-    firstname: 'Jan',
-    lastname: 'Meier',
-    commonName: 'Jan Meier',
-    displayName: 'Jan Meier',
-    email: undefined,
-    schools: ['gym1'],
-    roles: ['student:school:gym1'],
-    mapped: {},
-    purgeTimestamp: undefined,
-    missingSince: undefined,
-    deactivatedTimestamp: undefined,
-    lockedTime: undefined,
-    endTime: undefined,
-    priorEndTime: undefined,
-    shadowExpire: undefined,
-    ...overrides,
-  };
-}
+const user = directoryUser;
 
 function snapshot(users: DirectoryUser[], extra: Partial<Snapshot> = {}): Snapshot {
   return {
