@@ -22,13 +22,21 @@ import { memberAttributes } from '../plan/groups.js';
 import { type Logger, NullAuditLog } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
-import type { CreateUserAction, GroupAction, Plan, PlanAction, UserAction } from '../plan/types.js';
+import type {
+  CreateUserAction,
+  GroupAction,
+  Plan,
+  PlanAction,
+  UserAction,
+  WarnAction,
+} from '../plan/types.js';
 import { PHASES, REMOVAL_KINDS } from '../plan/types.js';
 import { sourceUsersFilter } from '../snapshot/read.js';
 import { currentUser, plannedUser } from './managed-user.js';
 import { type ManagedUser, UserImport, type UserImportContext } from './user-import.js';
 import { removedMark } from '../plan/deactivation.js';
 import { AuditedWriter } from './writer.js';
+import type { Mailer } from '../mail/index.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
 export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
@@ -40,7 +48,13 @@ export interface ActionHooks {
   post(event: HookEvent, user: ManagedUser, ctx: UserImportContext): Promise<string[]>;
 }
 
-export const EVENT_OF: Record<UserAction['kind'], HookEvent> = {
+/** The lifecycle rules' warnings and bookkeeping marks are rostersync's own: no hook sees them. */
+type UnhookedKind = 'warn' | 'lifecycle-mark';
+type HookedAction = Exclude<UserAction, { kind: UnhookedKind }>;
+const isHooked = (action: UserAction): action is HookedAction =>
+  action.kind !== 'warn' && action.kind !== 'lifecycle-mark';
+
+export const EVENT_OF: Record<HookedAction['kind'], HookEvent> = {
   create: 'Create',
   modify: 'Modify',
   move: 'Modify',
@@ -66,6 +80,8 @@ export interface ApplyContext {
   passwords?: PasswordsFile;
   /** Initial passwords given in the roster's `password` column, by record uid (an import's creates). */
   rosterPasswords?: ReadonlyMap<string, string>;
+  /** Sends the lifecycle rules' warnings; needed when the plan warns. */
+  mailer?: Mailer;
 }
 
 export interface ApplyFailure {
@@ -240,7 +256,7 @@ class Applier {
   }
 
   /** pre hooks, the action itself, post hooks. A throwing pre hook vetoes the action (an error). */
-  private async hooked<A extends UserAction>(
+  private async hooked<A extends HookedAction>(
     action: A,
     run: (user: ManagedUser, ctx: UserImportContext<A>) => Promise<void>,
   ): Promise<void> {
@@ -351,6 +367,11 @@ class Applier {
         return this.hooked(action, (user, ctx) => userImport.removeSchool(user, ctx));
       case 'keep':
         return this.hooked(action, (user, ctx) => userImport.keep(user, ctx));
+      case 'warn':
+        return this.warn(action);
+      case 'lifecycle-mark':
+        await writer.modify(action.dn, action.changes);
+        return;
       case 'reactivate':
         await this.hooked(action, (user, ctx) => userImport.reactivate(user, ctx));
         if (action.keptByAdmin.length > 0) {
@@ -422,6 +443,27 @@ class Applier {
         return;
       }
     }
+  }
+
+  /**
+   * One warning: the mail first, and only once the SMTP server accepted it the marks that say so (SPEC §7).
+   * A crash between the two sends it once more on the next run, never zero times; a mail that was not
+   * accepted writes nothing, so the user is not warned and not acted on.
+   */
+  private async warn(action: WarnAction): Promise<void> {
+    const { mailer, writer } = this.ctx;
+    if (!mailer) throw new Error('a plan that sends warnings needs a mailer');
+    const result = await mailer.send({
+      dn: action.dn,
+      username: action.username,
+      rule: action.rule,
+      to: action.mail.to,
+      subject: action.mail.subject,
+      text: action.mail.text,
+    });
+    if (!result.sent)
+      throw new Error(`warning mail to ${action.mail.to} not sent (${result.failure}): ${result.reason}`);
+    await writer.modify(action.dn, action.changes);
   }
 
   /** Adds this source's members to a class group that exists already, as far as the group can hold them. */
@@ -547,7 +589,7 @@ export async function runDryRunHooks(
   // Hooks get a writer as always; in a dry run nothing it is asked to write is recorded as done.
   const writer = new AuditedWriter(ctx.directory, new NullAuditLog());
   for (const action of plan.actions) {
-    if (!isUserAction(action)) continue;
+    if (!isUserAction(action) || !isHooked(action)) continue;
     const user = await currentUser(action, ctx.config, ctx.directory);
     const hookCtx: UserImportContext = {
       action,

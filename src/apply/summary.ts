@@ -1,7 +1,17 @@
 /** What a run did, per action and school: logged as one line and written with `--summary-json`. */
 import type { Config } from '../config/index.js';
 import type { ExitCode } from '../errors.js';
-import type { JobName, Plan, PlanAction, PlanProblem, SafetyCheck, SkippedUser } from '../plan/types.js';
+import {
+  type JobName,
+  LIFECYCLE_LISTS,
+  type LifecycleListName,
+  type LifecyclePlan,
+  type Plan,
+  type PlanAction,
+  type PlanProblem,
+  type SafetyCheck,
+  type SkippedUser,
+} from '../plan/types.js';
 import type { ApplyResult, ApplyFailure } from './apply.js';
 
 export interface RunSummary {
@@ -28,6 +38,8 @@ export interface RunSummary {
   deletesMovedTo?: string;
   /** The purge's due users without a purge role, left alone. */
   skipped?: SkippedUser[];
+  /** A lifecycle run: per rule, how many users are on each of its lists (SPEC §7). */
+  rules?: Record<string, Record<LifecycleListName, number>>;
 }
 
 function schoolOf(action: PlanAction): string {
@@ -72,10 +84,23 @@ export function buildSummary(args: {
     problems: plan?.problems ?? [],
     failures: result?.failed ?? [],
     hookFailures: result?.hookFailures ?? [],
-    safety: plan?.job === 'import' ? plan.safety : undefined,
+    safety: plan?.job === 'import' || plan?.job === 'lifecycle' ? plan.safety : undefined,
     ...movedTo(actions),
     ...(args.job === 'purge' ? { skipped: plan?.job === 'purge' ? plan.skipped : [] } : {}),
+    ...(plan?.job === 'lifecycle' ? { rules: ruleCounts(plan) } : {}),
   };
+}
+
+function ruleCounts(plan: LifecyclePlan): Record<string, Record<LifecycleListName, number>> {
+  return Object.fromEntries(
+    plan.rules.map((rule) => [
+      rule.rule,
+      Object.fromEntries(LIFECYCLE_LISTS.map((list) => [list, rule.lists[list].length])) as Record<
+        LifecycleListName,
+        number
+      >,
+    ]),
+  );
 }
 
 function movedTo(actions: readonly PlanAction[]): { deletesMovedTo?: string } {

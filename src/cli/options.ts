@@ -1,5 +1,7 @@
 /** Options several commands share, declared once so their names and help text stay identical. */
 import type { Options } from 'yargs';
+import { parseMaxDeletions } from '../config/index.js';
+import { UsageError } from '../errors.js';
 
 export const configOption = {
   type: 'string',
@@ -25,4 +27,16 @@ export const summaryJsonOption = {
   describe: 'also write the run summary as JSON to this file',
   normalize: true,
   requiresArg: true,
+} satisfies Options;
+
+export const maxDeletionsOption = {
+  type: 'string',
+  describe: 'override safety.max_deletions for this run: a count N or N%',
+  requiresArg: true,
+  coerce: (value: string) => {
+    const parsed = parseMaxDeletions(value);
+    if (!parsed)
+      throw new UsageError(`--max-deletions: expected a count N or a percentage N%, got '${value}'`);
+    return parsed;
+  },
 } satisfies Options;

@@ -1,6 +1,7 @@
 /**
- * `rostersync daemon`: runs the purge (and, if configured, the import of `daemon.import_input`) on the
- * cron schedules in `daemon.schedules`, in the configured time zone. One run at a time: a slot that comes
+ * `rostersync daemon`: runs the purge, the lifecycle rules (and, if configured, the import of
+ * `daemon.import_input`) on the cron schedules in `daemon.schedules`, in the configured time zone. A
+ * lifecycle rule with its own `schedule` runs alone on it; `daemon.schedules.lifecycle` runs the others. One run at a time: a slot that comes
  * while a run is still going is skipped and logged. SIGTERM/SIGINT let the current run finish the users it
  * has started, then the daemon exits 0; SIGHUP reloads the config, keeping the old one if the new one is bad.
  */
@@ -8,7 +9,7 @@ import { type ScheduledTask, schedule } from 'node-cron';
 import type { CliIO } from '../app/io.js';
 import { type CommonArgs, loadRuntime, type Runtime } from '../app/runtime.js';
 import { resolveNow } from '../clock.js';
-import { importJob, purgeJob } from '../jobs/jobs.js';
+import { importJob, lifecycleJob, purgeJob } from '../jobs/jobs.js';
 import { newRunId } from '../logging/index.js';
 
 export type DaemonJob = 'purge' | 'import' | 'lifecycle';
@@ -41,21 +42,34 @@ export class Daemon {
   private schedule(): void {
     const { config } = this.runtime;
     const planned: string[] = [];
+    const add = (expression: string, name: string, fire: () => void) => {
+      this.tasks.push(schedule(expression, fire, { timezone: config.timezone, name: `rostersync-${name}` }));
+      planned.push(`${name} at '${expression}'`);
+    };
+    const ownSchedule = config.lifecycle.rules.filter((rule) => rule.schedule !== undefined);
     for (const [job, expression] of Object.entries(config.daemon.schedules) as [
       DaemonJob,
       string | undefined,
     ][]) {
       if (expression === undefined) continue;
       if (job === 'lifecycle') {
-        this.logger.warn(
-          'daemon.schedules.lifecycle: lifecycle rules are not available in this version; not scheduled',
-        );
+        // The rules without a schedule of their own; none left means nothing to run here.
+        const rest = config.lifecycle.rules
+          .filter((rule) => rule.schedule === undefined)
+          .map((rule) => rule.name);
+        if (rest.length === 0) {
+          this.logger.warn(
+            'daemon.schedules.lifecycle: every lifecycle rule has its own schedule; not scheduled',
+          );
+          continue;
+        }
+        add(expression, 'lifecycle', () => void this.fire('lifecycle', rest));
         continue;
       }
-      this.tasks.push(
-        schedule(expression, () => this.fire(job), { timezone: config.timezone, name: `rostersync-${job}` }),
-      );
-      planned.push(`${job} at '${expression}'`);
+      add(expression, job, () => void this.fire(job));
+    }
+    for (const rule of ownSchedule) {
+      add(rule.schedule ?? '', `lifecycle rule ${rule.name}`, () => void this.fire('lifecycle', [rule.name]));
     }
     if (planned.length === 0) this.logger.warn('daemon.schedules is empty: nothing to run');
     else this.logger.info(`daemon scheduled ${planned.join(', ')} (${config.timezone})`);
@@ -67,22 +81,25 @@ export class Daemon {
     await Promise.all(tasks.map(async (task) => task.destroy()));
   }
 
-  /** A cron slot has come. Returns the run, or undefined when it was not started. */
-  fire(job: DaemonJob): Promise<void> | undefined {
+  /**
+   * A cron slot has come. Returns the run, or undefined when it was not started. `rules`: the lifecycle
+   * rules to run (default: every rule).
+   */
+  fire(job: DaemonJob, rules: readonly string[] = []): Promise<void> | undefined {
     if (this.stopping) return undefined;
     if (this.current) {
       this.logger.warn(`${job} not started: the ${this.current.job} run is still going`, { job });
       return undefined;
     }
     const abort = new AbortController();
-    const done = this.run(job, abort.signal).finally(() => {
+    const done = this.run(job, rules, abort.signal).finally(() => {
       this.current = undefined;
     });
     this.current = { job, done, abort };
     return done;
   }
 
-  private async run(job: DaemonJob, signal: AbortSignal): Promise<void> {
+  private async run(job: DaemonJob, rules: readonly string[], signal: AbortSignal): Promise<void> {
     const { config } = this.runtime;
     // Each run has its own id: its log lines carry it, as its audit lines and its status record do.
     const runId = newRunId();
@@ -104,6 +121,15 @@ export class Daemon {
           format: undefined,
           planOut: undefined,
           summaryJson: undefined,
+        });
+      } else if (job === 'lifecycle') {
+        await lifecycleJob(runtime, {
+          rules,
+          dryRun: false,
+          format: undefined,
+          planOut: undefined,
+          summaryJson: undefined,
+          maxDeletions: undefined,
         });
       } else if (job === 'import') {
         const input = config.daemon.import_input;

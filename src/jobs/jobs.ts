@@ -1,5 +1,5 @@
 /**
- * Import and purge as jobs: integrators' code loaded (`classes.user_import`, `hooks`), the run lock taken,
+ * The jobs (import, purge, lifecycle, keep): integrators' code loaded (`classes.user_import`, `hooks`), the run lock taken,
  * the outcome recorded for `rostersync status` and the metrics file. The CLI commands and the daemon both
  * start runs only through these two functions.
  */
@@ -11,6 +11,7 @@ import type { ExitCode } from '../errors.js';
 import type { JobName } from '../plan/types.js';
 import { runJob } from './run-job.js';
 import { type KeepOptions, type KeepOutcome, runKeep } from '../lifecycle/run-keep.js';
+import { type LifecycleOptions, type LifecycleOutcome, runLifecycle } from '../lifecycle/run-lifecycle.js';
 
 /** A run's context before integrators' code is loaded: that is what these jobs add. */
 export type JobRuntime = Omit<RunContext, 'userImport' | 'hooks' | 'dryRunHooks'>;
@@ -47,6 +48,10 @@ export function importJob(runtime: JobRuntime, options: ImportOptions): Promise<
 
 export function keepJob(runtime: JobRuntime, options: KeepOptions): Promise<KeepOutcome> {
   return lockedJob('keep', runtime, options.dryRun, (extended) => runKeep(extended, options));
+}
+
+export function lifecycleJob(runtime: JobRuntime, options: LifecycleOptions): Promise<LifecycleOutcome> {
+  return lockedJob('lifecycle', runtime, options.dryRun, (extended) => runLifecycle(extended, options));
 }
 
 export function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {

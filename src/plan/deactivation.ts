@@ -10,7 +10,7 @@ import type { DirectoryUser } from '../snapshot/types.js';
 import { type AttributeNames, attributeNames, type Config } from '../config/index.js';
 import type { DeleteUserAction } from './types.js';
 
-const isShadowAccount = (user: DirectoryUser): boolean =>
+const isShadowAccount = (user: Pick<DirectoryUser, 'objectClasses'>): boolean =>
   user.objectClasses.some((objectClass) => objectClass.toLowerCase() === 'shadowaccount');
 
 const sameInstant = (a: string | undefined, b: string | undefined): boolean => {
@@ -26,7 +26,11 @@ const sameInstant = (a: string | undefined, b: string | undefined): boolean => {
  * The changes that lock the user now (grace row 3). A permanent lock an admin set is already stricter and
  * stays theirs; a temporary lockout after failed binds would lapse, so it is replaced by the permanent one.
  */
-export function lockNowChanges(user: DirectoryUser, now: Date, names: AttributeNames): Modification[] {
+export function lockNowChanges(
+  user: Pick<DirectoryUser, 'lockedTime' | 'objectClasses'>,
+  now: Date,
+  names: AttributeNames,
+): Modification[] {
   const changes: Modification[] = [];
   if (user.lockedTime === ADMIN_LOCK_TIME) return changes;
   changes.push({ operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] });

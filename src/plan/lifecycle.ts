@@ -55,8 +55,14 @@ export function referenceTime(trigger: Trigger, user: LifecycleUser, now: Date):
 const later = (a: Date, b: Date | undefined): Date => (b !== undefined && b.getTime() > a.getTime() ? b : a);
 const reached = (now: Date, day: Date): boolean => now.getTime() >= day.getTime();
 
+/**
+ * Where the user stands with the rule today. A `notify` rule's action is its mail: it goes out when the
+ * warning day comes (reference + `days` − `warning_days`, naming the day reference + `days`), and once sent
+ * the user stays warned until a login or a keep restarts the clock, so it is never sent twice.
+ */
 export function lifecycleStep(
-  rule: Pick<LifecycleRule, 'name' | 'trigger' | 'days' | 'warning_days' | 'unwarnable'>,
+  rule: Pick<LifecycleRule, 'name' | 'trigger' | 'days' | 'warning_days' | 'unwarnable'> &
+    Partial<Pick<LifecycleRule, 'action'>>,
   user: LifecycleUser,
   now: Date,
   timeZone: string,
@@ -72,6 +78,15 @@ export function lifecycleStep(
   const reference = later(matched, user.kept);
   const dueOn = dayStartInZone(reference, timeZone, rule.days);
 
+  const notify = rule.action === 'notify';
+  if (notify) {
+    if (warning) return { list: 'warned', reference, warnedAt: warning.at, actOn: dueOn };
+    const warnOn = dayStartInZone(reference, timeZone, rule.days - rule.warning_days);
+    if (!reached(now, warnOn)) return { list: 'candidate', reference, warnOn, actOn: dueOn };
+    return user.canBeMailed
+      ? { list: 'warn', reference, actOn: dueOn }
+      : { list: 'unwarnable', reference, actOn: dueOn };
+  }
   if (rule.warning_days === 0) {
     return reached(now, dueOn)
       ? { list: 'ready', reference, actOn: dueOn }

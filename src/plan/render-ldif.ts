@@ -57,8 +57,16 @@ function records(action: PlanAction): string[][] {
         [`# ${action.recordUid}: the initial password is generated and set when the plan is applied`],
         addRecord(action.dn, action.attributes),
       ];
+    case 'warn':
+      return [
+        [
+          `# ${action.rule}: a warning mail to ${action.mail.to}; written only once the SMTP server accepted it`,
+        ],
+        modifyRecord(action.dn, action.changes),
+      ];
     case 'modify':
     case 'keep':
+    case 'lifecycle-mark':
     case 'remove-school':
     case 'reactivate':
     case 'deactivate':
@@ -100,6 +108,8 @@ function title(plan: Plan): string {
       return `# rostersync purge plan for source ${plan.sourceUid}: ${plan.due} users due, ${plan.due - plan.skipped.length} with a purge role`;
     case 'keep':
       return `# rostersync keep plan for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
+    case 'lifecycle':
+      return `# rostersync lifecycle plan for source ${plan.sourceUid}: rules ${plan.rules.map((rule) => rule.rule).join(', ')}`;
     case 'import':
       return `# rostersync import plan for source ${plan.sourceUid}, roster ${plan.input.file}`;
   }

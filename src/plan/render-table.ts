@@ -1,4 +1,5 @@
 /** The plan as people read it: grouped by action and school, then totals, problems and the safety check. */
+import { renderLifecycleLists } from './render-lifecycle.js';
 import { type ActionKind, type Plan, type PlanAction, REMOVAL_KINDS } from './types.js';
 
 const LABELS: Record<ActionKind, string> = {
@@ -12,6 +13,8 @@ const LABELS: Record<ActionKind, string> = {
   'schedule-deletion': 'schedule deletion',
   delete: 'delete',
   keep: 'keep',
+  warn: 'warning mail',
+  'lifecycle-mark': 'lifecycle mark',
   'create-group': 'create group',
   'modify-group': 'modify group',
   'delete-group': 'delete group',
@@ -42,14 +45,20 @@ function detail(action: PlanAction): string {
     case 'reactivate':
       return `${action.username}${action.keptByAdmin.length > 0 ? `  (kept, set by an admin: ${action.keptByAdmin.join(', ')})` : ''}`;
     case 'deactivate':
+      if (action.purgeAt === undefined) return `${action.username}  locked now (rule ${action.rule ?? '?'})`;
       return action.when === 'now'
         ? `${action.username}  locked now, purge on ${action.purgeAt}`
         : `${action.username}  expires ${action.deactivateAt}, purge on ${action.purgeAt}`;
     case 'schedule-deletion':
       return `${action.username}  stays active, purge on ${action.purgeAt}`;
     case 'delete':
+      return `${action.username}  (${action.recordUid})${action.rule !== undefined ? `  rule ${action.rule}` : ''}`;
     case 'keep':
       return `${action.username}  (${action.recordUid})`;
+    case 'warn':
+      return `${action.username}  to ${action.mail.to}, rule ${action.rule}`;
+    case 'lifecycle-mark':
+      return `${action.username}  ${action.reason === 'stamp' ? 'lock stamped' : 'warning cancelled by a login'}, rule ${action.rule}`;
     case 'modify-group':
       return `${action.dn}  +${action.added.length} −${action.removed.length}`;
     default:
@@ -64,6 +73,9 @@ export function heading(plan: Plan): string {
     return `Purge for source ${plan.sourceUid}: ${plan.due} users due, ${eligible} with a purge role`;
   }
   if (plan.job === 'keep') return `Keep for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
+  if (plan.job === 'lifecycle') {
+    return `Lifecycle rules for source ${plan.sourceUid}: ${plan.rules.map((rule) => rule.rule).join(', ') || 'none'}`;
+  }
   const scope = plan.schools.length > 0 ? plan.schools.join(', ') : 'all schools';
   return `Plan for source ${plan.sourceUid} (${scope}) from ${plan.input.file}: ${plan.input.rows} rows, ${plan.input.valid} valid`;
 }
@@ -72,6 +84,7 @@ export function renderPlanTable(plan: Plan): string {
   const out: string[] = [];
   out.push(heading(plan));
   out.push(`now: ${plan.now} (${plan.timezone})`);
+  if (plan.job === 'lifecycle') out.push(...renderLifecycleLists(plan));
 
   // Grouped by what is done (the kind, or a delete that moves) and school, in apply order.
   const sections = new Map<
@@ -118,7 +131,7 @@ export function renderPlanTable(plan: Plan): string {
     for (const problem of plan.problems) out.push(`  ${problem.message}`);
   }
   // The safety limit guards imports against a truncated roster; a purge carries out dates already set.
-  if (plan.job === 'import') {
+  if (plan.job === 'import' || plan.job === 'lifecycle') {
     const { safety } = plan;
     const removals = [...REMOVAL_KINDS].map((kind) => counts.get(kind) ?? 0).reduce((a, b) => a + b, 0);
     out.push(

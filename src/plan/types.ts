@@ -72,7 +72,10 @@ export interface DeactivateAction extends UserActionBase {
   /** `now`: locked at once; `later`: the server refuses logins from `deactivateAt` on. */
   when: 'now' | 'later';
   deactivateAt: string;
-  purgeAt: string;
+  /** When the purge deletes the user; a lifecycle rule's deactivation schedules no purge. */
+  purgeAt?: string;
+  /** The lifecycle rule that deactivates the user (SPEC §7); absent for the import's grace period. */
+  rule?: string;
   changes: Modification[];
 }
 
@@ -102,6 +105,8 @@ export interface DeleteUserAction extends UserActionBase {
   moveTo?: string;
   /** With `mode: 'move'`: the lock and the removed-from-source mark written just before the move. */
   moveChanges?: Modification[];
+  /** The lifecycle rule that deletes the user (SPEC §7); absent for the import and the purge. */
+  rule?: string;
 }
 
 export interface CreateGroupAction {
@@ -149,7 +154,36 @@ export interface KeepAction extends UserActionBase {
   changes: Modification[];
 }
 
+/**
+ * A lifecycle rule's warning (SPEC §7): one mail to the user, and only once the SMTP server accepted it,
+ * `changes` (the warning's time and rule) are written. A refused mail writes nothing: no warning, no action.
+ */
+export interface WarnAction extends UserActionBase {
+  kind: 'warn';
+  phase: 'updates';
+  rule: string;
+  /** What the rule will do, on `actOn` (ISO-8601) at the earliest. */
+  ruleAction: 'delete' | 'deactivate' | 'notify';
+  actOn: string;
+  mail: { to: string; language: string; subject: string; text: string };
+  changes: Modification[];
+}
+
+/**
+ * The lifecycle rules' own bookkeeping, no mail and no hooks: `cancelled`, a login after the warning lifted
+ * it and restarted the clock; `stamp`, a lock rostersync did not set gets the time it was first seen.
+ */
+export interface LifecycleMarkAction extends UserActionBase {
+  kind: 'lifecycle-mark';
+  phase: 'updates';
+  rule: string;
+  reason: 'cancelled' | 'stamp';
+  changes: Modification[];
+}
+
 export type UserAction =
+  | WarnAction
+  | LifecycleMarkAction
   | KeepAction
   | CreateUserAction
   | ModifyUserAction
@@ -254,5 +288,52 @@ export interface KeepPlan extends PlanEnvelope {
   asked: string[];
 }
 
-export type Plan = ImportPlan | PurgePlan | KeepPlan;
+/** The lists of SPEC §7 a rule puts its users on (OLAT's notify → ready → delete). */
+export const LIFECYCLE_LISTS = ['candidates', 'warn', 'warned', 'ready', 'cancelled', 'unwarnable'] as const;
+export type LifecycleListName = (typeof LIFECYCLE_LISTS)[number];
+
+/** One user on one of a rule's lists, with the days that matter there (ISO-8601 instants). */
+export interface LifecycleListed {
+  dn: string;
+  username: string;
+  recordUid: string;
+  /** The trigger's reference time (a keep or a cancelled warning restarts it). */
+  reference?: string;
+  /** Candidates: the day the warning goes out (without a warning: the day of the action). */
+  warnOn?: string;
+  /** The day the action runs (`notify`: the day the mail names). */
+  actOn?: string;
+  /** Warned and cancelled: when the warning was sent. */
+  warnedAt?: string;
+  /** Cancelled: the login after the warning. */
+  loginAt?: string;
+  /** Why the user is on this list when it is not the rule's own doing (another rule has it, no address…). */
+  note?: string;
+}
+
+/** One rule of a lifecycle run: what it is, and its lists. */
+export interface RuleLists {
+  rule: string;
+  trigger: string;
+  action: 'delete' | 'deactivate' | 'notify';
+  days: number;
+  warningDays: number;
+  /**
+   * Whether `candidates` lists every candidate (a dry run or a printed plan reads them all) or only those
+   * the run had to read anyway (a real run reads the users whose next step may have come).
+   */
+  allCandidates: boolean;
+  /** `warn`: warned in this run; `ready`: acted on in this run. */
+  lists: Record<LifecycleListName, LifecycleListed[]>;
+}
+
+/** A run of the lifecycle rules (SPEC §7): each rule's lists, and the writes and mails they lead to. */
+export interface LifecyclePlan extends PlanEnvelope {
+  job: 'lifecycle';
+  /** The rules run, in config order (`--rule` picks some). */
+  rules: RuleLists[];
+  safety: SafetyCheck;
+}
+
+export type Plan = ImportPlan | PurgePlan | KeepPlan | LifecyclePlan;
 export type JobName = Plan['job'];

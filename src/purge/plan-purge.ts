@@ -5,20 +5,10 @@
  * the import planner.
  */
 import type { Config } from '../config/index.js';
-import { normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
-import { deleteMode } from '../plan/deactivation.js';
-import {
-  type DeleteUserAction,
-  PLAN_VERSION,
-  type PlanProblem,
-  type PurgePlan,
-  type SkippedUser,
-} from '../plan/types.js';
+import { PLAN_VERSION, type PlanProblem, type PurgePlan, type SkippedUser } from '../plan/types.js';
 import { configDigest } from '../plan/basis.js';
-import { containerEntry } from '../plan/containers.js';
-import { reservationEntry } from '../plan/names.js';
-import { planReferences } from '../plan/references.js';
+import { planRemovals } from '../plan/removal.js';
 import { roleNameOf } from '../plan/user-state.js';
 import type { ReferencingGroup } from '../snapshot/types.js';
 
@@ -48,7 +38,7 @@ export interface PurgeInput {
 }
 
 export function planPurge(input: PurgeInput): PurgePlan {
-  const { config, layout } = input;
+  const { config } = input;
   const purgeRoles = new Set(config.purge.roles.map((role) => role.toLowerCase()));
   const skipped: SkippedUser[] = [];
   const problems: PlanProblem[] = [];
@@ -67,45 +57,8 @@ export function planPurge(input: PurgeInput): PurgePlan {
     }
   }
 
-  const references = planReferences(input.groups, eligible);
-  problems.push(...references.problems);
-
-  const reservations = new Set(input.reservations);
-  const deletes: DeleteUserAction[] = [];
-  for (const user of eligible) {
-    if (references.kept.has(normalizeDn(user.dn))) continue;
-    const action: DeleteUserAction = {
-      kind: 'delete',
-      phase: 'removals',
-      dn: user.dn,
-      recordUid: user.recordUid,
-      username: user.username,
-      school: user.schools[0] ?? '',
-      // Every group under the base DN was read: nothing is left for doDelete to look for.
-      sweepReferences: false,
-      ...deleteMode(config, input.now),
-    };
-    const username = user.username.toLowerCase();
-    if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
-      action.reservation = reservationEntry(layout, user, config.source_uid, 'purged');
-    }
-    deletes.push(action);
-  }
-
-  const reservationsNeeded =
-    !input.reservationsContainerExists && deletes.some((action) => action.reservation);
-  const containers = reservationsNeeded
-    ? layout
-        .containerChain(layout.reservationsDn)
-        .map(containerEntry)
-        .filter((action) => action !== undefined)
-    : [];
-  const moveTo = deleteMode(config, input.now).moveTo;
-  if (moveTo !== undefined && input.moveTargetExists === false && deletes.length > 0) {
-    // Made here, not by doDelete, so the plan and its LDIF show it; any other missing target fails the moves.
-    const target = containerEntry(moveTo);
-    if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
-  }
+  const removals = planRemovals({ ...input, users: eligible });
+  problems.push(...removals.problems);
   return {
     version: PLAN_VERSION,
     job: 'purge',
@@ -116,6 +69,6 @@ export function planPurge(input: PurgeInput): PurgePlan {
     due: input.due.length,
     skipped,
     problems,
-    actions: [...containers, ...references.actions, ...deletes],
+    actions: removals.actions,
   };
 }

@@ -6,7 +6,8 @@
 import { outputPaths } from '../config/index.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode } from '../errors.js';
-import { AuditLog } from '../logging/index.js';
+import { AuditLog, type AuditSink } from '../logging/index.js';
+import type { Mailer } from '../mail/index.js';
 import { writePrivateFile } from '../output/private-file.js';
 import { PasswordsFile } from '../passwords/index.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
@@ -57,6 +58,8 @@ export interface JobSteps<P extends Plan> {
   report?(plan: P): void;
   /** Initial passwords from the roster, by record uid: the plan creates users. */
   rosterPasswords?: ReadonlyMap<string, string>;
+  /** The mailer for the plan's warnings (opened only when it has some), recording to the run's audit log. */
+  openMailer?(audit: AuditSink): Mailer;
 }
 
 export class PlannedRun<P extends Plan> {
@@ -123,10 +126,10 @@ export class PlannedRun<P extends Plan> {
       logger.error(`${stopping} problems, tolerate_errors is ${tolerated}; nothing is written`);
       return this.finish(ExitCode.failed, plan);
     }
-    if (plan.job === 'import' && plan.safety.exceeded) {
+    if ((plan.job === 'import' || plan.job === 'lifecycle') && plan.safety.exceeded) {
       const { removals, inScope, limit, setting } = plan.safety;
       logger.error(
-        `safety limit: the plan would remove ${removals} of ${inScope} in-scope users, more than ${limit} (${setting}); nothing is written`,
+        `safety limit: the plan would remove ${removals} of ${inScope} in-scope users, more than ${limit} (${setting}); nothing is written${plan.job === 'lifecycle' ? ' and no mail is sent' : ''}`,
       );
       return this.finish(ExitCode.safetyLimit, plan);
     }
@@ -145,7 +148,9 @@ export class PlannedRun<P extends Plan> {
       return this.finish(ExitCode.failed, plan, result);
     }
     const errors = plan.problems.length + result.failed.length;
-    return this.finish(errors > tolerated ? ExitCode.failed : ExitCode.ok, plan, result);
+    // A warning that could not be sent fails the run whatever `tolerate_errors` says (SPEC §7).
+    const unsent = result.failed.some((failure) => failure.kind === 'warn');
+    return this.finish(errors > tolerated || unsent ? ExitCode.failed : ExitCode.ok, plan, result);
   }
 
   /** The audit log for every run that writes; the passwords file only when the plan creates users. */
@@ -155,6 +160,8 @@ export class PlannedRun<P extends Plan> {
     const audit = await AuditLog.open(paths.auditLog, runId, { logger });
     const creates = plan.actions.some((action) => action.kind === 'create');
     const passwords = creates ? await PasswordsFile.open(paths.passwordsFile, { runId, logger }) : undefined;
+    const warns = plan.actions.some((action) => action.kind === 'warn');
+    const mailer = warns ? steps.openMailer?.(audit) : undefined;
     try {
       return await applyPlan(plan, {
         config,
@@ -167,8 +174,10 @@ export class PlannedRun<P extends Plan> {
         now,
         ...(passwords ? { passwords } : {}),
         ...(steps.rosterPasswords ? { rosterPasswords: steps.rosterPasswords } : {}),
+        ...(mailer ? { mailer } : {}),
       });
     } finally {
+      await mailer?.close();
       await passwords?.close();
       await audit.close();
     }

@@ -57,6 +57,10 @@ export interface LifecycleEntry {
   language: string | undefined;
   /** Raw `ROLE:school:SCHOOL` values. */
   roles: string[];
+  schools: string[];
+  objectClasses: string[];
+  /** `pwdAccountLockedTime` as stored: the admin lock value, or the time of a lockout. */
+  lockedTime: string | undefined;
   state: LifecycleUser;
 }
 
@@ -79,22 +83,29 @@ export function lifecycleFilter(
   sourceUid: string,
   now: Date,
   timeZone: string,
+  /** Every user the trigger matches, whatever its dates: the candidates a dry run lists. */
+  allCandidates = false,
 ): Filter {
   const cutoff = latestReference(now, timeZone, rule.days - rule.warning_days);
+  const upTo = (attribute: string): Filter => (allCandidates ? present(attribute) : lte(attribute, cutoff));
   const byTrigger: Record<LifecycleRule['trigger'], Filter> = {
-    no_login: lte('pwdLastSuccess', cutoff),
-    never_logged_in: and(not(present('pwdLastSuccess')), lte('createTimestamp', cutoff)),
+    no_login: upTo('pwdLastSuccess'),
+    never_logged_in: and(not(present('pwdLastSuccess')), upTo('createTimestamp')),
     unconfirmed: and(
       eq('pwdReset', 'TRUE'),
-      or(lte('pwdChangedTime', cutoff), and(not(present('pwdChangedTime')), lte('createTimestamp', cutoff))),
+      or(upTo('pwdChangedTime'), and(not(present('pwdChangedTime')), upTo('createTimestamp'))),
     ),
     // A lock without rostersync's stamp is read too: the run stamps it, and its clock starts then.
     deactivated: and(
       present('pwdAccountLockedTime'),
-      or(lte(names.deactivatedTimestamp, cutoff), not(present(names.deactivatedTimestamp))),
+      or(upTo(names.deactivatedTimestamp), not(present(names.deactivatedTimestamp))),
     ),
-    // shadowExpire has no ordering rule in the NIS schema: those users are compared here.
-    expired: or(lte('pwdEndTime', cutoff), and(not(present('pwdEndTime')), present('shadowExpire'))),
+    // shadowExpire has no ordering rule in the NIS schema: those users are compared here. An end date
+    // still to come is no candidate: the trigger matches once it has passed.
+    expired: or(
+      lte('pwdEndTime', allCandidates ? toGeneralizedTime(now) : cutoff),
+      and(not(present('pwdEndTime')), present('shadowExpire')),
+    ),
   };
   return and(
     sourceUsersFilter(names, sourceUid),
@@ -113,6 +124,8 @@ const time = (entry: DirectoryEntry, attribute: string): Date | undefined => {
 function lifecycleAttributes(names: AttributeNames): string[] {
   return [
     'uid',
+    'objectClass',
+    names.school,
     'givenName',
     'sn',
     'mail',
@@ -158,6 +171,9 @@ export function toLifecycleEntry(entry: DirectoryEntry, names: AttributeNames): 
     mail,
     language: language === '' ? undefined : language,
     roles: entry.attributes[names.role] ?? [],
+    schools: entry.attributes[names.school] ?? [],
+    objectClasses: entry.attributes.objectClass ?? [],
+    lockedTime: first(entry, 'pwdAccountLockedTime'),
     state: {
       lastLogin: time(entry, 'pwdLastSuccess'),
       created: time(entry, 'createTimestamp'),
@@ -182,12 +198,13 @@ export async function* readLifecycleUsers(
   sourceUid: string,
   now: Date,
   timeZone: string,
+  allCandidates = false,
 ): AsyncGenerator<LifecycleEntry> {
   const names = layout.attributes;
   const today = shadowExpireDays(now);
   for await (const entry of directory.search(layout.baseDn, {
     scope: 'sub',
-    filter: lifecycleFilter(rule, names, sourceUid, now, timeZone),
+    filter: lifecycleFilter(rule, names, sourceUid, now, timeZone, allCandidates),
     attributes: lifecycleAttributes(names),
   })) {
     const user = toLifecycleEntry(entry, names);
@@ -198,4 +215,31 @@ export async function* readLifecycleUsers(
     }
     yield user;
   }
+}
+
+/**
+ * How many of this source's users hold one of `roles` and are not in retirement: the users in scope of the
+ * rules, which the safety limit is a share of. Reads only the role values, a page at a time.
+ */
+export async function countInScope(
+  directory: Directory,
+  layout: DirectoryLayout,
+  sourceUid: string,
+  roles: ReadonlySet<string>,
+): Promise<number> {
+  const names = layout.attributes;
+  let count = 0;
+  for await (const entry of directory.search(layout.baseDn, {
+    scope: 'sub',
+    filter: and(sourceUsersFilter(names, sourceUid), not(present(names.retirementState))),
+    attributes: [names.role],
+  })) {
+    if (hasRole(entry.attributes[names.role] ?? [], roles)) count += 1;
+  }
+  return count;
+}
+
+/** Whether any `ROLE:school:SCHOOL` value names one of `roles` (lower-case). */
+export function hasRole(values: readonly string[], roles: ReadonlySet<string>): boolean {
+  return values.some((value) => roles.has((value.split(':')[0] ?? '').toLowerCase()));
 }

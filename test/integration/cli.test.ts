@@ -323,17 +323,20 @@ describe('schema command', () => {
   });
 });
 
-describe('commands still to be built', () => {
-  it('validate their config first (exit 2), then say they are not implemented (exit 1)', async () => {
+describe('lifecycle', () => {
+  it('validates its config first, and names the rules when --rule names none of them (exit 2)', async () => {
     const bad = await writeConfig(
       'purge-bad.yaml',
       'source_uid: s\nldap:\n  base_dn: dc=x\npurge:\n  mode: shred\n',
     );
     expect((await runCli(['lifecycle', '--config', bad])).code).toBe(2);
-    const good = await writeConfig('purge-good.yaml', 'source_uid: s\nldap:\n  base_dn: dc=x\n');
-    const result = await runCli(['lifecycle', '--config', good]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('not implemented yet');
+    const good = await writeConfig(
+      'lifecycle-rules.yaml',
+      'source_uid: s\nldap:\n  base_dn: dc=x\nlifecycle:\n  rules:\n    - { name: inactive, trigger: no_login, days: 365 }\n',
+    );
+    const result = await runCli(['lifecycle', '--config', good, '--rule', 'inactiv', '--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no lifecycle rule named 'inactiv' (did you mean 'inactive'?)");
   });
 });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { type CliResult, runCli } from './cli.js';
-import { canBind, createTestSubtree, type TestSubtree } from './ldap.js';
+import { canBind, createTestSubtree, type TestServer, type TestSubtree } from './ldap.js';
 
 export const ROSTER_HEADER = ['id', 'first', 'last', 'schools', 'role', 'classes', 'email'] as const;
 
@@ -48,6 +48,8 @@ export interface ImportFixture {
 export interface FixtureOptions {
   /** Merged over the base config (deep for plain objects). */
   config?: Record<string, unknown>;
+  /** A server of the test's own (to move operational times offline); default the shared one. */
+  server?: TestServer;
 }
 
 function csvCell(value: string): string {
@@ -124,7 +126,7 @@ export function testConfig(
 }
 
 export async function importFixture(name: string, options: FixtureOptions = {}): Promise<ImportFixture> {
-  const tree = await createTestSubtree(name);
+  const tree = await createTestSubtree(name, options.server);
   const dir = await mkdtemp(join(tmpdir(), `rostersync-${name}-`));
   const stateDir = join(dir, 'state');
   const configPath = join(dir, 'rostersync.yaml');

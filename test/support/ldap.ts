@@ -20,8 +20,19 @@ export function sharedSlapd() {
   return inject('slapd');
 }
 
-export async function createTestSubtree(name: string): Promise<TestSubtree> {
-  const server = sharedSlapd();
+/** A server to make subtrees on: the shared one, or a test's own (testkit `startSlapd`). */
+export interface TestServer {
+  url: string;
+  suffix: string;
+  adminDn: string;
+  adminPassword: string;
+  adminPasswordFile: string;
+}
+
+export async function createTestSubtree(
+  name: string,
+  server: TestServer = sharedSlapd(),
+): Promise<TestSubtree> {
   const ou = `${name}-${randomBytes(4).toString('hex')}`;
   const baseDn = `ou=${ou},${server.suffix}`;
   const client = new Client({ url: server.url });

@@ -1,8 +1,6 @@
-import { parseMaxDeletions } from '../../config/index.js';
-import { UsageError } from '../../errors.js';
 import { importJob } from '../../jobs/jobs.js';
 import { defineCommand } from '../command.js';
-import { configOption, dryRunOption, nowOption, summaryJsonOption } from '../options.js';
+import { configOption, dryRunOption, maxDeletionsOption, nowOption, summaryJsonOption } from '../options.js';
 import { runJobCommand } from '../job-command.js';
 
 export const importCommand = defineCommand({
@@ -26,17 +24,7 @@ export const importCommand = defineCommand({
       })
       .option('dry-run', dryRunOption)
       .option('now', nowOption)
-      .option('max-deletions', {
-        type: 'string',
-        describe: 'override safety.max_deletions for this run: a count N or N%',
-        requiresArg: true,
-        coerce: (value: string) => {
-          const parsed = parseMaxDeletions(value);
-          if (!parsed)
-            throw new UsageError(`--max-deletions: expected a count N or a percentage N%, got '${value}'`);
-          return parsed;
-        },
-      })
+      .option('max-deletions', maxDeletionsOption)
       .option('plan-out', {
         type: 'string',
         describe: 'save the plan as JSON to this file',

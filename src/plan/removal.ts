@@ -1,0 +1,96 @@
+/**
+ * The deletes of users a job removes outside the roster (the purge, a lifecycle rule's `delete`): each user
+ * taken out of every group that names it, then deleted (or locked and moved, `purge.mode: move`), its
+ * username kept reserved (`scheme.reserve_deleted`), and the containers the reservations and moves need
+ * made first. Pure.
+ */
+import type { Config } from '../config/index.js';
+import { normalizeDn } from '../directory/index.js';
+import type { DirectoryLayout } from '../directory/layout.js';
+import type { ReferencingGroup } from '../snapshot/types.js';
+import { containerEntry } from './containers.js';
+import { deleteMode } from './deactivation.js';
+import { reservationEntry } from './names.js';
+import { planReferences } from './references.js';
+import type { CreateContainerAction, DeleteUserAction, PlanAction, PlanProblem } from './types.js';
+
+/** A user to be removed, as the job read it. */
+export interface RemovedUser {
+  dn: string;
+  username: string;
+  recordUid: string;
+  schools: string[];
+}
+
+export interface RemovalInput {
+  config: Config;
+  layout: DirectoryLayout;
+  now: Date;
+  users: readonly RemovedUser[];
+  /** Every group under the base DN that names one of `users`. */
+  groups: readonly ReferencingGroup[];
+  /** Usernames (lower-case) reserved already. */
+  reservations: readonly string[];
+  /** Whether the container of reserved usernames exists already. */
+  reservationsContainerExists: boolean;
+  /** With `purge.mode: move`: whether `purge.move_to_dn` exists already. */
+  moveTargetExists?: boolean;
+  /** Set on every delete (the lifecycle rule that removes the user). */
+  rule?: string;
+}
+
+export interface Removals {
+  /** Containers first, then the group changes, then the deletes: apply order. */
+  actions: PlanAction[];
+  deletes: DeleteUserAction[];
+  /** Users kept because a group cannot lose them (the last member of a group that is not rostersync's). */
+  problems: PlanProblem[];
+}
+
+export function planRemovals(input: RemovalInput): Removals {
+  const { config, layout } = input;
+  const references = planReferences([...input.groups], [...input.users]);
+  const reservations = new Set(input.reservations);
+  const deletes: DeleteUserAction[] = [];
+  for (const user of input.users) {
+    if (references.kept.has(normalizeDn(user.dn))) continue;
+    const action: DeleteUserAction = {
+      kind: 'delete',
+      phase: 'removals',
+      dn: user.dn,
+      recordUid: user.recordUid,
+      username: user.username,
+      school: user.schools[0] ?? '',
+      // Every group under the base DN was read: nothing is left for doDelete to look for.
+      sweepReferences: false,
+      ...deleteMode(config, input.now),
+      ...(input.rule !== undefined ? { rule: input.rule } : {}),
+    };
+    const username = user.username.toLowerCase();
+    if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
+      action.reservation = reservationEntry(layout, user, config.source_uid, 'purged');
+      reservations.add(username);
+    }
+    deletes.push(action);
+  }
+
+  const reservationsNeeded =
+    !input.reservationsContainerExists && deletes.some((action) => action.reservation);
+  const containers: CreateContainerAction[] = reservationsNeeded
+    ? layout
+        .containerChain(layout.reservationsDn)
+        .map(containerEntry)
+        .filter((action) => action !== undefined)
+    : [];
+  const moveTo = deleteMode(config, input.now).moveTo;
+  if (moveTo !== undefined && input.moveTargetExists === false && deletes.length > 0) {
+    // Made here, not by doDelete, so the plan and its LDIF show it; any other missing target fails the moves.
+    const target = containerEntry(moveTo);
+    if (target?.attributes.objectClass?.includes('organizationalUnit')) containers.push(target);
+  }
+  return {
+    actions: [...containers, ...references.actions, ...deletes],
+    deletes,
+    problems: references.problems,
+  };
+}
