@@ -2,7 +2,9 @@
  * How deactivation is enforced by the server and undone again (SPEC §3), for the `openldap` profile:
  * deactivate now = ppolicy admin lock; deactivate on a later day = `pwdEndTime`; both also set
  * `shadowExpire` on shadowAccount entries. `rostersyncDeactivatedTimestamp` records that rostersync did
- * it, so that reactivation lifts only what rostersync set and never a lock an admin set by hand.
+ * it, so that reactivation lifts only what rostersync set and never a lock an admin set by hand. A lock a
+ * lifecycle run found without that stamp gets it too (its `deactivated` trigger needs a time), along with
+ * `rostersyncLockFound`, which keeps the lock the admin's.
  */
 import type { Modification } from '../directory/index.js';
 import { ADMIN_LOCK_TIME, parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
@@ -22,9 +24,12 @@ const sameInstant = (a: string | undefined, b: string | undefined): boolean => {
   }
 };
 
+const remove = (attribute: string): Modification => ({ operation: 'delete', attribute, values: [] });
+
 /**
  * The changes that lock the user now (grace row 3). A permanent lock an admin set is already stricter and
- * stays theirs; a temporary lockout after failed binds would lapse, so it is replaced by the permanent one.
+ * stays theirs (with the stamp and mark of a lifecycle run that found it); a temporary lockout after failed
+ * binds would lapse, so it is replaced by the permanent one, which is then rostersync's own.
  */
 export function lockNowChanges(
   user: Pick<DirectoryUser, 'lockedTime' | 'objectClasses'>,
@@ -39,6 +44,7 @@ export function lockNowChanges(
     attribute: names.deactivatedTimestamp,
     values: [toGeneralizedTime(now)],
   });
+  if (user.lockFound) changes.push(remove(names.lockFound));
   if (isShadowAccount(user)) {
     // Day 1 of the epoch: long past, so every shadow-aware service refuses the account at once.
     changes.push({ operation: 'replace', attribute: 'shadowExpire', values: ['1'] });
@@ -102,15 +108,26 @@ export interface Reactivation {
   keptByAdmin: string[];
 }
 
-const remove = (attribute: string): Modification => ({ operation: 'delete', attribute, values: [] });
+/**
+ * What a lifecycle run writes on a lock it finds without rostersync's stamp (SPEC §7): the stamp, the
+ * reference time of the `deactivated` trigger, and the mark that the lock is not rostersync's to lift.
+ */
+export function stampFoundLockChanges(now: Date, names: AttributeNames): Modification[] {
+  return [
+    { operation: 'replace', attribute: names.deactivatedTimestamp, values: [toGeneralizedTime(now)] },
+    { operation: 'replace', attribute: names.lockFound, values: ['TRUE'] },
+  ];
+}
 
 /** Undoes what rostersync's deletion grace did, and only that. */
 export function reactivation(user: DirectoryUser, names: AttributeNames): Reactivation {
   const changes: Modification[] = [];
   const keptByAdmin: string[] = [];
   const ours = user.deactivatedTimestamp;
+  // A found lock stays an admin's, and its stamp and mark stay with it: they only date it.
+  const foundLock = user.lockFound && user.lockedTime !== undefined;
   const ourExpiry = ours !== undefined && sameInstant(user.endTime, ours);
-  const ourLock = ours !== undefined && !ourExpiry && user.lockedTime === ADMIN_LOCK_TIME;
+  const ourLock = ours !== undefined && !user.lockFound && !ourExpiry && user.lockedTime === ADMIN_LOCK_TIME;
 
   if (user.lockedTime !== undefined) {
     if (ourLock) changes.push(remove('pwdAccountLockedTime'));
@@ -127,7 +144,9 @@ export function reactivation(user: DirectoryUser, names: AttributeNames): Reacti
   if (user.shadowExpire !== undefined && ours !== undefined && (ourLock || ourExpiry)) {
     changes.push(remove('shadowExpire'));
   }
-  if (ours !== undefined) changes.push(remove(names.deactivatedTimestamp));
+  if (ours !== undefined && !foundLock) changes.push(remove(names.deactivatedTimestamp));
+  // The found lock is gone (lifted by hand): its mark goes with the stamp.
+  if (user.lockFound && !foundLock) changes.push(remove(names.lockFound));
   if (user.missingSince !== undefined) changes.push(remove(names.missingSince));
   if (user.purgeTimestamp !== undefined) changes.push(remove(names.purgeTimestamp));
   // Back in the roster, the user starts afresh with the lifecycle rules too (SPEC §7).
@@ -137,13 +156,13 @@ export function reactivation(user: DirectoryUser, names: AttributeNames): Reacti
   return { changes, keptByAdmin };
 }
 
-/** Whether rostersync's deletion grace has marked this user (missing from the roster before). */
+/**
+ * Whether rostersync's deletion grace has marked this user (missing from the roster before). The grace
+ * table writes `missingSince` with every lock it sets; a lock stamped without it is the lifecycle's (or
+ * one a lifecycle run found), which a user in the roster keeps.
+ */
 export function isMarkedMissing(user: DirectoryUser): boolean {
-  return (
-    user.missingSince !== undefined ||
-    user.purgeTimestamp !== undefined ||
-    user.deactivatedTimestamp !== undefined
-  );
+  return user.missingSince !== undefined || user.purgeTimestamp !== undefined;
 }
 
 /**

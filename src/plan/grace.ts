@@ -63,7 +63,9 @@ export function graceDecision(
       : { kind: 'schedule-deletion', purgeAt: toGeneralizedTime(purgeAt), changes: sticky };
   }
 
-  const alreadyDeactivated = user.deactivatedTimestamp !== undefined || user.missingSince !== undefined;
+  // Only an earlier grace decision counts (it wrote missingSince): a lifecycle stamp may date a lock that
+  // is gone or a lockout that lapses, and lockNowChanges/expireLaterChanges leave an admin lock alone.
+  const alreadyDeactivated = user.missingSince !== undefined;
   const when = deactivation === 0 ? 'now' : 'later';
   const deactivateAt = when === 'now' ? now : dayStartInZone(missingSince, timeZone, deactivation);
   const enforce = alreadyDeactivated

@@ -17,12 +17,14 @@ export const ROSTERSYNC_OID_ARC = '2.25.169010634998397118601204378906321294404'
 export const SYNTAX_OIDS = {
   directoryString: '1.3.6.1.4.1.1466.115.121.1.15',
   generalizedTime: '1.3.6.1.4.1.1466.115.121.1.24',
+  boolean: '1.3.6.1.4.1.1466.115.121.1.7',
 } as const;
 
 export type SyntaxName = keyof typeof SYNTAX_OIDS;
 
 /** Matching rules we use (RFC 4517 names, known to every LDAP server). */
 export type MatchingRule =
+  | 'booleanMatch'
   | 'caseExactMatch'
   | 'caseExactSubstringsMatch'
   | 'caseIgnoreMatch'
@@ -65,6 +67,12 @@ const generalizedTime = {
   syntax: 'generalizedTime',
   equality: 'generalizedTimeMatch',
   ordering: 'generalizedTimeOrderingMatch',
+} as const;
+
+// A flag: `TRUE` or `FALSE`, written in capitals (RFC 4517).
+const boolean = {
+  syntax: 'boolean',
+  equality: 'booleanMatch',
 } as const;
 
 /**
@@ -193,6 +201,15 @@ export const ATTRIBUTE_TYPES = [
     ...generalizedTime,
     singleValue: true,
   },
+  {
+    number: 15,
+    key: 'lockFound',
+    name: 'rostersyncLockFound',
+    description:
+      'rostersync: the lock was found, not set by rostersync (a lifecycle run stamped it); reactivation leaves it',
+    ...boolean,
+    singleValue: true,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -237,6 +254,7 @@ export const OBJECT_CLASSES = [
       'rostersyncRemovedTimestamp',
       'rostersyncWarningRule',
       'rostersyncKeptTimestamp',
+      'rostersyncLockFound',
     ],
   },
   {

@@ -19,6 +19,11 @@ export interface DirectoryUser {
   purgeTimestamp: string | undefined;
   missingSince: string | undefined;
   deactivatedTimestamp: string | undefined;
+  /**
+   * `rostersyncLockFound`: the lock was there before rostersync stamped it (SPEC §7), so it is not
+   * rostersync's to lift; `deactivatedTimestamp` then only dates it.
+   */
+  lockFound: boolean;
   /** ppolicy `pwdAccountLockedTime`. */
   lockedTime: string | undefined;
   /** ppolicy `pwdEndTime`. */

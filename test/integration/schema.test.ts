@@ -140,11 +140,29 @@ describe.each(['slapd.conf', 'cn=config'] as const)('schema in a running slapd (
         rostersyncDeactivatedTimestamp: '20260901000000Z',
         rostersyncWarningTimestamp: '20261001000000Z',
         rostersyncRetirementState: 'deactivated',
+        rostersyncLockFound: 'TRUE',
       }),
     );
     const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['*'] });
     expect(searchEntries[0]?.rostersyncRole).toEqual(['student:school:gym1', 'student:school:gym2']);
     expect(searchEntries[0]?.rostersyncRetirementState).toBe('deactivated');
+    expect(searchEntries[0]?.rostersyncLockFound).toBe('TRUE');
+  });
+
+  it('takes only TRUE or FALSE for the found-lock mark, and matches it as a Boolean', async () => {
+    await expect(
+      client.add(
+        `uid=notbool,${peopleDn}`,
+        user('notbool', { rostersyncRecordUid: 'x', rostersyncLockFound: 'yes' }),
+      ),
+    ).rejects.toThrow();
+    await client.add(
+      `uid=found-no,${peopleDn}`,
+      user('found-no', { rostersyncRecordUid: 'found-no', rostersyncLockFound: 'FALSE' }),
+    );
+    expect(
+      await uidsMatching(new EqualityFilter({ attribute: 'rostersyncLockFound', value: 'TRUE' })),
+    ).toEqual(['full']);
   });
 
   it('enforces MUST and SINGLE-VALUE', async () => {

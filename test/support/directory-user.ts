@@ -22,6 +22,7 @@ export function directoryUser(recordUid: string, overrides: Partial<DirectoryUse
     purgeTimestamp: undefined,
     missingSince: undefined,
     deactivatedTimestamp: undefined,
+    lockFound: false,
     lockedTime: undefined,
     endTime: undefined,
     priorEndTime: undefined,

@@ -68,6 +68,7 @@ describe('schema definition', () => {
       [12, 'rostersyncRemovedTimestamp'],
       [13, 'rostersyncWarningRule'],
       [14, 'rostersyncKeptTimestamp'],
+      [15, 'rostersyncLockFound'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
@@ -109,6 +110,13 @@ describe('schema definition', () => {
         'rostersyncWarningTimestamp',
       ]),
     );
+    // A found lock's mark is a flag that stays with the user.
+    expect(byName.get('rostersyncLockFound')).toMatchObject({
+      syntax: 'boolean',
+      equality: 'booleanMatch',
+      singleValue: true,
+    });
+    expect(OBJECT_CLASSES[0].may).toContain('rostersyncLockFound');
     for (const attribute of ATTRIBUTE_TYPES) {
       if (attribute.syntax === 'generalizedTime') {
         expect(attribute.equality).toBe('generalizedTimeMatch');
