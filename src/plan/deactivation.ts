@@ -32,7 +32,7 @@ const remove = (attribute: string): Modification => ({ operation: 'delete', attr
  * binds would lapse, so it is replaced by the permanent one, which is then rostersync's own.
  */
 export function lockNowChanges(
-  user: Pick<DirectoryUser, 'lockedTime' | 'objectClasses'>,
+  user: Pick<DirectoryUser, 'lockedTime' | 'lockFound' | 'objectClasses'>,
   now: Date,
   names: AttributeNames,
 ): Modification[] {

@@ -12,7 +12,7 @@ import type { MailTemplates } from '../mail/index.js';
 import { renderTemplate } from '../mail/index.js';
 import type { LifecycleEntry } from '../snapshot/lifecycle.js';
 import { configDigest } from './basis.js';
-import { lockNowChanges } from './deactivation.js';
+import { lockNowChanges, stampFoundLockChanges } from './deactivation.js';
 import { lifecycleStep, type LifecycleStep } from './lifecycle.js';
 import type { RemovedUser, Removals } from './removal.js';
 import { safetyCheck } from './safety.js';
@@ -83,17 +83,6 @@ const LIST_OF: Record<Exclude<LifecycleStep['list'], 'none'>, LifecycleListName>
   unwarnable: 'unwarnable',
   cancelled: 'cancelled',
 };
-
-// TEMP until the found-lock mark lands.
-function stampFoundLockChanges(now: Date, names: AttributeNames) {
-  return [
-    {
-      operation: 'replace' as const,
-      attribute: names.deactivatedTimestamp,
-      values: [toGeneralizedTime(now)],
-    },
-  ];
-}
 
 export function decideLifecycle(input: DecideInput): LifecycleDecision {
   const { config, names, now } = input;

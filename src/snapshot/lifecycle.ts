@@ -61,6 +61,8 @@ export interface LifecycleEntry {
   objectClasses: string[];
   /** `pwdAccountLockedTime` as stored: the admin lock value, or the time of a lockout. */
   lockedTime: string | undefined;
+  /** `rostersyncLockFound`: the lock is not rostersync's; a lifecycle run found and stamped it. */
+  lockFound: boolean;
   state: LifecycleUser;
 }
 
@@ -140,6 +142,7 @@ function lifecycleAttributes(names: AttributeNames): string[] {
     'pwdEndTime',
     'shadowExpire',
     names.deactivatedTimestamp,
+    names.lockFound,
     names.warningTimestamp,
     names.warningRule,
     names.keptTimestamp,
@@ -174,6 +177,7 @@ export function toLifecycleEntry(entry: DirectoryEntry, names: AttributeNames): 
     schools: entry.attributes[names.school] ?? [],
     objectClasses: entry.attributes.objectClass ?? [],
     lockedTime: first(entry, 'pwdAccountLockedTime'),
+    lockFound: first(entry, names.lockFound)?.toUpperCase() === 'TRUE',
     state: {
       lastLogin: time(entry, 'pwdLastSuccess'),
       created: time(entry, 'createTimestamp'),
