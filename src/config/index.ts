@@ -8,6 +8,7 @@ export { type LoadConfigOptions, type LoadedConfig, loadConfig, SYSTEM_CONFIG_PA
 export { formatMaxDeletions, type MaxDeletions, parseMaxDeletions } from './max-deletions.js';
 export { type OutputPaths, outputPaths } from './output-paths.js';
 export { parseConfig } from './parse.js';
+export { requireOpenLdapProfile } from './profile.js';
 export { REDACTED, redactConfig, renderEffectiveConfig } from './redact.js';
 export { FIRST_RETIREMENT_STATE, LAST_RETIREMENT_STATES } from './retirement-states.js';
 export {

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { MaxDeletions } from '../config/index.js';
-import { ConfigError } from '../config/index.js';
+import { requireOpenLdapProfile } from '../config/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { groupKey } from '../plan/groups.js';
@@ -73,16 +73,7 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
   });
   const tolerated = config.tolerate_errors;
 
-  if (config.ldap.profile !== 'openldap') {
-    // Deactivation is written per profile (SPEC §3); only OpenLDAP's ppolicy is implemented so far.
-    throw new ConfigError([
-      {
-        source: 'config',
-        path: 'ldap.profile',
-        message: `'${config.ldap.profile}' is not supported by the import in this version (only 'openldap')`,
-      },
-    ]);
-  }
+  requireOpenLdapProfile(config, 'import');
   if (!existsSync(options.input)) throw new UsageError(`--input: no such file: ${options.input}`);
   const roster = await readRoster(options.input, config);
   for (const problem of roster.problems) {

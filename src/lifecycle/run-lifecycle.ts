@@ -5,7 +5,13 @@
  * planned-run path like every job. Mail settings and templates are checked before anything is read.
  */
 import type { RunContext } from '../apply/run-context.js';
-import { attributeNames, type Config, type LifecycleRule, type MaxDeletions } from '../config/index.js';
+import {
+  attributeNames,
+  type Config,
+  type LifecycleRule,
+  type MaxDeletions,
+  requireOpenLdapProfile,
+} from '../config/index.js';
 import type { Directory } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { UsageError } from '../errors.js';
@@ -56,6 +62,7 @@ export async function runLifecycle(
   options: LifecycleOptions,
 ): Promise<LifecycleOutcome> {
   const { config, logger, now } = runtime;
+  requireOpenLdapProfile(config, 'lifecycle');
   const mail = config.mail;
   const rules = selectRules(config, options.rules);
   // Everything about mail is checked before the directory is read: a bad setting is exit 2, nothing sent.

@@ -2,6 +2,8 @@
  * `rostersync lifecycle` end to end on a slapd of its own: users made by an import, logins by real binds,
  * their times moved offline, warnings received by a real SMTP server.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysAgo, type LifecycleFixture, lifecycleFixture } from '../support/lifecycle.js';
 import type { RosterRow } from '../support/import.js';
@@ -24,6 +26,7 @@ describe('rostersync lifecycle: warn, then act', () => {
         lifecycle: { rules: [{ name: 'inactive', trigger: 'no_login', days: 365, warning_days: 30 }] },
       },
     });
+    await fx.editConfig({ output: { metrics_file: join(fx.dir, 'rostersync.prom') } });
     await fx.writeRoster([
       row('S-1', 'Eva', 'eva@school.example'),
       row('S-2', 'Tom', 'tom@school.example'),
@@ -75,5 +78,14 @@ describe('rostersync lifecycle: warn, then act', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(fx.smtp.received).toHaveLength(1);
     expect((await fx.users()).map((user) => user.entryCSN)).toEqual(before);
+  });
+
+  it('status and the metrics show the lifecycle runs', async () => {
+    const status = await fx.run(['status', '--config', fx.configPath, '--format', 'json']);
+    expect(status.code, status.stderr).toBe(0);
+    const records = JSON.parse(status.stdout) as Record<string, { job: string; exitCode: number }>;
+    expect(Object.values(records).find((record) => record.job === 'lifecycle')?.exitCode).toBe(0);
+    const metrics = await readFile(join(fx.dir, 'rostersync.prom'), 'utf8');
+    expect(metrics).toContain('rostersync_last_run_success{job="lifecycle",source="sis-test"} 1');
   });
 });
