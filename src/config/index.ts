@@ -9,6 +9,7 @@ export { formatMaxDeletions, type MaxDeletions, parseMaxDeletions } from './max-
 export { type OutputPaths, outputPaths } from './output-paths.js';
 export { parseConfig } from './parse.js';
 export { requireOpenLdapProfile } from './profile.js';
+export { readSalts } from './salts.js';
 export { REDACTED, redactConfig, renderEffectiveConfig } from './redact.js';
 export { FIRST_RETIREMENT_STATE, LAST_RETIREMENT_STATES } from './retirement-states.js';
 export {

@@ -15,3 +15,14 @@ export {
   toNameCharacters,
   transliterate,
 } from './transliterate.js';
+export {
+  type PseudonymSettings,
+  RETIRED_RECORD_PREFIX,
+  type RetirementHash,
+  retiredEmail,
+  retiredEmailCandidates,
+  retiredHash,
+  retiredRecordUid,
+  retiredUsername,
+  retiredUsernameCandidates,
+} from './pseudonym.js';
