@@ -21,6 +21,8 @@ export interface AuditEntry {
   recipient?: string;
   /** The lifecycle rule a mail or write was made for. */
   rule?: string;
+  /** An archive file written (action `archive`). */
+  file?: string;
 }
 
 /** Where directory writes are recorded; `AuditLog` writes a file, `NullAuditLog` (dry runs) does not. */
@@ -108,6 +110,7 @@ export interface AuditLine {
   user?: string;
   recipient?: string;
   rule?: string;
+  file?: string;
   attributes?: Record<string, string[] | null>;
   result: 'ok' | 'error';
   error?: string;
@@ -123,6 +126,7 @@ export function auditLine(entry: AuditEntry, runId: string, time: Date): AuditLi
     user: entry.user,
     recipient: entry.recipient,
     rule: entry.rule,
+    file: entry.file,
     attributes: entry.attributes ? redactAttributes(entry.attributes) : undefined,
     result: entry.result ?? 'ok',
     error: entry.error === undefined ? undefined : scrubSecrets(entry.error),

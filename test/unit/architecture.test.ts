@@ -27,7 +27,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['apply'],
   ['plan'],
   ['snapshot'],
-  ['directory', 'roster', 'state', 'passwords', 'mail'],
+  ['directory', 'roster', 'state', 'passwords', 'mail', 'archive'],
   ['config'],
   ['logging', 'naming', 'schema'],
   ['output'],
