@@ -67,7 +67,7 @@ export class ArchiveWriter {
         result: 'error',
         error: reason,
       });
-      throw new Error(`cannot write the archive ${path}: ${reason}`);
+      throw new Error(`cannot write the archive ${path}: ${reason}`, { cause: error });
     }
     this.audit.record({ action: 'archive', dn: about.dn, user: about.username, file: path });
   }
