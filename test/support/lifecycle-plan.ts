@@ -38,10 +38,10 @@ export const addressOf = (id: string): string => `${id.toLowerCase()}@school.exa
 export const dayStartIso = (offset: number): string =>
   dayStartInZone(new Date(), TEST_ZONE, offset).toISOString();
 
-/** The plan of a dry run, printed as JSON; fails the test on any other exit code than 0. */
-export async function dryPlan(fx: LifecycleFixture, args: string[] = []): Promise<LifecyclePlan> {
+/** The plan of a dry run, printed as JSON; fails the test on another exit code than `code`. */
+export async function dryPlan(fx: LifecycleFixture, args: string[] = [], code = 0): Promise<LifecyclePlan> {
   const result = await fx.lifecycle(['--dry-run', '--format', 'json', ...args]);
-  expect(result.code, result.stderr).toBe(0);
+  expect(result.code, result.stderr).toBe(code);
   return JSON.parse(result.stdout) as LifecyclePlan;
 }
 
