@@ -6,7 +6,13 @@
  * after the warning is seen. Users in retirement (SPEC §8) and users of other sources are never read.
  */
 import type { AttributeNames, LifecycleRule } from '../config/index.js';
-import { dayStartInZone, parseGeneralizedTime, shadowExpireDays, toGeneralizedTime } from '../dates.js';
+import {
+  ADMIN_LOCK_TIME,
+  dayStartInZone,
+  parseGeneralizedTime,
+  shadowExpireDays,
+  toGeneralizedTime,
+} from '../dates.js';
 import {
   and,
   type Directory,
@@ -155,6 +161,9 @@ function endOf(entry: DirectoryEntry): Date | undefined {
   if (end !== undefined) return end;
   const shadow = first(entry, 'shadowExpire');
   if (shadow === undefined || !/^-?\d+$/.test(shadow) || Number(shadow) < 0) return undefined;
+  // The `1` rostersync writes beside its admin lock (lockNowChanges) is the lock's shadow form, the
+  // `deactivated` trigger's, not an end date: else every posix user it locks would have ended in 1970.
+  if (shadow === '1' && first(entry, 'pwdAccountLockedTime') === ADMIN_LOCK_TIME) return undefined;
   return new Date(Number(shadow) * 86_400_000);
 }
 
