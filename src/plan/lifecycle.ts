@@ -67,15 +67,18 @@ export function lifecycleStep(
   now: Date,
   timeZone: string,
 ): LifecycleStep {
-  const warning = user.warning?.rule === rule.name ? user.warning : undefined;
+  const sent = user.warning?.rule === rule.name ? user.warning : undefined;
   // A login after this rule's warning cancels it, whatever the trigger.
-  if (warning && user.lastLogin !== undefined && user.lastLogin.getTime() > warning.at.getTime()) {
-    return { list: 'cancelled', warnedAt: warning.at, loginAt: user.lastLogin };
+  if (sent && user.lastLogin !== undefined && user.lastLogin.getTime() > sent.at.getTime()) {
+    return { list: 'cancelled', warnedAt: sent.at, loginAt: user.lastLogin };
   }
   const matched = referenceTime(rule.trigger, user, now);
   if (matched === undefined) return { list: 'none' };
   // A keep (or a cancelled warning) restarts the clock.
   const reference = later(matched, user.kept);
+  // A warning from before the reference time was about an earlier episode (an end date since extended, a lock
+  // since lifted, a password since reset): this one has not been warned about yet.
+  const warning = sent !== undefined && sent.at.getTime() >= reference.getTime() ? sent : undefined;
   const dueOn = dayStartInZone(reference, timeZone, rule.days);
 
   const notify = rule.action === 'notify';
