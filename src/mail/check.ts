@@ -32,7 +32,7 @@ export async function checkMailConfig(config: Config, ruleNames: readonly string
         message:
           ruleNames.length === 0
             ? 'required to send warning mails'
-            : `required: ${ruleNames.length === 1 ? 'rule' : 'rules'} ${ruleNames.join(', ')} send warning mails`,
+            : `required: ${ruleNames.length === 1 ? 'rule' : 'rules'} ${ruleNames.join(', ')} ${ruleNames.length === 1 ? 'sends' : 'send'} warning mails`,
       },
     ]);
   }

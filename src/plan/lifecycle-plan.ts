@@ -6,7 +6,7 @@
  * leaves the user alone for the rules after it. Pure: users, templates and removal facts in, a plan out.
  */
 import type { AttributeNames, Config, LifecycleRule, MaxDeletions } from '../config/index.js';
-import { dayStartInZone, toGeneralizedTime } from '../dates.js';
+import { ADMIN_LOCK_TIME, dayStartInZone, toGeneralizedTime } from '../dates.js';
 import { normalizeDn } from '../directory/index.js';
 import type { MailTemplates } from '../mail/index.js';
 import { renderTemplate } from '../mail/index.js';
@@ -89,6 +89,10 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
   const timeZone = config.timezone;
   const time = toGeneralizedTime(now);
   const decision: LifecycleDecision = { rules: [], marks: [], warnings: [], deactivations: [], deletes: [] };
+  /** Rules whose warning is a step before an action still to come. */
+  const pending = new Set(
+    config.lifecycle.rules.filter((rule) => rule.action !== 'notify').map((rule) => rule.name),
+  );
   /** Users a rule warned or acted on in this run: the later rules leave them alone. */
   const taken = new Map<string, string>();
   const stamped = new Set<string>();
@@ -125,9 +129,22 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
       if (step.list === 'none') continue;
       const list = LIST_OF[step.list];
 
-      // Another rule's warning stands: this rule waits until it is lifted (one warning at a time).
+      // A deactivating rule has nothing to say to a user who is locked already: no mail, no write.
+      const locked = user.lockedTime === ADMIN_LOCK_TIME;
+      if (rule.action === 'deactivate' && locked && step.list !== 'candidate' && step.list !== 'cancelled') {
+        lists.ready.push(listed(user, step, 'locked already'));
+        continue;
+      }
+      // Another rule's warning is pending: this rule waits until it is lifted or acted on (the warning
+      // marks hold one warning at a time). A notify rule's mark only records its mail, and a mark of a
+      // rule no longer configured stands for nothing: neither makes anyone wait.
       const warnedBy = user.state.warning?.rule;
-      if (warnedBy !== undefined && warnedBy !== rule.name && step.list !== 'candidate') {
+      if (
+        warnedBy !== undefined &&
+        warnedBy !== rule.name &&
+        pending.has(warnedBy) &&
+        step.list !== 'candidate'
+      ) {
         lists.candidates.push(listed(user, step, `waits: warned by rule ${warnedBy}`));
         continue;
       }
@@ -173,6 +190,13 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
       // Ready: the action runs now.
       if (rule.action === 'deactivate') {
         const changes = lockNowChanges(user, now, names);
+        // The rule's warning has done its job: lifted with the lock, so the next rule's clock may run.
+        if (changes.length > 0 && user.state.warning !== undefined) {
+          changes.push(
+            { operation: 'delete', attribute: names.warningTimestamp, values: [] },
+            { operation: 'delete', attribute: names.warningRule, values: [] },
+          );
+        }
         if (changes.length === 0) {
           // Locked by an admin already: nothing to add, and nothing to count against the safety limit.
           lists.ready.push(listed(user, step, 'locked already'));

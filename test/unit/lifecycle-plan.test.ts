@@ -123,7 +123,7 @@ describe('one rule per user per run', () => {
 
 describe("another rule's warning", () => {
   const config = configWith([
-    { name: 'notice', trigger: 'no_login', days: 60, warning_days: 30, action: 'notify' },
+    { name: 'notice', trigger: 'no_login', days: 60, warning_days: 30, action: 'deactivate' },
     { name: 'purge', trigger: 'no_login', days: 40 },
   ]);
   const warnedByNotice = user('w', { lastLogin: day(-50), warning: { at: day(-20), rule: 'notice' } });
@@ -137,6 +137,18 @@ describe("another rule's warning", () => {
       expect(decision.deletes).toEqual([]);
       expect(decision.warnings).toEqual([]);
       expect(decision.marks).toEqual([]);
+    }
+  });
+
+  it("makes no one wait when it only records a notify rule's mail, or names a rule no longer configured", () => {
+    for (const warner of ['gone', 'mailed']) {
+      const withNotify = configWith([
+        { name: 'mailed', trigger: 'no_login', days: 60, warning_days: 30, action: 'notify' },
+        { name: 'purge', trigger: 'no_login', days: 40 },
+      ]);
+      const marked = user('w', { lastLogin: day(-50), warning: { at: day(-20), rule: warner } });
+      const decision = decide(withNotify, [marked], ['purge']);
+      expect(decision.deletes.flatMap((rule) => rule.users.map((entry) => entry.recordUid))).toEqual(['R-w']);
     }
   });
 
@@ -273,6 +285,25 @@ describe('deactivate', () => {
     expect(decision.marks).toEqual([]);
     expect(decision.rules[0]?.lists.ready.map((entry) => [entry.username, entry.note])).toEqual([
       ['admin', 'locked already'],
+    ]);
+  });
+
+  it('never warns a user who is locked already, and lifts its own warning with the lock', () => {
+    const warning = configWith([
+      { name: 'lock', trigger: 'no_login', days: 30, warning_days: 10, action: 'deactivate' },
+    ]);
+    const locked = user('locked', { lastLogin: day(-25), locked: true }, { lockedTime: ADMIN_LOCK_TIME });
+    const warned = user('warned', { lastLogin: day(-40), warning: { at: day(-11), rule: 'lock' } });
+    const decision = decide(warning, [locked, warned]);
+    expect(decision.warnings).toEqual([]);
+    expect(decision.rules[0]?.lists.ready.map((entry) => [entry.username, entry.note])).toEqual([
+      ['locked', 'locked already'],
+      ['warned', undefined],
+    ]);
+    // The next rule (say, deleting long-deactivated users) must not wait for a warning whose action is done.
+    expect(decision.deactivations[0]?.changes.slice(-2)).toEqual([
+      { operation: 'delete', attribute: 'rostersyncWarningTimestamp', values: [] },
+      { operation: 'delete', attribute: 'rostersyncWarningRule', values: [] },
     ]);
   });
 
