@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CSV_MAPPING, SCHOOLS } from './roster.js';
 
-/** Writes `rostersync.yaml` for `server` into `dir` and returns its path. */
-export async function writeConfig(dir, server, options) {
+/** Writes `rostersync.yaml` for `server` into `dir` and returns its path; `extra` adds top-level keys. */
+export async function writeConfig(dir, server, options, extra = {}) {
   const config = {
     source_uid: 'bench',
     timezone: 'Europe/Berlin',
@@ -26,6 +26,7 @@ export async function writeConfig(dir, server, options) {
     deletion_grace_period: { deactivation: 0, deletion: 30 },
     safety: { max_deletions: '100%' },
     output: { log_format: 'json', log_level: 'info' },
+    ...extra,
   };
   const path = join(dir, 'rostersync.yaml');
   await mkdir(dir, { recursive: true });

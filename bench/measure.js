@@ -84,6 +84,11 @@ export async function timed(
   };
 }
 
+/** A clean environment for the CLI: no ROSTERSYNC_* from the caller's shell changes what is measured. */
+export function cliEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ROSTERSYNC_')));
+}
+
 /** Runs a command to completion and returns its stdout as a string (for setup steps, not timed). */
 export function capture(command, args, { env, maxBytes = 4 * 1024 * 1024 * 1024 } = {}) {
   return new Promise((resolve, reject) => {

@@ -13,23 +13,30 @@
  *           2 % missing → deactivated, grace 0/30, 2 % new)
  *   purge   rostersync purge (10 % due)          vs  ldapmodify -c -f: member deletes in the groups, the
  *                                                    reserved-username adds, then the entry deletes
+ *   lifecycle  rostersync lifecycle (1 % due for  vs  ldapsearch of the run's two searches + ldapmodify -c
+ *           a warning mail; an SMTP server in        of its warning marks (bench/lifecycle.js: its own two
+ *           this process counts mails/s)             servers, loaded with slapadd)
  *
  * After each step both directories are compared (all user attributes of every user and group except the
  * password); a mismatch is printed and marked in the table.
  *
- *   node bench/run.js [--quick] [--sizes 1000,10000] [--profile] [--concurrency N] [--page-size N]
- *                     [--json FILE] [--keep] [--cli PATH]
+ *   node bench/run.js [--quick] [--sizes 1000,10000] [--only import|lifecycle] [--profile] [--concurrency N]
+ *                     [--page-size N] [--json FILE] [--keep] [--cli PATH] [--no-rule-index]
  *
  * --profile writes a V8 CPU profile of every rostersync run on server A and prints its top frames;
  * --concurrency/--page-size set ldap.concurrency/ldap.page_size (default: the product's defaults);
- * --cli runs another build's bin/rostersync.js (to measure a change before and after).
+ * --cli runs another build's bin/rostersync.js (to measure a change before and after);
+ * --only runs the import scenarios (create … purge) or the lifecycle alone; --no-rule-index leaves out the
+ * rostersyncWarningRule index on the lifecycle's servers (to see what it is worth).
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addPasswords, countChanges, fingerprint, firstDifferences } from './ldif.js';
-import { capture, HAVE_GNU_TIME, timed } from './measure.js';
+import { bind, countEntries, directoryFingerprint } from './directory.js';
+import { addPasswords, countChanges, firstDifferences } from './ldif.js';
+import { cliEnv, HAVE_GNU_TIME, timed } from './measure.js';
+import { LifecycleRun } from './lifecycle.js';
 import { formatSummary, summarizeProfile } from './profile-top.js';
 import { writeConfig } from './config.js';
 import { churnRoster, dropUsers, makeRoster, rosterCsv } from './roster.js';
@@ -49,6 +56,8 @@ function parseArgs(argv) {
     keep: false,
     json: undefined,
     cli: defaultCli,
+    only: undefined,
+    ruleIndex: true,
   };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
@@ -65,21 +74,18 @@ function parseArgs(argv) {
     else if (arg === '--concurrency') options.concurrency = Number(value());
     else if (arg === '--page-size') options.pageSize = Number(value());
     else if (arg === '--cli') options.cli = value();
+    else if (arg === '--only') options.only = value();
+    else if (arg === '--no-rule-index') options.ruleIndex = false;
     else throw new Error(`unknown argument ${arg}`);
   }
   if (options.sizes.some((size) => !Number.isInteger(size) || size < 100))
     throw new Error('--sizes: whole numbers ≥ 100, comma-separated');
+  if (options.only !== undefined && !['import', 'lifecycle'].includes(options.only))
+    throw new Error('--only: import or lifecycle');
   return options;
 }
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
-
-/** A clean environment for the CLI: no ROSTERSYNC_* from the caller's shell changes what is measured. */
-function cliEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ROSTERSYNC_')));
-}
-
-const bind = (server) => ['-x', '-H', server.url, '-D', server.adminDn, '-y', server.adminPasswordFile];
 
 /** The whole subtree, every user attribute, paged: what the no-op import is compared with. */
 const dumpArgs = (server) => [
@@ -93,35 +99,11 @@ const dumpArgs = (server) => [
   '*',
 ];
 
-async function directoryFingerprint(server) {
-  const text = await capture('ldapsearch', [
-    ...bind(server),
-    '-b',
-    server.suffix,
-    '-E',
-    'pr=1000/noprompt',
-    '-LLL',
-    '-o',
-    'ldif-wrap=no',
-    '(|(objectClass=inetOrgPerson)(objectClass=groupOfNames)(objectClass=organizationalUnit))',
-    '*',
-  ]);
-  return fingerprint(text);
-}
-
-async function countDue(server) {
-  const text = await capture('ldapsearch', [
-    ...bind(server),
-    '-b',
-    server.suffix,
-    '-E',
-    'pr=1000/noprompt',
-    '-LLL',
+const countDue = (server) =>
+  countEntries(
+    server,
     `(&(objectClass=inetOrgPerson)(rostersyncSourceUid=bench)(rostersyncPurgeTimestamp<=${PURGE_NOW_GENERALIZED}))`,
-    '1.1',
-  ]);
-  return text.split('\n').filter((line) => /^dn::? /.test(line)).length;
-}
+  );
 
 class SizeRun {
   constructor(size, options, work) {
@@ -360,7 +342,8 @@ async function main() {
   try {
     for (const size of options.sizes) {
       const started = Date.now();
-      rows.push(...(await new SizeRun(size, options, work).run()));
+      if (options.only !== 'lifecycle') rows.push(...(await new SizeRun(size, options, work).run()));
+      if (options.only !== 'import') rows.push(...(await new LifecycleRun(size, options, work).run()));
       log(`size ${size} done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       if (options.json) await writeFile(options.json, `${JSON.stringify(rows, null, 2)}\n`);
     }
@@ -371,6 +354,10 @@ async function main() {
   process.stdout.write(`${table(rows)}\n`);
   if (rows.some((row) => row.same === false)) {
     log('some steps left the two directories different: see the log above');
+    process.exitCode = 1;
+  }
+  if (rows.some((row) => row.done === false)) {
+    log('a lifecycle run did not send or record what was due: see the log above');
     process.exitCode = 1;
   }
 }
