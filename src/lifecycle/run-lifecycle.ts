@@ -70,9 +70,10 @@ export async function runLifecycle(
   let templates: MailTemplates | undefined;
   let password: string | undefined;
   if (mailing.length > 0) {
+    // Every rule that mails is named, so templates_dir may hold the templates of rules this run leaves out.
     templates = await checkMailConfig(
       config,
-      mailing.map((rule) => rule.name),
+      config.lifecycle.rules.filter(mails).map((rule) => rule.name),
     );
     password = mail ? await readSmtpPassword(mail) : undefined;
   }

@@ -2,7 +2,7 @@
  * Bad lifecycle and mail settings stop `rostersync lifecycle` before anything happens: exit 2, the key or file
  * named, no mail sent and nothing written — with a user due for a warning, so a run that went ahead would show.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -84,5 +84,30 @@ describe('lifecycle: bad settings are exit 2, nothing sent', () => {
     expect(fx.smtp.received).toHaveLength(0);
     expect(await csns(fx)).toEqual(before);
     expect((await fx.user('S-1'))?.rostersyncWarningRule).toBeUndefined();
+  });
+});
+
+describe('lifecycle --rule with templates of other rules', () => {
+  let fx: LifecycleFixture;
+  beforeAll(async () => {
+    fx = await lifecycleFixture('lc-rule-templates', {
+      config: {
+        lifecycle: {
+          rules: [RULE, { name: 'never', trigger: 'never_logged_in', days: 90, warning_days: 14 }],
+        },
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await fx?.dispose();
+  });
+
+  it("accepts templates_dir holding another mailing rule's template", async () => {
+    const templates = join(fx.dir, 'templates');
+    await mkdir(templates);
+    await writeFile(join(templates, 'never.en.txt'), 'Subject: {username}\n\nNever used: {date}\n');
+    await fx.editConfig({ mail: { templates_dir: templates } });
+    const result = await fx.lifecycle(['--rule', 'inactive', '--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
   });
 });

@@ -5,7 +5,8 @@ import { configOption } from '../options.js';
 
 export const daemonCommand = defineCommand({
   command: 'daemon',
-  describe: 'run purge (and imports) on the schedules in daemon.schedules until SIGTERM',
+  describe:
+    'run the purge, the lifecycle rules and imports on the schedules in daemon.schedules until SIGTERM',
   builder: (yargs) => yargs.option('config', configOption),
   run: async (args, io) => {
     const daemon = await Daemon.start(args, io);
