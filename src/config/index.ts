@@ -18,6 +18,7 @@ export {
   type CsvField,
   configSchema,
   DEFAULT_RETIREMENT_STATES,
+  DEFAULT_WIPE_ATTRIBUTES,
   DEFAULT_ROLES,
   type LdapProfile,
   type LifecycleRule,

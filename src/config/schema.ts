@@ -39,12 +39,33 @@ export const CSV_FIELDS = [
   'action',
 ] as const;
 
+/** What a retirement removes besides the names and the password (SPEC §8); the import's `attr:` fields too. */
+export const DEFAULT_WIPE_ATTRIBUTES = [
+  'givenName',
+  'initials',
+  'title',
+  'telephoneNumber',
+  'mobile',
+  'homePhone',
+  'postalAddress',
+  'homePostalAddress',
+  'street',
+  'l',
+  'postalCode',
+  'employeeNumber',
+  'jpegPhoto',
+  'photo',
+  'preferredLanguage',
+] as const;
+
 export const DEFAULT_RETIREMENT_STATES = [
   'PENDING',
-  'RETIRING_DIRECTORY',
-  'DIRECTORY_COMPLETE',
+  'RETIRING_ARCHIVE',
+  'ARCHIVE_COMPLETE',
   'RETIRING_GROUPS',
   'GROUPS_COMPLETE',
+  'RETIRING_DIRECTORY',
+  'DIRECTORY_COMPLETE',
   'ERRORED',
   'ABORTED',
   'COMPLETE',
@@ -322,6 +343,9 @@ const retirementSchema = z
     email_prefix: nonEmptyString.default('retired__user_'),
     email_domain: nonEmptyString.default('retired.invalid'),
     salts_file: filePath.optional(),
+    // SHA-1 is Open edX's user_util, so both systems arrive at the same pseudonyms.
+    hash: enumOf(['sha1', 'sha256']).default('sha1'),
+    wipe_attributes: uniqueList(ldapAttributeName, 'attribute').default([...DEFAULT_WIPE_ATTRIBUTES]),
     states: z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: 'expected an UPPER_CASE state name' }))
       .superRefine((states, ctx) => {
@@ -332,6 +356,23 @@ const retirementSchema = z
   .prefault({});
 
 const archiveSchema = z.strictObject({ dir: filePath.optional() }).prefault({});
+
+/** Who owns what a removed user owned (SPEC §8, seed 003). */
+const ownershipSchema = z
+  .strictObject({
+    last_owner: enumOf(['inherit', 'admin', 'none']).default('inherit'),
+    admin_dn: nonEmptyString.pipe(distinguishedName).optional(),
+  })
+  .superRefine((ownership, ctx) => {
+    if (ownership.last_owner === 'admin' && ownership.admin_dn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['admin_dn'],
+        message: "required when ownership.last_owner is 'admin'",
+      });
+    }
+  })
+  .prefault({});
 
 /** Account and group numbers and login settings for `ldap.posix: true`. */
 const posixSchema = z
@@ -378,6 +419,7 @@ const configObjectSchema = z
     mail: mailSchema,
     retirement: retirementSchema,
     archive: archiveSchema,
+    ownership: ownershipSchema,
     posix: posixSchema,
   })
   .superRefine((config, ctx) => {

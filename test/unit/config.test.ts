@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { packageRoot } from '../../src/config/files.js';
 import {
+  DEFAULT_WIPE_ATTRIBUTES,
   attributeName,
   type Config,
   ConfigError,
@@ -82,18 +83,23 @@ describe('parseConfig defaults', () => {
       username_prefix: 'retired__user_',
       email_prefix: 'retired__user_',
       email_domain: 'retired.invalid',
+      hash: 'sha1',
+      wipe_attributes: [...DEFAULT_WIPE_ATTRIBUTES],
       states: [
         'PENDING',
-        'RETIRING_DIRECTORY',
-        'DIRECTORY_COMPLETE',
+        'RETIRING_ARCHIVE',
+        'ARCHIVE_COMPLETE',
         'RETIRING_GROUPS',
         'GROUPS_COMPLETE',
+        'RETIRING_DIRECTORY',
+        'DIRECTORY_COMPLETE',
         'ERRORED',
         'ABORTED',
         'COMPLETE',
       ],
     });
     expect(config.archive).toEqual({});
+    expect(config.ownership).toEqual({ last_owner: 'inherit' });
   });
 
   it("defaults timezone to the system's zone", () => {
