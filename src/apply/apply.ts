@@ -37,6 +37,7 @@ import { type ManagedUser, UserImport, type UserImportContext } from './user-imp
 import { removedMark } from '../plan/deactivation.js';
 import { AuditedWriter } from './writer.js';
 import type { Mailer } from '../mail/index.js';
+import type { RetirementRuntime } from './user-context.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
 export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
@@ -82,6 +83,8 @@ export interface ApplyContext {
   rosterPasswords?: ReadonlyMap<string, string>;
   /** Sends the lifecycle rules' warnings; needed when the plan warns. */
   mailer?: Mailer;
+  /** With `purge.mode: retire`: the salts and steps of a retirement; needed when the plan deletes. */
+  retirement?: RetirementRuntime;
 }
 
 export interface ApplyFailure {
@@ -251,8 +254,17 @@ class Applier {
   }
 
   private context<A extends UserAction>(action: A): UserImportContext<A> {
-    const { config, directory, writer, logger, now } = this.ctx;
-    return { action, config, directory, writer, logger, now, dryRun: false };
+    const { config, directory, writer, logger, now, retirement } = this.ctx;
+    return {
+      action,
+      config,
+      directory,
+      writer,
+      logger,
+      now,
+      dryRun: false,
+      ...(retirement ? { retirement } : {}),
+    };
   }
 
   /** pre hooks, the action itself, post hooks. A throwing pre hook vetoes the action (an error). */

@@ -2,6 +2,7 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ActionHooks } from './apply.js';
+import type { RetirementStep } from './user-context.js';
 import type { UserImport } from './user-import.js';
 
 export interface RunContext {
@@ -18,4 +19,6 @@ export interface RunContext {
   dryRunHooks?: ActionHooks;
   /** Aborted on SIGTERM: the run finishes the users it started and stops. */
   signal?: AbortSignal;
+  /** Retirement steps exported by hook modules (`retirementSteps`), by name. */
+  retirementSteps?: ReadonlyMap<string, RetirementStep>;
 }

@@ -3,10 +3,9 @@
  * step) means by subclassing this class (SPEC §6, seed 002's `do_delete`); the import and the purge act
  * on users only through it.
  */
-import { attributeNames, type Config } from '../config/index.js';
+import { attributeNames } from '../config/index.js';
 import { moveOutChanges } from '../plan/deactivation.js';
-import { type Directory, dnEquals, eq, isDirectoryError, leafRdn, or, parentDn } from '../directory/index.js';
-import type { Logger } from '../logging/index.js';
+import { dnEquals, eq, isDirectoryError, leafRdn, or, parentDn } from '../directory/index.js';
 import type {
   CreateUserAction,
   DeactivateAction,
@@ -17,33 +16,11 @@ import type {
   ReactivateAction,
   RemoveSchoolAction,
   ScheduleDeletionAction,
-  UserAction,
 } from '../plan/types.js';
-import type { AuditedWriter } from './writer.js';
+import type { ManagedUser, UserImportContext } from './user-context.js';
+import { retire } from './retirement.js';
 
-/** The user an action is about. */
-export interface ManagedUser {
-  dn: string;
-  username: string;
-  recordUid: string;
-  sourceUid: string;
-  schools: string[];
-  roles: string[];
-  attributes: Record<string, string[]>;
-}
-
-/** Everything a step may need besides the user. */
-export interface UserImportContext<A extends UserAction = UserAction> {
-  /** The planned action, with the exact changes the plan printed. */
-  action: A;
-  config: Config;
-  /** For reading (a hook archiving the entry, say); every write goes through `writer`. */
-  directory: Directory;
-  writer: AuditedWriter;
-  logger: Logger;
-  now: Date;
-  dryRun: boolean;
-}
+export type { ManagedUser, UserImportContext };
 
 export class UserImport {
   /** Adds the new user; `password` is already hashed for the add (or undefined with `set_via: exop`). */
@@ -111,6 +88,13 @@ export class UserImport {
    * `scheme.reserve_deleted` is on.
    */
   async doDelete(user: ManagedUser, ctx: UserImportContext<DeleteUserAction>): Promise<void> {
+    if (ctx.config.purge.mode === 'retire') {
+      // Pseudonymised in place, step by step; its names stay taken by their hashes, not by a reservation.
+      if (!ctx.retirement)
+        throw new Error('purge.mode is retire, but the run has no retirement salts and steps');
+      await retire(user, ctx, ctx.retirement);
+      return;
+    }
     const reservation = ctx.action.reservation;
     if (reservation) {
       try {
@@ -133,41 +117,7 @@ export class UserImport {
    * subclasses and direct callers of `doDelete`: a planned delete has these removals in its plan already.
    */
   protected async removeGroupReferences(user: ManagedUser, ctx: UserImportContext): Promise<void> {
-    const references = [eq('member', user.dn), eq('uniqueMember', user.dn)];
-    if (user.username) references.push(eq('memberUid', user.username));
-    const attributes = ['member', 'uniqueMember', 'memberUid'];
-    for (const group of await ctx.directory.searchAll(ctx.config.ldap.base_dn, {
-      scope: 'sub',
-      filter: or(...references),
-      attributes,
-    })) {
-      const changes = [
-        { attribute: 'member', value: user.dn },
-        { attribute: 'uniqueMember', value: user.dn },
-        { attribute: 'memberUid', value: user.username },
-      ]
-        .filter(({ attribute, value }) => {
-          const values = group.attributes[attribute] ?? [];
-          return attribute === 'memberUid'
-            ? values.includes(value)
-            : values.some((current) => dnEquals(current, value));
-        })
-        .map(({ attribute, value }) => ({ operation: 'delete' as const, attribute, values: [value] }));
-      if (changes.length === 0) continue;
-      const lastMember = ['member', 'uniqueMember'].some(
-        (attribute) =>
-          (group.attributes[attribute] ?? []).length === 1 &&
-          changes.some((change) => change.attribute === attribute),
-      );
-      if (lastMember) {
-        // A groupOfNames cannot lose its last member; rostersync does not delete other people's groups.
-        ctx.logger.warn(`${user.dn} is the last member of ${group.dn}; that reference is left in place`, {
-          dn: group.dn,
-        });
-        continue;
-      }
-      await ctx.writer.modify(group.dn, changes);
-    }
+    await removeGroupReferences(user, ctx);
   }
 
   /**
@@ -186,5 +136,48 @@ export class UserImport {
         : moveOutChanges(ctx.now, attributeNames(ctx.config));
     await ctx.writer.modify(user.dn, changes);
     await ctx.writer.rename(user.dn, leafRdn(user.dn), target);
+  }
+}
+
+/**
+ * Removes every `member`, `uniqueMember` and `memberUid` value under the base DN that names the user (the
+ * sweep of `doDelete` and of a retirement's GROUPS step). A group whose last member the user is keeps that
+ * value: rostersync does not delete other people's groups.
+ */
+export async function removeGroupReferences(user: ManagedUser, ctx: UserImportContext): Promise<void> {
+  const references = [eq('member', user.dn), eq('uniqueMember', user.dn)];
+  if (user.username) references.push(eq('memberUid', user.username));
+  const attributes = ['member', 'uniqueMember', 'memberUid'];
+  for (const group of await ctx.directory.searchAll(ctx.config.ldap.base_dn, {
+    scope: 'sub',
+    filter: or(...references),
+    attributes,
+  })) {
+    const changes = [
+      { attribute: 'member', value: user.dn },
+      { attribute: 'uniqueMember', value: user.dn },
+      { attribute: 'memberUid', value: user.username },
+    ]
+      .filter(({ attribute, value }) => {
+        const values = group.attributes[attribute] ?? [];
+        return attribute === 'memberUid'
+          ? values.includes(value)
+          : values.some((current) => dnEquals(current, value));
+      })
+      .map(({ attribute, value }) => ({ operation: 'delete' as const, attribute, values: [value] }));
+    if (changes.length === 0) continue;
+    const lastMember = ['member', 'uniqueMember'].some(
+      (attribute) =>
+        (group.attributes[attribute] ?? []).length === 1 &&
+        changes.some((change) => change.attribute === attribute),
+    );
+    if (lastMember) {
+      // A groupOfNames cannot lose its last member; rostersync does not delete other people's groups.
+      ctx.logger.warn(`${user.dn} is the last member of ${group.dn}; that reference is left in place`, {
+        dn: group.dn,
+      });
+      continue;
+    }
+    await ctx.writer.modify(group.dn, changes);
   }
 }

@@ -247,9 +247,7 @@ const purgeSchema = z
   .strictObject({
     // Absent means "derived from the effective `roles`", filled in after parsing.
     roles: uniqueList(identifier, 'role').optional(),
-    mode: enumOf(['delete', 'move', 'retire'])
-      .refine((mode) => mode !== 'retire', { error: "'retire' is not available in this version" })
-      .default('delete'),
+    mode: enumOf(['delete', 'move', 'retire']).default('delete'),
     move_to_dn: nonEmptyString.pipe(distinguishedName).optional(),
   })
   .superRefine((purge, ctx) => {
@@ -434,6 +432,13 @@ const configObjectSchema = z
       if (!known.has(role)) {
         ctx.addIssue({ code: 'custom', path: ['csv', 'role_values', spelling], message: unknownRole(role) });
       }
+    }
+    if (config.purge.mode === 'retire' && config.retirement.salts_file === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retirement', 'salts_file'],
+        message: "required when purge.mode is 'retire': the salts that hash retired names",
+      });
     }
     config.lifecycle.rules.forEach((rule, ruleIndex) => {
       rule.roles?.forEach((role, index) => {

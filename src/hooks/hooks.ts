@@ -1,5 +1,6 @@
 /** Runs the configured hook modules around each user action (SPEC §6). */
 import { basename } from 'node:path';
+import type { RetirementStep } from '../apply/retirement.js';
 import type { ActionHooks, HookEvent } from '../apply/apply.js';
 import type { ManagedUser, UserImportContext } from '../apply/user-import.js';
 import { RostersyncError } from '../errors.js';
@@ -37,6 +38,11 @@ export class Hooks implements ActionHooks {
   /** The modules' paths, in the order they run. */
   get paths(): string[] {
     return this.modules.map((loaded) => loaded.path);
+  }
+
+  /** The retirement steps the modules export, by name; a later module's step replaces an earlier one's. */
+  retirementSteps(): Map<string, RetirementStep> {
+    return new Map(this.modules.flatMap((loaded) => Object.entries(loaded.module.retirementSteps ?? {})));
   }
 
   /** The modules that declare `dryRun = true`: the only ones a dry run calls. */

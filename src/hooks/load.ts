@@ -4,6 +4,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BUILT_IN_STEPS, type RetirementStep, stepNames } from '../apply/retirement.js';
 import { UserImport } from '../apply/user-import.js';
 import { type Config, ConfigError, type ConfigIssue } from '../config/index.js';
 import { closestKey } from '../suggest.js';
@@ -68,6 +69,7 @@ export async function loadExtensions(config: Config, logger: Logger): Promise<Ex
     }
   }
 
+  issues.push(...checkRetirementSteps(config, modules));
   if (issues.length > 0) throw new ConfigError(issues);
   return { userImport, hooks: new Hooks(modules) };
 }
@@ -164,12 +166,17 @@ async function loadHookModule(path: string): Promise<HookModule | string[]> {
   for (const [name, value] of Object.entries(imported)) {
     if (known.has(name)) {
       if (typeof value === 'function') {
-        module[name as keyof Omit<HookModule, 'dryRun'>] = value as HookModule['preCreate'];
+        module[name as keyof Omit<HookModule, 'dryRun' | 'retirementSteps'>] =
+          value as HookModule['preCreate'];
       } else {
         problems.push(
           `${path}: export ${name} must be a function (async (user, ctx) => …), found ${describe(value)}`,
         );
       }
+    } else if (name === 'retirementSteps') {
+      const steps = retirementStepsOf(value);
+      if (typeof steps === 'string') problems.push(`${path}: export retirementSteps ${steps}`);
+      else module.retirementSteps = steps;
     } else if (name === 'dryRun') {
       if (typeof value === 'boolean') module.dryRun = value;
       else problems.push(`${path}: export dryRun must be true or false, found ${describe(value)}`);
@@ -181,12 +188,49 @@ async function loadHookModule(path: string): Promise<HookModule | string[]> {
       );
     }
   }
-  if (problems.length === 0 && !HOOK_NAMES.some((name) => module[name] !== undefined)) {
+  if (
+    problems.length === 0 &&
+    !HOOK_NAMES.some((name) => module[name] !== undefined) &&
+    module.retirementSteps === undefined
+  ) {
     const hint =
       imported.default !== undefined
         ? ' (hooks are named exports: export async function preDelete(user, ctx) …)'
         : '';
-    problems.push(`${path}: exports none of ${HOOK_NAMES.join(', ')}${hint}`);
+    problems.push(`${path}: exports none of ${HOOK_NAMES.join(', ')}, retirementSteps${hint}`);
   }
   return problems.length > 0 ? problems : module;
+}
+
+/** `{ X: async (user, ctx) => … }` with step names as `retirement.states` spells them; or what is wrong. */
+function retirementStepsOf(value: unknown): Record<string, RetirementStep> | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `must be an object { STEP: async (user, ctx) => … }, found ${describe(value)}`;
+  }
+  const steps: Record<string, RetirementStep> = {};
+  for (const [name, step] of Object.entries(value)) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) return `names a step '${name}': expected an UPPER_CASE name`;
+    if (typeof step !== 'function') return `${name} must be a function (async (user, ctx) => …)`;
+    steps[name] = step as RetirementStep;
+  }
+  return steps;
+}
+
+/**
+ * Every step `retirement.states` names (`RETIRING_X`) needs a function: built in (ARCHIVE, GROUPS,
+ * DIRECTORY) or exported by a hook module. Checked when `purge.mode` is `retire`, before anything runs.
+ */
+function checkRetirementSteps(config: Config, modules: readonly LoadedHookModule[]): ConfigIssue[] {
+  if (config.purge.mode !== 'retire') return [];
+  const given = new Set([
+    ...BUILT_IN_STEPS,
+    ...modules.flatMap((loaded) => Object.keys(loaded.module.retirementSteps ?? {})),
+  ]);
+  return stepNames(config.retirement.states)
+    .filter((step) => !given.has(step))
+    .map((step) => ({
+      source: SOURCE,
+      path: 'retirement.states',
+      message: `RETIRING_${step} has no step: export retirementSteps: { ${step}: async (user, ctx) => … } from a module in hooks`,
+    }));
 }

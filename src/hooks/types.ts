@@ -3,6 +3,7 @@
  * and after each user action.
  */
 import type { HookEvent } from '../apply/apply.js';
+import type { RetirementStep } from '../apply/retirement.js';
 import type { ManagedUser, UserImportContext } from '../apply/user-import.js';
 
 /** Every `HookEvent`, as a list: the hook names are made from it. */
@@ -37,6 +38,11 @@ export interface HookModule {
   postDelete?: HookFunction;
   /** `true` to run in `--dry-run` too (then the hook must not change anything; `ctx.dryRun` is true). */
   dryRun?: boolean;
+  /**
+   * Retirement steps (SPEC §8): `X` runs in state `RETIRING_X` when `retirement.states` lists it. Each must
+   * be idempotent: a run killed during it runs it again.
+   */
+  retirementSteps?: Record<string, RetirementStep>;
 }
 
 /** A hook module as loaded: where it came from, and its exports. */

@@ -19,9 +19,11 @@ export type JobRuntime = Omit<RunContext, 'userImport' | 'hooks' | 'dryRunHooks'
 async function withExtensions(runtime: JobRuntime) {
   const { userImport, hooks } = await loadExtensions(runtime.config, runtime.logger);
   const dryRunHooks = hooks.forDryRun();
+  const retirementSteps = hooks.retirementSteps();
   return {
     ...runtime,
     userImport,
+    ...(retirementSteps.size > 0 ? { retirementSteps } : {}),
     ...(hooks.size > 0 ? { hooks } : {}),
     ...(dryRunHooks.size > 0 ? { dryRunHooks } : {}),
   };

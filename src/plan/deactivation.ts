@@ -188,6 +188,7 @@ export function deleteMode(
   config: Config,
   now: Date,
 ): Pick<DeleteUserAction, 'mode' | 'moveTo' | 'moveChanges'> {
+  if (config.purge.mode === 'retire') return { mode: 'retire' };
   return config.purge.mode === 'move' && config.purge.move_to_dn !== undefined
     ? {
         mode: 'move',

@@ -11,6 +11,7 @@ import type { ReferencingGroup } from '../snapshot/types.js';
 import { containerEntry } from './containers.js';
 import { deleteMode } from './deactivation.js';
 import { reservationEntry } from './names.js';
+import { pseudonymSettings, pseudonymsFor, wipedAttributes } from './retirement.js';
 import { planReferences } from './references.js';
 import type { CreateContainerAction, DeleteUserAction, PlanAction, PlanProblem } from './types.js';
 
@@ -20,6 +21,8 @@ export interface RemovedUser {
   username: string;
   recordUid: string;
   schools: string[];
+  /** The address, for the pseudonym a retirement gives it. */
+  email?: string;
 }
 
 export interface RemovalInput {
@@ -37,6 +40,8 @@ export interface RemovalInput {
   moveTargetExists?: boolean;
   /** Set on every delete (the lifecycle rule that removes the user). */
   rule?: string;
+  /** With `purge.mode: retire`: the newest salt, for the pseudonyms the plan shows. */
+  salt?: string;
 }
 
 export interface Removals {
@@ -66,8 +71,20 @@ export function planRemovals(input: RemovalInput): Removals {
       ...deleteMode(config, input.now),
       ...(input.rule !== undefined ? { rule: input.rule } : {}),
     };
+    if (action.mode === 'retire' && input.salt !== undefined) {
+      action.retirement = {
+        pseudonyms: pseudonymsFor({ ...user, email: user.email }, input.salt, pseudonymSettings(config)),
+        wipe: wipedAttributes(config),
+      };
+    }
     const username = user.username.toLowerCase();
-    if (config.scheme.reserve_deleted && username !== '' && !reservations.has(username)) {
+    // A retired name stays taken by its hash alone: no clear-text reservation (SPEC §8).
+    if (
+      action.mode !== 'retire' &&
+      config.scheme.reserve_deleted &&
+      username !== '' &&
+      !reservations.has(username)
+    ) {
       action.reservation = reservationEntry(layout, user, config.source_uid, 'purged');
       reservations.add(username);
     }

@@ -6,7 +6,7 @@ import type { Modification } from '../directory/index.js';
 import { leafRdn, parentDn } from '../directory/index.js';
 import { ADMIN_LOCK_TIME } from '../dates.js';
 import { foldLdifLine, ldifAttributeLine } from '../ldif.js';
-import type { Plan, PlanAction } from './types.js';
+import type { DeleteUserAction, Plan, PlanAction } from './types.js';
 
 const line = (attribute: string, value: string): string => foldLdifLine(ldifAttributeLine(attribute, value));
 
@@ -84,6 +84,7 @@ function records(action: PlanAction): string[][] {
         ],
       ];
     case 'delete':
+      if (action.mode === 'retire') return retirementRecords(action);
       return [
         ...(action.reservation ? [addRecord(action.reservation.dn, action.reservation.attributes)] : []),
         ...(action.mode === 'move' && action.moveTo !== undefined
@@ -99,6 +100,33 @@ function records(action: PlanAction): string[][] {
     case 'delete-group':
       return [deleteRecord(action.dn)];
   }
+}
+
+/** A retirement as the DIRECTORY step writes it (the state writes before and after each step aside). */
+function retirementRecords(action: DeleteUserAction): string[][] {
+  const planned = action.retirement;
+  if (planned === undefined) {
+    return [[`# ${action.dn}: retirement resumed at the step it was in; the pseudonyms come from the entry`]];
+  }
+  const { pseudonyms, wipe } = planned;
+  const names: Modification[] = [
+    { operation: 'replace', attribute: 'cn', values: [pseudonyms.username] },
+    { operation: 'replace', attribute: 'sn', values: [pseudonyms.username] },
+    { operation: 'replace', attribute: 'displayName', values: [pseudonyms.username] },
+    ...(pseudonyms.email !== undefined
+      ? [{ operation: 'replace' as const, attribute: 'mail', values: [pseudonyms.email] }]
+      : []),
+  ];
+  return [
+    [
+      `# retire ${action.recordUid} → ${pseudonyms.recordUid}; removed where present: ${[...wipe, 'userPassword'].join(', ')}`,
+    ],
+    modifyRecord(action.dn, names),
+    [line('dn', action.dn), 'changetype: modrdn', line('newrdn', leafRdn(pseudonyms.dn)), 'deleteoldrdn: 1'],
+    modifyRecord(pseudonyms.dn, [
+      { operation: 'replace', attribute: 'pwdAccountLockedTime', values: [ADMIN_LOCK_TIME] },
+    ]),
+  ];
 }
 
 /** What the plan is of, for the LDIF's first line. */

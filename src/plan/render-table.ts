@@ -29,6 +29,7 @@ function schoolOf(action: PlanAction): string {
 /** What the action does, in words: a delete under `purge.mode: move` is a move, and says where to. */
 function labelOf(action: PlanAction): string {
   if (action.kind === 'delete' && action.mode === 'move') return `lock and move to ${action.moveTo ?? '?'}`;
+  if (action.kind === 'delete' && action.mode === 'retire') return 'retire';
   return LABELS[action.kind];
 }
 
@@ -51,8 +52,12 @@ function detail(action: PlanAction): string {
         : `${action.username}  expires ${action.deactivateAt}, purge on ${action.purgeAt}`;
     case 'schedule-deletion':
       return `${action.username}  stays active, purge on ${action.purgeAt}`;
-    case 'delete':
-      return `${action.username}  (${action.recordUid})${action.rule !== undefined ? `  rule ${action.rule}` : ''}`;
+    case 'delete': {
+      const rule = action.rule !== undefined ? `  rule ${action.rule}` : '';
+      const retired = action.retirement?.pseudonyms;
+      const names = retired ? `  → ${retired.username}${retired.email ? `, ${retired.email}` : ''}` : '';
+      return `${action.username}  (${action.recordUid})${names}${rule}`;
+    }
     case 'keep':
       return `${action.username}  (${action.recordUid})`;
     case 'warn':

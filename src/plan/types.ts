@@ -4,6 +4,7 @@
  * prints it, `--plan-out` saves it, `--format ldif` renders it as the LDIF change records it stands for.
  */
 import type { Modification } from '../directory/index.js';
+import type { RetirementPseudonyms } from './retirement.js';
 
 /** Apply order. Deletions come before creations so that a freed e-mail address can be reused at once. */
 export const PHASES = ['containers', 'removals', 'updates', 'creates', 'groups'] as const;
@@ -98,9 +99,15 @@ export interface DeleteUserAction extends UserActionBase {
   sweepReferences?: boolean;
   /**
    * What doDelete does with the entry, from `purge.mode`: `delete` removes it (also when absent), `move`
-   * locks it (`pwdAccountLockedTime`) and moves it under `moveTo` (`purge.move_to_dn`), keeping its RDN.
+   * locks it (`pwdAccountLockedTime`) and moves it under `moveTo` (`purge.move_to_dn`), keeping its RDN,
+   * `retire` pseudonymises it in place, step by step (SPEC §8).
    */
-  mode?: 'delete' | 'move';
+  mode?: 'delete' | 'move' | 'retire';
+  /**
+   * With `mode: 'retire'`: the names it will have (hashed with the newest salt) and the attributes wiped, as
+   * the entry is when planned; the DIRECTORY step computes them again from the entry it finds.
+   */
+  retirement?: { pseudonyms: RetirementPseudonyms; wipe: string[] };
   /** With `mode: 'move'`: the DN of the container the entry is moved into. */
   moveTo?: string;
   /** With `mode: 'move'`: the lock and the removed-from-source mark written just before the move. */

@@ -20,6 +20,8 @@ export interface DueUser {
   /** Raw `ROLE:school:SCHOOL` values. */
   roles: string[];
   purgeTimestamp: string;
+  /** The address, for the pseudonym a retirement gives it. */
+  email?: string;
 }
 
 export type { ReferencingGroup };
@@ -35,6 +37,8 @@ export interface PurgeInput {
   reservationsContainerExists: boolean;
   /** With `purge.mode: move`: whether `purge.move_to_dn` exists already. */
   moveTargetExists?: boolean;
+  /** With `purge.mode: retire`: the newest salt, for the pseudonyms the plan shows. */
+  salt?: string;
 }
 
 export function planPurge(input: PurgeInput): PurgePlan {

@@ -3,31 +3,44 @@
  * plan their removal, print it, apply it through `UserImport.doDelete`, report.
  */
 import type { RunContext } from '../apply/run-context.js';
-import type { Config } from '../config/index.js';
+import { type Config, readSalts } from '../config/index.js';
 import { toGeneralizedTime } from '../dates.js';
-import { and, type Directory, lte } from '../directory/index.js';
+import { and, type Directory, lte, or } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import type { PurgePlan } from '../plan/types.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
-import { readReferencingGroups, readReservations, sourceUsersFilter } from '../snapshot/read.js';
+import {
+  readReferencingGroups,
+  readReservations,
+  retiringUsersFilter,
+  sourceUsersFilter,
+} from '../snapshot/read.js';
 import { type DueUser, planPurge } from './plan-purge.js';
 
 export type PurgeOptions = PlannedRunOptions;
 
 export type PurgeOutcome = RunOutcome<PurgePlan>;
 
+/**
+ * This source's users whose purge timestamp has come, and (with `purge.mode: retire`) those whose retirement
+ * a killed run left under way: the purge resumes them at the step they were in.
+ */
 async function readDueUsers(directory: Directory, layout: DirectoryLayout, config: Config, now: Date) {
   const names = layout.attributes;
   const due: DueUser[] = [];
+  // The server does the date comparison: rostersyncPurgeTimestamp has generalizedTimeOrderingMatch.
+  const dueNow = and(
+    sourceUsersFilter(names, config.source_uid),
+    lte(names.purgeTimestamp, toGeneralizedTime(now)),
+  );
+  const filter =
+    config.purge.mode === 'retire' ? or(dueNow, retiringUsersFilter(names, config.source_uid)) : dueNow;
   for await (const entry of directory.search(layout.baseDn, {
     scope: 'sub',
-    // The server does the date comparison: rostersyncPurgeTimestamp has generalizedTimeOrderingMatch.
-    filter: and(
-      sourceUsersFilter(names, config.source_uid),
-      lte(names.purgeTimestamp, toGeneralizedTime(now)),
-    ),
-    attributes: ['uid', names.recordUid, names.school, names.role, names.purgeTimestamp],
+    filter,
+    attributes: ['uid', 'mail', names.recordUid, names.school, names.role, names.purgeTimestamp],
   })) {
+    const email = entry.attributes.mail?.[0];
     due.push({
       dn: entry.dn,
       username: entry.attributes.uid?.[0] ?? '',
@@ -35,6 +48,7 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
       schools: entry.attributes[names.school] ?? [],
       roles: entry.attributes[names.role] ?? [],
       purgeTimestamp: entry.attributes[names.purgeTimestamp]?.[0] ?? '',
+      ...(email !== undefined ? { email } : {}),
     });
   }
   return due;
@@ -49,6 +63,7 @@ export async function runPurge(runtime: RunContext, options: PurgeOptions): Prom
     problemsStopTheRun: false,
     plan: async (directory) => {
       const moveTo = config.purge.mode === 'move' ? config.purge.move_to_dn : undefined;
+      const salt = config.purge.mode === 'retire' ? (await readSalts(config)).at(-1) : undefined;
       const [due, reservations, reservationsContainerExists, moveTargetExists] = await Promise.all([
         readDueUsers(directory, layout, config, now),
         readReservations(directory, layout),
@@ -67,6 +82,7 @@ export async function runPurge(runtime: RunContext, options: PurgeOptions): Prom
         reservations,
         reservationsContainerExists,
         moveTargetExists,
+        ...(salt !== undefined ? { salt } : {}),
       });
     },
     report: (plan) => {

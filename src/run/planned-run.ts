@@ -3,7 +3,9 @@
  * limit), then the dry run or the apply, then the summary and the exit code. The import and the purge plug
  * into it with their own reading and planning; a new job is one more `JobSteps`.
  */
-import { outputPaths } from '../config/index.js';
+import { outputPaths, readSalts } from '../config/index.js';
+import { archiveStep, builtInSteps, groupsStep } from '../apply/retirement-steps.js';
+import type { RetirementRuntime } from '../apply/user-context.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode } from '../errors.js';
 import { AuditLog, type AuditSink } from '../logging/index.js';
@@ -162,6 +164,9 @@ export class PlannedRun<P extends Plan> {
     const passwords = creates ? await PasswordsFile.open(paths.passwordsFile, { runId, logger }) : undefined;
     const warns = plan.actions.some((action) => action.kind === 'warn');
     const mailer = warns ? steps.openMailer?.(audit) : undefined;
+    const deletes = plan.actions.some((action) => action.kind === 'delete');
+    const retirement =
+      deletes && config.purge.mode === 'retire' ? await retirementRuntime(this.runtime) : undefined;
     try {
       return await applyPlan(plan, {
         config,
@@ -175,6 +180,7 @@ export class PlannedRun<P extends Plan> {
         ...(passwords ? { passwords } : {}),
         ...(steps.rosterPasswords ? { rosterPasswords: steps.rosterPasswords } : {}),
         ...(mailer ? { mailer } : {}),
+        ...(retirement ? { retirement } : {}),
       });
     } finally {
       await mailer?.close();
@@ -182,6 +188,14 @@ export class PlannedRun<P extends Plan> {
       await audit.close();
     }
   }
+}
+
+/** The salts and the steps of a retirement: the built-in ones, and those of hook modules. */
+async function retirementRuntime(runtime: RunContext): Promise<RetirementRuntime> {
+  const salts = await readSalts(runtime.config);
+  const steps = builtInSteps(salts, { archive: archiveStep, groups: groupsStep });
+  for (const [name, step] of runtime.retirementSteps ?? []) steps.set(name, step);
+  return { salts, steps };
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat): string {

@@ -210,6 +210,22 @@ export const ATTRIBUTE_TYPES = [
     ...boolean,
     singleValue: true,
   },
+  {
+    number: 16,
+    key: 'retirementUpdated',
+    name: 'rostersyncRetirementUpdated',
+    description: 'rostersync: when the retirement state of the entry was last written',
+    ...generalizedTime,
+    singleValue: true,
+  },
+  {
+    number: 17,
+    key: 'retirementError',
+    name: 'rostersyncRetirementError',
+    description: 'rostersync: why the retirement of the entry stopped (state ERRORED)',
+    ...caseIgnoreString,
+    singleValue: true,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -251,6 +267,8 @@ export const OBJECT_CLASSES = [
       'rostersyncDeactivatedTimestamp',
       'rostersyncWarningTimestamp',
       'rostersyncRetirementState',
+      'rostersyncRetirementUpdated',
+      'rostersyncRetirementError',
       'rostersyncRemovedTimestamp',
       'rostersyncWarningRule',
       'rostersyncKeptTimestamp',

@@ -76,6 +76,20 @@ export function sourceUsersFilter(names: AttributeNames, sourceUid: string): Fil
     eq('objectClass', 'inetOrgPerson'),
     eq(names.sourceUid, sourceUid),
     not(present(names.removedTimestamp)),
+    // In retirement (SPEC §8): only the purge's retirement pipeline touches it from then on.
+    not(present(names.retirementState)),
+  );
+}
+
+/** This source's users whose retirement is under way: neither complete, nor stopped, nor failed. */
+export function retiringUsersFilter(names: AttributeNames, sourceUid: string): Filter {
+  return and(
+    eq('objectClass', 'inetOrgPerson'),
+    eq(names.sourceUid, sourceUid),
+    present(names.retirementState),
+    not(eq(names.retirementState, 'COMPLETE')),
+    not(eq(names.retirementState, 'ABORTED')),
+    not(eq(names.retirementState, 'ERRORED')),
   );
 }
 

@@ -317,9 +317,9 @@ describe('purge', () => {
     expect(explicit.purge.roles).toEqual(['school_admin']);
   });
 
-  it("rejects mode 'retire' for now", () => {
+  it("requires the salts for mode 'retire'", () => {
     expect(issuesOf(withRequired({ purge: { mode: 'retire' } }))).toEqual([
-      "purge.mode: 'retire' is not available in this version",
+      "retirement.salts_file: required when purge.mode is 'retire': the salts that hash retired names",
     ]);
   });
 

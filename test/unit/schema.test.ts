@@ -69,6 +69,8 @@ describe('schema definition', () => {
       [13, 'rostersyncWarningRule'],
       [14, 'rostersyncKeptTimestamp'],
       [15, 'rostersyncLockFound'],
+      [16, 'rostersyncRetirementUpdated'],
+      [17, 'rostersyncRetirementError'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
