@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { MaxDeletions } from '../config/index.js';
-import { requireOpenLdapProfile } from '../config/index.js';
+import { readSalts, requireOpenLdapProfile } from '../config/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { groupKey } from '../plan/groups.js';
@@ -116,6 +116,7 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
         noDelete: options.noDelete || config.no_delete,
         maxDeletions: options.maxDeletions ?? config.safety.max_deletions,
         reservations: await readReservations(directory, layout),
+        ...(config.retirement.salts_file !== undefined ? { retirementSalts: await readSalts(config) } : {}),
       });
       const rest = await readSnapshot(
         directory,

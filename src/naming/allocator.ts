@@ -21,12 +21,21 @@ export class NameAllocator {
    */
   readonly #nextCounter = new Map<string, number>();
 
-  constructor(taken: Iterable<string> = []) {
+  /**
+   * `stillTaken`: names a name leaves behind when it is given up — the pseudonyms of a retired user (SPEC
+   * §8): a name is taken while any of them is, so a retired name is never handed out again.
+   */
+  constructor(
+    taken: Iterable<string> = [],
+    private readonly stillTaken?: (name: string) => readonly string[],
+  ) {
     for (const name of taken) this.take(name);
   }
 
   isTaken(name: string): boolean {
-    return this.#taken.has(name.toLowerCase());
+    const lower = name.toLowerCase();
+    if (this.#taken.has(lower)) return true;
+    return this.stillTaken?.(lower).some((left) => this.#taken.has(left.toLowerCase())) ?? false;
   }
 
   take(name: string): void {

@@ -5,7 +5,15 @@
  * names in use come in as plain values.
  */
 import type { Config } from '../config/index.js';
-import { compileNameTemplate, NameAllocator, NameError, type NameTemplate } from '../naming/index.js';
+import {
+  compileNameTemplate,
+  NameAllocator,
+  NameError,
+  type NameTemplate,
+  type PseudonymSettings,
+  retiredEmailCandidates,
+  retiredUsernameCandidates,
+} from '../naming/index.js';
 import type { RosterRecord } from '../roster/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 
@@ -34,6 +42,8 @@ export interface NamesInUse {
   freedEmails: readonly string[];
   /** Given to existing users by this run. */
   givenEmails: Iterable<string>;
+  /** The retirement salts and settings: a name whose pseudonym under any salt is in use is taken. */
+  retired?: { salts: readonly string[]; settings: PseudonymSettings };
 }
 
 export interface NewUserNames {
@@ -52,8 +62,15 @@ export class NameGiver {
     private readonly scheme: Config['scheme'],
     inUse: NamesInUse,
   ) {
-    this.usernames = new NameAllocator(inUse.usernames);
-    this.emails = new NameAllocator(inUse.emails);
+    const retired = inUse.retired;
+    this.usernames = new NameAllocator(
+      inUse.usernames,
+      retired && ((name) => retiredUsernameCandidates(name, retired.salts, retired.settings)),
+    );
+    this.emails = new NameAllocator(
+      inUse.emails,
+      retired && ((email) => retiredEmailCandidates(email, retired.salts, retired.settings)),
+    );
     // Deletions run before creations: what they free can be given out again in this run.
     for (const email of inUse.freedEmails) this.emails.release(email);
     for (const email of inUse.givenEmails) this.emails.take(email);

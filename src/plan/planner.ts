@@ -10,6 +10,7 @@ import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
+import { pseudonymSettings } from './retirement.js';
 import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
 import { configDigest } from './basis.js';
@@ -42,6 +43,8 @@ export interface PlanSetup {
   maxDeletions: MaxDeletions;
   /** Usernames with a reservation entry (lower-cased): deleting such a user adds no second one. */
   reservations: readonly string[];
+  /** `retirement.salts_file`'s salts, when set: retired names (by their hashes) stay taken. */
+  retirementSalts?: readonly string[];
 }
 
 export interface PlanInput extends Omit<PlanSetup, 'reservations'> {
@@ -508,6 +511,9 @@ export class ImportPlanner {
       freedUsernames: this.freedUsernames,
       freedEmails: this.freedEmails,
       givenEmails: this.givenEmails,
+      ...(this.input.retirementSalts !== undefined && this.input.retirementSalts.length > 0
+        ? { retired: { salts: this.input.retirementSalts, settings: pseudonymSettings(config) } }
+        : {}),
     });
 
     for (const record of records) {
