@@ -50,10 +50,10 @@ export interface ActionHooks {
 }
 
 /** The lifecycle rules' warnings and bookkeeping marks are rostersync's own: no hook sees them. */
-type UnhookedKind = 'warn' | 'lifecycle-mark';
+type UnhookedKind = 'warn' | 'lifecycle-mark' | 'set-retirement-state';
 type HookedAction = Exclude<UserAction, { kind: UnhookedKind }>;
 const isHooked = (action: UserAction): action is HookedAction =>
-  action.kind !== 'warn' && action.kind !== 'lifecycle-mark';
+  action.kind !== 'warn' && action.kind !== 'lifecycle-mark' && action.kind !== 'set-retirement-state';
 
 export const EVENT_OF: Record<HookedAction['kind'], HookEvent> = {
   create: 'Create',
@@ -112,7 +112,8 @@ const isUserAction = (action: PlanAction): action is UserAction =>
   action.kind !== 'create-container' &&
   action.kind !== 'create-group' &&
   action.kind !== 'modify-group' &&
-  action.kind !== 'delete-group';
+  action.kind !== 'delete-group' &&
+  action.kind !== 'write-retirement-states';
 
 const isGroupAction = (action: PlanAction): action is GroupAction =>
   action.kind === 'create-group' || action.kind === 'modify-group' || action.kind === 'delete-group';
@@ -382,7 +383,12 @@ class Applier {
       case 'warn':
         return this.warn(action);
       case 'lifecycle-mark':
+      case 'set-retirement-state':
         await writer.modify(action.dn, action.changes);
+        return;
+      case 'write-retirement-states':
+        if (action.add) await writer.add(action.dn, action.add);
+        if (action.replace) await writer.modify(action.dn, action.replace);
         return;
       case 'reactivate':
         await this.hooked(action, (user, ctx) => userImport.reactivate(user, ctx));

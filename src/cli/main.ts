@@ -11,10 +11,23 @@ import { importCommand } from './commands/import.js';
 import { keepCommand } from './commands/keep.js';
 import { lifecycleCommand } from './commands/lifecycle.js';
 import { purgeCommand } from './commands/purge.js';
+import {
+  retirementCheckCommand,
+  retirementPopulateCommand,
+  retirementSetCommand,
+  retirementStatusCommand,
+} from './commands/retirement.js';
 import { schemaCommand } from './commands/schema.js';
 import { statusCommand } from './commands/status.js';
 import { type CliIO, processIO, writeLine } from '../app/io.js';
 import { packageVersion } from './version.js';
+
+const RETIREMENT_COMMANDS: Command<unknown>[] = [
+  retirementStatusCommand,
+  retirementSetCommand,
+  retirementPopulateCommand,
+  retirementCheckCommand,
+];
 
 const COMMANDS: Command<unknown>[] = [
   importCommand,
@@ -104,6 +117,17 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<Exit
       'Exit codes: 0 done, 1 failed, 2 usage or config error, 3 safety limit (nothing written), 4 locked.',
     );
   for (const command of COMMANDS) parser = register(parser, command, io, state);
+  parser = parser.command(
+    'retirement',
+    'inspect and steer retirements (purge.mode: retire)',
+    (retirement) => {
+      let sub = retirement
+        .demandCommand(1, 'name a retirement subcommand: status, set, populate-states, check')
+        .strict();
+      for (const command of RETIREMENT_COMMANDS) sub = register(sub, command, io, state);
+      return sub;
+    },
+  );
   parser = parser.command('config', 'inspect the configuration', (config) => {
     let sub = config.demandCommand(1, 'name a config subcommand: check').strict();
     sub = register(sub, configCheckCommand, io, state);

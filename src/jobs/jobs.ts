@@ -10,6 +10,10 @@ import { type PurgeOptions, type PurgeOutcome, runPurge } from '../purge/run-pur
 import type { ExitCode } from '../errors.js';
 import type { JobName } from '../plan/types.js';
 import { runJob } from './run-job.js';
+import type { RetirementSetPlan, RetirementStatesPlan } from '../plan/types.js';
+import type { PlannedRunOptions, RunOutcome } from '../run/planned-run.js';
+import { runPopulateStates } from '../retirement/run-populate.js';
+import { type RetirementSetOptions, runRetirementSet } from '../retirement/run-set.js';
 import { type KeepOptions, type KeepOutcome, runKeep } from '../lifecycle/run-keep.js';
 import { type LifecycleOptions, type LifecycleOutcome, runLifecycle } from '../lifecycle/run-lifecycle.js';
 
@@ -54,6 +58,24 @@ export function keepJob(runtime: JobRuntime, options: KeepOptions): Promise<Keep
 
 export function lifecycleJob(runtime: JobRuntime, options: LifecycleOptions): Promise<LifecycleOutcome> {
   return lockedJob('lifecycle', runtime, options.dryRun, (extended) => runLifecycle(extended, options));
+}
+
+export function retirementSetJob(
+  runtime: JobRuntime,
+  options: RetirementSetOptions,
+): Promise<RunOutcome<RetirementSetPlan>> {
+  return lockedJob('retirement-set', runtime, options.dryRun, (extended) =>
+    runRetirementSet(extended, options),
+  );
+}
+
+export function populateStatesJob(
+  runtime: JobRuntime,
+  options: PlannedRunOptions,
+): Promise<RunOutcome<RetirementStatesPlan>> {
+  return lockedJob('retirement-states', runtime, options.dryRun, (extended) =>
+    runPopulateStates(extended, options),
+  );
 }
 
 export function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {

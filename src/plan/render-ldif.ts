@@ -64,9 +64,14 @@ function records(action: PlanAction): string[][] {
         ],
         modifyRecord(action.dn, action.changes),
       ];
+    case 'write-retirement-states':
+      return action.add
+        ? [addRecord(action.dn, action.add)]
+        : [modifyRecord(action.dn, action.replace ?? [])];
     case 'modify':
     case 'keep':
     case 'lifecycle-mark':
+    case 'set-retirement-state':
     case 'remove-school':
     case 'reactivate':
     case 'deactivate':
@@ -136,6 +141,10 @@ function title(plan: Plan): string {
       return `# rostersync purge plan for source ${plan.sourceUid}: ${plan.due} users due, ${plan.due - plan.skipped.length} with a purge role`;
     case 'keep':
       return `# rostersync keep plan for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
+    case 'retirement-set':
+      return `# rostersync retirement set for source ${plan.sourceUid}: ${plan.asked} → ${plan.state}`;
+    case 'retirement-states':
+      return `# rostersync retirement populate-states: the stored list made equal to retirement.states`;
     case 'lifecycle':
       return `# rostersync lifecycle plan for source ${plan.sourceUid}: rules ${plan.rules.map((rule) => rule.rule).join(', ')}`;
     case 'import':

@@ -14,6 +14,8 @@ const LABELS: Record<ActionKind, string> = {
   delete: 'delete',
   keep: 'keep',
   warn: 'warning mail',
+  'set-retirement-state': 'set retirement state',
+  'write-retirement-states': 'write retirement states',
   'lifecycle-mark': 'lifecycle mark',
   'create-group': 'create group',
   'modify-group': 'modify group',
@@ -62,6 +64,8 @@ function detail(action: PlanAction): string {
       return `${action.username}  (${action.recordUid})`;
     case 'warn':
       return `${action.username}  to ${action.mail.to}, rule ${action.rule}`;
+    case 'set-retirement-state':
+      return `${action.username}  ${action.from} → ${action.to}`;
     case 'lifecycle-mark':
       return `${action.username}  ${action.reason === 'stamp' ? 'lock stamped' : 'warning cancelled by a login'}, rule ${action.rule}`;
     case 'modify-group':
@@ -78,6 +82,9 @@ export function heading(plan: Plan): string {
     return `Purge for source ${plan.sourceUid}: ${plan.due} users due, ${eligible} with a purge role`;
   }
   if (plan.job === 'keep') return `Keep for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
+  if (plan.job === 'retirement-set')
+    return `Retirement of ${plan.asked} (source ${plan.sourceUid}) → ${plan.state}`;
+  if (plan.job === 'retirement-states') return `Retirement states: ${plan.states.join(', ')}`;
   if (plan.job === 'lifecycle') {
     return `Lifecycle rules for source ${plan.sourceUid}: ${plan.rules.map((rule) => rule.rule).join(', ') || 'none'}`;
   }

@@ -188,7 +188,17 @@ export interface LifecycleMarkAction extends UserActionBase {
   changes: Modification[];
 }
 
+/** `rostersync retirement set USER STATE` (SPEC §8): an admin moves a user to another retirement state. */
+export interface SetRetirementStateAction extends UserActionBase {
+  kind: 'set-retirement-state';
+  phase: 'updates';
+  from: string;
+  to: string;
+  changes: Modification[];
+}
+
 export type UserAction =
+  | SetRetirementStateAction
   | WarnAction
   | LifecycleMarkAction
   | KeepAction
@@ -203,7 +213,21 @@ export type UserAction =
 
 export type GroupAction = CreateGroupAction | ModifyGroupAction | DeleteGroupAction;
 
-export type PlanAction = CreateContainerAction | UserAction | GroupAction;
+/**
+ * `rostersync retirement populate-states`: the state list kept in the directory made equal to
+ * `retirement.states` — the entry added, or its list replaced.
+ */
+export interface WriteRetirementStatesAction {
+  kind: 'write-retirement-states';
+  phase: 'updates';
+  dn: string;
+  /** The entry as added when it is not there yet. */
+  add?: Record<string, string[]>;
+  /** The list replaced when it is. */
+  replace?: Modification[];
+}
+
+export type PlanAction = CreateContainerAction | UserAction | GroupAction | WriteRetirementStatesAction;
 export type ActionKind = PlanAction['kind'];
 
 /** Actions that take a user out (the four rows of the grace period table); the safety limit counts them. */
@@ -342,5 +366,25 @@ export interface LifecyclePlan extends PlanEnvelope {
   safety: SafetyCheck;
 }
 
-export type Plan = ImportPlan | PurgePlan | KeepPlan | LifecyclePlan;
+/** `rostersync retirement set USER STATE`. */
+export interface RetirementSetPlan extends PlanEnvelope {
+  job: 'retirement-set';
+  asked: string;
+  state: string;
+}
+
+/** `rostersync retirement populate-states`: the difference between the stored list and the config's. */
+export interface RetirementStatesPlan extends PlanEnvelope {
+  job: 'retirement-states';
+  added: string[];
+  removed: string[];
+  remaining: string[];
+  /** The list as it will be, in order. */
+  states: string[];
+  /** Users in a state the new list no longer has. */
+  stranded: { dn: string; username: string; state: string }[];
+}
+
+export type Plan =
+  ImportPlan | PurgePlan | KeepPlan | LifecyclePlan | RetirementSetPlan | RetirementStatesPlan;
 export type JobName = Plan['job'];
