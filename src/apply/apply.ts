@@ -22,20 +22,14 @@ import { memberAttributes } from '../plan/groups.js';
 import { type Logger, NullAuditLog } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
-import type {
-  CreateUserAction,
-  GroupAction,
-  Plan,
-  PlanAction,
-  UserAction,
-  WarnAction,
-} from '../plan/types.js';
+import type { CreateUserAction, Plan, PlanAction, UserAction, WarnAction } from '../plan/types.js';
 import { PHASES, REMOVAL_KINDS } from '../plan/types.js';
 import { sourceUsersFilter } from '../snapshot/read.js';
 import { currentUser, plannedUser } from './managed-user.js';
 import { type ManagedUser, UserImport, type UserImportContext } from './user-import.js';
 import { removedMark } from '../plan/deactivation.js';
 import { AuditedWriter } from './writer.js';
+import { keepingOwners } from './ownership.js';
 import type { Mailer } from '../mail/index.js';
 import type { RetirementRuntime } from './user-context.js';
 
@@ -113,10 +107,8 @@ const isUserAction = (action: PlanAction): action is UserAction =>
   action.kind !== 'create-group' &&
   action.kind !== 'modify-group' &&
   action.kind !== 'delete-group' &&
-  action.kind !== 'write-retirement-states';
-
-const isGroupAction = (action: PlanAction): action is GroupAction =>
-  action.kind === 'create-group' || action.kind === 'modify-group' || action.kind === 'delete-group';
+  action.kind !== 'write-retirement-states' &&
+  action.kind !== 'change-owner';
 
 function subjectOf(action: PlanAction): string {
   return isUserAction(action) ? `user:${action.recordUid}` : `dn:${normalizeDn(action.dn)}`;
@@ -171,10 +163,14 @@ class Applier {
         // A delete a pre hook refuses must leave the user untouched, group memberships included: the hooks
         // run first, then the memberships go, then the entries they pointed to.
         // Once a user's pre hooks ran, it has started: a stop request lets its removal finish.
-        const deletes = actions.filter((action) => !isGroupAction(action));
+        const deletes = actions.filter(isUserAction);
         const allowed = await this.vetDeletes(deletes);
         const started = this.ctx.hooks !== undefined;
-        await this.runConcurrently(actions.filter(isGroupAction), started);
+        // Group memberships and owner values alike.
+        await this.runConcurrently(
+          actions.filter((action) => !isUserAction(action)),
+          started,
+        );
         await this.runConcurrently(allowed, started);
       } else if (phase === 'creates') {
         await this.runCreates(
@@ -217,8 +213,9 @@ class Applier {
         continue;
       }
       try {
-        await this.execute(action);
-        this.result.applied.push(action);
+        // What went out, when it is less than the action (an owner change that keeps a refused user).
+        const done = await this.execute(action);
+        this.result.applied.push(done ?? action);
       } catch (error) {
         this.fail(action, error);
       }
@@ -358,7 +355,7 @@ class Applier {
       .filter((change) => change.values.length > 0);
   }
 
-  private async execute(action: PlanAction): Promise<void> {
+  private async execute(action: PlanAction): Promise<PlanAction | void> {
     const { userImport, writer } = this.ctx;
     switch (action.kind) {
       case 'create-container':
@@ -443,6 +440,11 @@ class Applier {
           .filter((change) => change.values.length > 0);
         if (changes.length > 0) await writer.modify(action.dn, changes);
         return;
+      }
+      case 'change-owner': {
+        const change = keepingOwners(action, this.keptMembers);
+        if (change.changes.length > 0) await writer.modify(action.dn, change.changes);
+        return change;
       }
       case 'delete-group': {
         const kept = action.members.filter((member) => this.keptMembers.has(normalizeDn(member)));

@@ -13,6 +13,7 @@ import {
   type SkippedUser,
 } from '../plan/types.js';
 import type { ApplyResult, ApplyFailure } from './apply.js';
+import { type OwnerChange, ownerChanges } from './ownership.js';
 
 export interface RunSummary {
   /** The job that ran: `import`, `purge`. */
@@ -40,6 +41,8 @@ export interface RunSummary {
   skipped?: SkippedUser[];
   /** A lifecycle run: per rule, how many users are on each of its lists (SPEC §7). */
   rules?: Record<string, Record<LifecycleListName, number>>;
+  /** Every entry whose owner changed because its owner was removed (SPEC §8): done, or planned in a dry run. */
+  ownerChanges: OwnerChange[];
 }
 
 function schoolOf(action: PlanAction): string {
@@ -88,6 +91,7 @@ export function buildSummary(args: {
     ...movedTo(actions),
     ...(args.job === 'purge' ? { skipped: plan?.job === 'purge' ? plan.skipped : [] } : {}),
     ...(plan?.job === 'lifecycle' ? { rules: ruleCounts(plan) } : {}),
+    ownerChanges: ownerChanges(actions),
   };
 }
 

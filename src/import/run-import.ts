@@ -13,6 +13,7 @@ import { Scope } from '../plan/scope.js';
 import type { ImportPlan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
 import { type ClassGroupRef, readReservations, readSnapshot } from '../snapshot/read.js';
+import { readOwnership } from '../snapshot/ownership.js';
 import type { RunContext } from '../apply/run-context.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
 import { checkGivenSchools } from './known-schools.js';
@@ -137,7 +138,14 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
         },
         planner,
       );
-      return planner.finish(rest);
+      // What the users it deletes own (SPEC §8): known only once every user has been planned.
+      const ownership = await readOwnership(
+        directory,
+        layout.baseDn,
+        planner.deletedUsers(),
+        config.ownership.last_owner === 'inherit',
+      );
+      return planner.finish(rest, ownership);
     },
   });
 }

@@ -22,6 +22,7 @@ import type { LifecyclePlan } from '../plan/types.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
 import { countInScope, hasRole, readLifecycleUsers } from '../snapshot/lifecycle.js';
 import { readReferencingGroups, readReservations } from '../snapshot/read.js';
+import { readOwnership } from '../snapshot/ownership.js';
 import { closestKey } from '../suggest.js';
 
 export interface LifecycleOptions extends PlannedRunOptions {
@@ -115,6 +116,12 @@ export async function runLifecycle(
       leaving.length > 0 ? directory.exists(layout.reservationsDn) : true,
       moveTo === undefined || leaving.length === 0 ? true : directory.exists(moveTo),
     ]);
+    const ownership = await readOwnership(
+      directory,
+      layout.baseDn,
+      leaving,
+      config.ownership.last_owner === 'inherit',
+    );
     // One removal plan for all rules: a group naming users of two rules loses them in one change.
     const byRule = new Map(
       decision.deletes.flatMap((rule) => rule.users.map((user) => [user.dn, rule.rule])),
@@ -125,6 +132,7 @@ export async function runLifecycle(
       now,
       users: leaving,
       groups,
+      ownership,
       reservations,
       reservationsContainerExists,
       moveTargetExists,

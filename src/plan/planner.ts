@@ -9,6 +9,7 @@ import { leafRdn, type Modification, normalizeDn, parentDn } from '../directory/
 import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
+import type { OwnershipSnapshot } from '../snapshot/ownership.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { pseudonymSettings } from './retirement.js';
 import { graceDecision } from './grace.js';
@@ -18,7 +19,7 @@ import { missingContainers } from './containers.js';
 import { NameGiver, reservationEntry } from './names.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
-import { planReferences } from './references.js';
+import { ownershipInput, planReferencesAndOwners } from './ownership.js';
 import { safetyCheck } from './safety.js';
 import type { Scope } from './scope.js';
 import {
@@ -204,7 +205,8 @@ export class ImportPlanner {
     return this.outcomes.has(recordUid) || this.pending.has(recordUid) || this.duplicates.has(recordUid);
   }
 
-  finish(rest: SnapshotRest): ImportPlan {
+  /** `ownership`: the entries the deleted users own (SPEC §8), read once `deletedUsers` is known. */
+  finish(rest: SnapshotRest, ownership?: OwnershipSnapshot): ImportPlan {
     this.rest = rest;
     const { roster, config, scope, now } = this.input;
     for (const problem of roster.problems) {
@@ -232,7 +234,7 @@ export class ImportPlanner {
     );
     const outcomes = [...this.outcomes.values()].sort(byRecordUid);
     this.outcomes.clear();
-    this.planReferences(outcomes);
+    this.planReferences(outcomes, ownership);
     for (const outcome of outcomes) this.fold(outcome);
 
     this.planCreates(creates);
@@ -466,17 +468,18 @@ export class ImportPlanner {
    * as in the purge, the user leaves them before its entry goes, and the last member of a group
    * rostersync must not delete is kept, untouched, and the group reported.
    */
-  private planReferences(outcomes: readonly UserOutcome[]): void {
-    const { scope } = this.input;
+  private planReferences(outcomes: readonly UserOutcome[], ownership: OwnershipSnapshot | undefined): void {
+    const { scope, config } = this.input;
     const rest = this.snapshotRest();
     const deleted = outcomes.filter((outcome) => outcome.deleted);
-    if (deleted.length === 0 || !rest.referencingGroups?.length) return;
+    if (deleted.length === 0 || !(rest.referencingGroups?.length || ownership?.owned.length)) return;
     const classGroups = new Set(
       rest.groups.filter((group) => scope.includes(group.school)).map((group) => normalizeDn(group.dn)),
     );
-    const { actions, problems, kept } = planReferences(
-      rest.referencingGroups.filter((group) => !classGroups.has(normalizeDn(group.dn))),
+    const { actions, problems, kept } = planReferencesAndOwners(
+      (rest.referencingGroups ?? []).filter((group) => !classGroups.has(normalizeDn(group.dn))),
       deleted,
+      ownership && ownershipInput(config, ownership),
     );
     this.actions.push(...actions);
     this.problems.push(...problems);

@@ -48,9 +48,25 @@ function removalFrom(
   return changes.length > 0 ? { changes, removedDns, emptied } : undefined;
 }
 
+/**
+ * Who takes the place of the leaving users in a group they would leave without `member` (or
+ * `uniqueMember`), given the normalized DNs of those leaving; nobody (`[]`) keeps them.
+ */
+export type Successor = (group: ReferencingGroup, leaving: ReadonlySet<string>) => string[];
+
+/** The successors go in every member attribute the removal empties, in the modify that empties it. */
+function successorChanges(group: ReferencingGroup, removal: Removal, successors: string[]): Modification[] {
+  if (successors.length === 0) return [];
+  const removed = new Set(removal.removedDns);
+  return (['member', 'uniqueMember'] as const)
+    .filter((attribute) => group[attribute].length > 0 && group[attribute].every((dn) => removed.has(dn)))
+    .map((attribute) => ({ operation: 'add', attribute, values: successors }));
+}
+
 export function planReferences(
   groups: readonly ReferencingGroup[],
   users: readonly LeavingUser[],
+  successor: Successor = () => [],
 ): ReferencePlan {
   const kept = new Set<string>();
   const problems: PlanProblem[] = [];
@@ -65,6 +81,7 @@ export function planReferences(
       const removal = removalFrom(group, dns, uids);
       if (!removal) continue;
       const base = { dn: group.dn, school: '', className: '' };
+      const successors = removal.emptied && !group.ours ? successor(group, dns) : [];
       if (removal.emptied && group.ours) {
         actions.push({
           kind: 'delete-group',
@@ -73,7 +90,7 @@ export function planReferences(
           members: [...group.member, ...group.uniqueMember],
           memberUids: group.memberUid,
         });
-      } else if (removal.emptied) {
+      } else if (removal.emptied && successors.length === 0) {
         problems.push({
           where: group.dn,
           message: `would lose its last member (${removal.removedDns.join(', ')}); left as it is, the user stays until it is fixed`,
@@ -86,9 +103,9 @@ export function planReferences(
           kind: 'modify-group',
           phase: 'removals',
           ...base,
-          added: [],
+          added: successors,
           removed: removal.removedDns,
-          changes: removal.changes,
+          changes: [...removal.changes, ...successorChanges(group, removal, successors)],
         });
       }
     }

@@ -1,8 +1,8 @@
 /**
  * The deletes of users a job removes outside the roster (the purge, a lifecycle rule's `delete`): each user
- * taken out of every group that names it, then deleted (or locked and moved, `purge.mode: move`), its
- * username kept reserved (`scheme.reserve_deleted`), and the containers the reservations and moves need
- * made first. Pure.
+ * taken out of every group that names it and every owner value naming it (SPEC §8), then deleted (or locked
+ * and moved, `purge.mode: move`), its username kept reserved (`scheme.reserve_deleted`), and the containers
+ * the reservations and moves need made first. Pure.
  */
 import type { Config } from '../config/index.js';
 import { normalizeDn } from '../directory/index.js';
@@ -12,7 +12,8 @@ import { containerEntry } from './containers.js';
 import { deleteMode } from './deactivation.js';
 import { reservationEntry } from './names.js';
 import { pseudonymSettings, pseudonymsFor, wipedAttributes } from './retirement.js';
-import { planReferences } from './references.js';
+import type { OwnershipSnapshot } from '../snapshot/ownership.js';
+import { ownershipInput, planReferencesAndOwners } from './ownership.js';
 import type { CreateContainerAction, DeleteUserAction, PlanAction, PlanProblem } from './types.js';
 
 /** A user to be removed, as the job read it. */
@@ -38,6 +39,8 @@ export interface RemovalInput {
   reservationsContainerExists: boolean;
   /** With `purge.mode: move`: whether `purge.move_to_dn` exists already. */
   moveTargetExists?: boolean;
+  /** Every entry under the base DN that one of `users` owns (SPEC §8), and its ancestors' owners. */
+  ownership?: OwnershipSnapshot;
   /** Set on every delete (the lifecycle rule that removes the user). */
   rule?: string;
   /** With `purge.mode: retire`: the newest salt, for the pseudonyms the plan shows. */
@@ -48,13 +51,17 @@ export interface Removals {
   /** Containers first, then the group changes, then the deletes: apply order. */
   actions: PlanAction[];
   deletes: DeleteUserAction[];
-  /** Users kept because a group cannot lose them (the last member of a group that is not rostersync's). */
+  /** Users kept because a group cannot lose them (the last member of a group nobody can take over). */
   problems: PlanProblem[];
 }
 
 export function planRemovals(input: RemovalInput): Removals {
   const { config, layout } = input;
-  const references = planReferences([...input.groups], [...input.users]);
+  const references = planReferencesAndOwners(
+    input.groups,
+    input.users,
+    input.ownership && ownershipInput(config, input.ownership),
+  );
   const reservations = new Set(input.reservations);
   const deletes: DeleteUserAction[] = [];
   for (const user of input.users) {

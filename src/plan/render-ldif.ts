@@ -77,6 +77,7 @@ function records(action: PlanAction): string[][] {
     case 'deactivate':
     case 'schedule-deletion':
     case 'modify-group':
+    case 'change-owner':
       return action.changes.length > 0 ? [modifyRecord(action.dn, action.changes)] : [];
     case 'move':
       return [

@@ -1,6 +1,12 @@
 /** The plan as people read it: grouped by action and school, then totals, problems and the safety check. */
 import { renderLifecycleLists } from './render-lifecycle.js';
-import { type ActionKind, type Plan, type PlanAction, REMOVAL_KINDS } from './types.js';
+import {
+  type ActionKind,
+  type ChangeOwnerAction,
+  type Plan,
+  type PlanAction,
+  REMOVAL_KINDS,
+} from './types.js';
 
 const LABELS: Record<ActionKind, string> = {
   'create-container': 'create container',
@@ -11,6 +17,7 @@ const LABELS: Record<ActionKind, string> = {
   reactivate: 'reactivate',
   deactivate: 'deactivate',
   'schedule-deletion': 'schedule deletion',
+  'change-owner': 'change owner',
   delete: 'delete',
   keep: 'keep',
   warn: 'warning mail',
@@ -70,9 +77,22 @@ function detail(action: PlanAction): string {
       return `${action.username}  ${action.reason === 'stamp' ? 'lock stamped' : 'warning cancelled by a login'}, rule ${action.rule}`;
     case 'modify-group':
       return `${action.dn}  +${action.added.length} −${action.removed.length}`;
+    case 'change-owner':
+      return ownerDetail(action);
     default:
       return action.dn;
   }
+}
+
+/** `dn  owner −old +new  member −old +new`. */
+function ownerDetail(action: ChangeOwnerAction): string {
+  const values = (sign: string, dns: string[]) => dns.map((dn) => ` ${sign}${dn}`).join('');
+  const owner = `owner${values('−', action.removed)}${values('+', action.added)}`;
+  const member =
+    action.membersRemoved.length > 0 || action.membersAdded.length > 0
+      ? `  member${values('−', action.membersRemoved)}${values('+', action.membersAdded)}`
+      : '';
+  return `${action.dn}  ${owner}${member}`;
 }
 
 /** What the plan is of, in one line. */

@@ -227,7 +227,27 @@ export interface WriteRetirementStatesAction {
   replace?: Modification[];
 }
 
-export type PlanAction = CreateContainerAction | UserAction | GroupAction | WriteRetirementStatesAction;
+/**
+ * An entry loses the `owner` values naming users this run removes, before their entries go (SPEC §8); left
+ * without an owner, it gets the one `ownership.last_owner` picks. A group whose last member leaves takes
+ * that owner as its member in the same modify, so it never stands empty.
+ */
+export interface ChangeOwnerAction {
+  kind: 'change-owner';
+  phase: 'removals';
+  dn: string;
+  /** The owner values that go, as the entry spells them. */
+  removed: string[];
+  /** The owner values that come (none while other owners stay, or with `ownership.last_owner: none`). */
+  added: string[];
+  /** The member (or uniqueMember) values the same modify takes out and puts in. */
+  membersRemoved: string[];
+  membersAdded: string[];
+  changes: Modification[];
+}
+
+export type PlanAction =
+  CreateContainerAction | UserAction | GroupAction | ChangeOwnerAction | WriteRetirementStatesAction;
 export type ActionKind = PlanAction['kind'];
 
 /** Actions that take a user out (the four rows of the grace period table); the safety limit counts them. */

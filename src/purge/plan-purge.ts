@@ -11,6 +11,7 @@ import { configDigest } from '../plan/basis.js';
 import { planRemovals } from '../plan/removal.js';
 import { roleNameOf } from '../plan/user-state.js';
 import type { ReferencingGroup } from '../snapshot/types.js';
+import type { OwnershipSnapshot } from '../snapshot/ownership.js';
 
 export interface DueUser {
   dn: string;
@@ -32,6 +33,8 @@ export interface PurgeInput {
   now: Date;
   due: DueUser[];
   groups: ReferencingGroup[];
+  /** The entries the due users own, and their ancestors' owners (SPEC §8). */
+  ownership?: OwnershipSnapshot;
   reservations: string[];
   /** Whether the container of reserved usernames exists already. */
   reservationsContainerExists: boolean;

@@ -15,6 +15,7 @@ import {
   retiringUsersFilter,
   sourceUsersFilter,
 } from '../snapshot/read.js';
+import { readOwnership } from '../snapshot/ownership.js';
 import { type DueUser, planPurge } from './plan-purge.js';
 
 export type PurgeOptions = PlannedRunOptions;
@@ -70,15 +71,19 @@ export async function runPurge(runtime: RunContext, options: PurgeOptions): Prom
         directory.exists(layout.reservationsDn),
         moveTo === undefined ? true : directory.exists(moveTo),
       ]);
-      // Every group under the base DN that names a due user, whoever manages it: a purged user must leave
-      // no member value behind. Found by the server, a batch of users at a time.
-      const groups = await readReferencingGroups(directory, layout.baseDn, due);
+      // Every group under the base DN that names a due user, whoever manages it, and every entry it owns: a
+      // purged user must leave no member or owner value behind. Found by the server, a batch of users at a time.
+      const [groups, ownership] = await Promise.all([
+        readReferencingGroups(directory, layout.baseDn, due),
+        readOwnership(directory, layout.baseDn, due, config.ownership.last_owner === 'inherit'),
+      ]);
       return planPurge({
         config,
         layout,
         now,
         due,
         groups,
+        ownership,
         reservations,
         reservationsContainerExists,
         moveTargetExists,
