@@ -9,6 +9,7 @@ import { leafRdn, type Modification, normalizeDn, parentDn } from '../directory/
 import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
+import { archiveOf } from './archive.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
@@ -446,6 +447,7 @@ export class ImportPlanner {
       // `finish` plans every group that names the user: nothing is left for doDelete to look for.
       sweepReferences: false,
       ...deleteMode(config, this.input.now),
+      ...archiveOf(config, this.input.now, user.username),
     };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '') {

@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import { normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 import type { ReferencingGroup } from '../snapshot/types.js';
+import { archiveOf } from './archive.js';
 import { containerEntry } from './containers.js';
 import { deleteMode } from './deactivation.js';
 import { reservationEntry } from './names.js';
@@ -64,6 +65,7 @@ export function planRemovals(input: RemovalInput): Removals {
       // Every group under the base DN was read: nothing is left for doDelete to look for.
       sweepReferences: false,
       ...deleteMode(config, input.now),
+      ...archiveOf(config, input.now, user.username),
       ...(input.rule !== undefined ? { rule: input.rule } : {}),
     };
     const username = user.username.toLowerCase();

@@ -5,6 +5,7 @@ import { type ActionKind, type Plan, type PlanAction, REMOVAL_KINDS } from './ty
 const LABELS: Record<ActionKind, string> = {
   'create-container': 'create container',
   create: 'create',
+  restore: 'restore from archive',
   modify: 'modify',
   move: 'move',
   'remove-school': 'remove school',
@@ -52,7 +53,9 @@ function detail(action: PlanAction): string {
     case 'schedule-deletion':
       return `${action.username}  stays active, purge on ${action.purgeAt}`;
     case 'delete':
-      return `${action.username}  (${action.recordUid})${action.rule !== undefined ? `  rule ${action.rule}` : ''}`;
+      return `${action.username}  (${action.recordUid})${action.rule !== undefined ? `  rule ${action.rule}` : ''}${action.archive !== undefined ? `  archived to ${action.archive}` : ''}`;
+    case 'restore':
+      return `${action.username}  (${action.recordUid})  ${action.dn}, locked until an import reactivates it`;
     case 'keep':
       return `${action.username}  (${action.recordUid})`;
     case 'warn':
@@ -73,6 +76,7 @@ export function heading(plan: Plan): string {
     return `Purge for source ${plan.sourceUid}: ${plan.due} users due, ${eligible} with a purge role`;
   }
   if (plan.job === 'keep') return `Keep for source ${plan.sourceUid}: ${plan.asked.join(', ')}`;
+  if (plan.job === 'restore') return `Restore for source ${plan.sourceUid} from ${plan.archive}`;
   if (plan.job === 'lifecycle') {
     return `Lifecycle rules for source ${plan.sourceUid}: ${plan.rules.map((rule) => rule.rule).join(', ') || 'none'}`;
   }
@@ -139,6 +143,10 @@ export function renderPlanTable(plan: Plan): string {
       `Safety: ${removals} of ${safety.inScope} in-scope users would be removed; limit ${safety.limit} (${safety.setting})` +
         (safety.exceeded ? ' — EXCEEDED: nothing will be written' : ''),
     );
+  }
+  if (plan.job === 'restore' && plan.missingGroups.length > 0) {
+    out.push('', `Groups gone since, not restored (${plan.missingGroups.length})`);
+    for (const group of plan.missingGroups) out.push(`  ${group}`);
   }
   if (plan.job === 'purge' && plan.skipped.length > 0) {
     out.push('', `Skipped (${plan.skipped.length})`);
