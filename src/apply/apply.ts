@@ -22,7 +22,14 @@ import { memberAttributes } from '../plan/groups.js';
 import { type Logger, NullAuditLog } from '../logging/index.js';
 import { generatePassword, hashPassword, type PasswordsFile } from '../passwords/index.js';
 import { parseGeneralizedTime } from '../dates.js';
-import type { CreateUserAction, Plan, PlanAction, UserAction, WarnAction } from '../plan/types.js';
+import type {
+  CreateUserAction,
+  DeleteUserAction,
+  Plan,
+  PlanAction,
+  UserAction,
+  WarnAction,
+} from '../plan/types.js';
 import { PHASES, REMOVAL_KINDS } from '../plan/types.js';
 import { sourceUsersFilter } from '../snapshot/read.js';
 import { currentUser, plannedUser } from './managed-user.js';
@@ -32,6 +39,8 @@ import { AuditedWriter } from './writer.js';
 import { keepingOwners } from './ownership.js';
 import type { Mailer } from '../mail/index.js';
 import type { RetirementRuntime } from './user-context.js';
+import type { ArchiveWriter } from '../archive/index.js';
+import { archiveUser } from './archive.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
 export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
@@ -43,11 +52,17 @@ export interface ActionHooks {
   post(event: HookEvent, user: ManagedUser, ctx: UserImportContext): Promise<string[]>;
 }
 
-/** The lifecycle rules' warnings and bookkeeping marks are rostersync's own: no hook sees them. */
-type UnhookedKind = 'warn' | 'lifecycle-mark' | 'set-retirement-state';
+/**
+ * The lifecycle rules' warnings and bookkeeping marks, an admin's retirement state, are rostersync's own: no
+ * hook sees them. A restored user comes back locked; the hooks see it when an import reactivates it.
+ */
+type UnhookedKind = 'warn' | 'lifecycle-mark' | 'set-retirement-state' | 'restore';
 type HookedAction = Exclude<UserAction, { kind: UnhookedKind }>;
 const isHooked = (action: UserAction): action is HookedAction =>
-  action.kind !== 'warn' && action.kind !== 'lifecycle-mark' && action.kind !== 'set-retirement-state';
+  action.kind !== 'warn' &&
+  action.kind !== 'lifecycle-mark' &&
+  action.kind !== 'set-retirement-state' &&
+  action.kind !== 'restore';
 
 export const EVENT_OF: Record<HookedAction['kind'], HookEvent> = {
   create: 'Create',
@@ -79,6 +94,8 @@ export interface ApplyContext {
   mailer?: Mailer;
   /** With `purge.mode: retire`: the salts and steps of a retirement; needed when the plan deletes. */
   retirement?: RetirementRuntime;
+  /** Writes the archives of deleted users (`archive.dir`); needed when the plan's deletes name one. */
+  archive?: ArchiveWriter;
 }
 
 export interface ApplyFailure {
@@ -114,6 +131,10 @@ function subjectOf(action: PlanAction): string {
   return isUserAction(action) ? `user:${action.recordUid}` : `dn:${normalizeDn(action.dn)}`;
 }
 
+/** A delete whose user is archived first (`archive.dir`). */
+const isArchived = (action: PlanAction): action is DeleteUserAction & { archive: string } =>
+  action.kind === 'delete' && action.archive !== undefined;
+
 const MEMBER_ATTRIBUTES: ReadonlySet<string> = new Set(['member', 'uniquemember', 'memberuid']);
 
 class Applier {
@@ -143,6 +164,8 @@ class Applier {
   private directoryGone: DirectoryError | undefined;
   /** Users that could not be created or moved: they must not be written into groups. */
   private readonly missingDns = new Set<string>();
+  /** The usernames of users that could not be restored: no memberUid for them either. */
+  private readonly missingUids = new Set<string>();
   private readonly limit: ReturnType<typeof pLimit>;
 
   constructor(private readonly ctx: ApplyContext) {
@@ -163,9 +186,10 @@ class Applier {
         // A delete a pre hook refuses must leave the user untouched, group memberships included: the hooks
         // run first, then the memberships go, then the entries they pointed to.
         // Once a user's pre hooks ran, it has started: a stop request lets its removal finish.
+        // Likewise the archive: it is written before the memberships it records go.
         const deletes = actions.filter(isUserAction);
         const allowed = await this.vetDeletes(deletes);
-        const started = this.ctx.hooks !== undefined;
+        const started = this.ctx.hooks !== undefined || deletes.some(isArchived);
         // Group memberships and owner values alike.
         await this.runConcurrently(
           actions.filter((action) => !isUserAction(action)),
@@ -173,9 +197,10 @@ class Applier {
         );
         await this.runConcurrently(allowed, started);
       } else if (phase === 'creates') {
-        await this.runCreates(
-          actions.filter((action): action is CreateUserAction => action.kind === 'create'),
-        );
+        const creates = actions.filter((action): action is CreateUserAction => action.kind === 'create');
+        if (creates.length > 0) await this.runCreates(creates);
+        // Users back from their archive: no password to make, one add each.
+        await this.runConcurrently(actions.filter((action) => action.kind !== 'create'));
       } else {
         await this.runConcurrently(actions);
       }
@@ -229,7 +254,8 @@ class Applier {
       const user = action as UserAction;
       this.keptMembers.set(normalizeDn(user.dn), user.username.toLowerCase());
     }
-    if (action.kind === 'create') this.missingDns.add(normalizeDn(action.dn));
+    if (action.kind === 'create' || action.kind === 'restore') this.missingDns.add(normalizeDn(action.dn));
+    if (action.kind === 'restore') this.missingUids.add(action.username);
     if (action.kind === 'move') this.missingDns.add(normalizeDn(action.newDn));
     this.result.failed.push({
       kind: action.kind,
@@ -290,10 +316,13 @@ class Applier {
       : Promise.resolve(plannedUser(action, config));
   }
 
-  /** Runs the `pre` hooks of the deletes; the refused ones fail here and are returned no more. */
+  /**
+   * Runs the `pre` hooks of the deletes, then writes their archives; the refused ones, and those whose archive
+   * could not be written, fail here and are returned no more.
+   */
   private async vetDeletes(actions: PlanAction[]): Promise<PlanAction[]> {
     const { hooks } = this.ctx;
-    if (!hooks) return actions;
+    if (!hooks && !actions.some(isArchived)) return actions;
     const allowed = new Set<PlanAction>();
     await Promise.all(
       actions.map((action) =>
@@ -309,9 +338,13 @@ class Applier {
             return;
           }
           try {
-            const user = await this.userFor(action);
-            await hooks.pre('Delete', user, this.context(action));
-            this.preChecked.set(action, user);
+            if (hooks) {
+              const user = await this.userFor(action);
+              await hooks.pre('Delete', user, this.context(action));
+              this.preChecked.set(action, user);
+            }
+            if (isArchived(action) && !(await archiveUser(action, this.ctx)))
+              this.ctx.logger.warn(`${action.dn} is gone already: nothing to archive`, { dn: action.dn });
             allowed.add(action);
           } catch (error) {
             this.fail(action, error);
@@ -369,6 +402,17 @@ class Applier {
         return;
       case 'create':
         throw new Error('creates are applied in batches');
+      case 'restore':
+        await writer.add(action.dn, action.attributes);
+        if (action.reservation) {
+          try {
+            await writer.delete(action.reservation);
+          } catch (error) {
+            // Gone meanwhile: the username is free for the user all the same.
+            if (!isDirectoryError(error, 'no-such-object')) throw error;
+          }
+        }
+        return;
       case 'modify':
         return this.hooked(action, (user, ctx) => userImport.modify(user, ctx));
       case 'move':
@@ -430,12 +474,16 @@ class Applier {
       case 'modify-group': {
         const changes = this.keepingMembers(action.changes)
           .map((change) =>
-            change.operation === 'add' && change.attribute === 'member'
-              ? {
-                  ...change,
-                  values: change.values.filter((member) => !this.missingDns.has(normalizeDn(member))),
-                }
-              : change,
+            change.operation !== 'add'
+              ? change
+              : change.attribute === 'member' || change.attribute === 'uniqueMember'
+                ? {
+                    ...change,
+                    values: change.values.filter((member) => !this.missingDns.has(normalizeDn(member))),
+                  }
+                : change.attribute === 'memberUid'
+                  ? { ...change, values: change.values.filter((uid) => !this.missingUids.has(uid)) }
+                  : change,
           )
           .filter((change) => change.values.length > 0);
         if (changes.length > 0) await writer.modify(action.dn, changes);

@@ -8,8 +8,9 @@ import { removeGroupReferences } from './user-import.js';
 export { builtInSteps } from './retirement.js';
 
 /**
- * ARCHIVE: the archive of a user is written before its memberships go, when the delete is applied (the
- * plan takes the user out of its groups before doDelete runs); nothing is left to do here.
+ * ARCHIVE: with `archive.dir`, the archive is written when the delete is applied, before the user's
+ * memberships go (the plan takes them out before doDelete runs) and so before this step; a resumed
+ * retirement past this step keeps the archive it has. This step marks the point in the states.
  */
 export const archiveStep: RetirementStep = () => Promise.resolve();
 

@@ -5,6 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, exitCodeOf, UsageError } from '../errors.js';
 import type { Command } from './command.js';
+import { archiveRestoreCommand } from './commands/archive-restore.js';
 import { configCheckCommand } from './commands/config-check.js';
 import { daemonCommand } from './commands/daemon.js';
 import { importCommand } from './commands/import.js';
@@ -133,6 +134,14 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<Exit
     sub = register(sub, configCheckCommand, io, state);
     return sub;
   });
+  parser = parser.command('archive', "deleted users' archives (archive.dir)", (archive) =>
+    register(
+      archive.demandCommand(1, 'name an archive subcommand: restore').strict(),
+      archiveRestoreCommand,
+      io,
+      state,
+    ),
+  );
 
   try {
     let output = '';

@@ -1,5 +1,5 @@
 /**
- * The jobs (import, purge, lifecycle, keep): integrators' code loaded (`classes.user_import`, `hooks`), the run lock taken,
+ * The jobs (import, purge, lifecycle, keep, restore): integrators' code loaded (`classes.user_import`, `hooks`), the run lock taken,
  * the outcome recorded for `rostersync status` and the metrics file. The CLI commands and the daemon both
  * start runs only through these two functions.
  */
@@ -16,6 +16,7 @@ import { runPopulateStates } from '../retirement/run-populate.js';
 import { type RetirementSetOptions, runRetirementSet } from '../retirement/run-set.js';
 import { type KeepOptions, type KeepOutcome, runKeep } from '../lifecycle/run-keep.js';
 import { type LifecycleOptions, type LifecycleOutcome, runLifecycle } from '../lifecycle/run-lifecycle.js';
+import { type RestoreOptions, type RestoreOutcome, runRestore } from '../restore/run-restore.js';
 
 /** A run's context before integrators' code is loaded: that is what these jobs add. */
 export type JobRuntime = Omit<RunContext, 'userImport' | 'hooks' | 'dryRunHooks'>;
@@ -80,4 +81,8 @@ export function populateStatesJob(
 
 export function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {
   return lockedJob('purge', runtime, options.dryRun, (extended) => runPurge(extended, options));
+}
+
+export function restoreJob(runtime: JobRuntime, options: RestoreOptions): Promise<RestoreOutcome> {
+  return lockedJob('restore', runtime, options.dryRun, (extended) => runRestore(extended, options));
 }

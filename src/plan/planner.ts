@@ -10,6 +10,7 @@ import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
 import type { OwnershipSnapshot } from '../snapshot/ownership.js';
+import { archiveOf } from './archive.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { pseudonymSettings } from './retirement.js';
 import { graceDecision } from './grace.js';
@@ -451,6 +452,7 @@ export class ImportPlanner {
       // `finish` plans every group that names the user: nothing is left for doDelete to look for.
       sweepReferences: false,
       ...deleteMode(config, this.input.now),
+      ...archiveOf(config, this.input.now, user.username),
     };
     const username = user.username.toLowerCase();
     if (config.scheme.reserve_deleted && username !== '') {

@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import { normalizeDn } from '../directory/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 import type { ReferencingGroup } from '../snapshot/types.js';
+import { archiveOf } from './archive.js';
 import { containerEntry } from './containers.js';
 import { deleteMode } from './deactivation.js';
 import { reservationEntry } from './names.js';
@@ -24,6 +25,8 @@ export interface RemovedUser {
   schools: string[];
   /** The address, for the pseudonym a retirement gives it. */
   email?: string;
+  /** Its retirement state, when a retirement is under way (resumed by this run). */
+  retirementState?: string;
 }
 
 export interface RemovalInput {
@@ -76,6 +79,8 @@ export function planRemovals(input: RemovalInput): Removals {
       // Every group under the base DN was read: nothing is left for doDelete to look for.
       sweepReferences: false,
       ...deleteMode(config, input.now),
+      // A resumed retirement past its ARCHIVE step has its archive: a new one would hold pseudonyms.
+      ...(archivedAlready(user.retirementState) ? {} : archiveOf(config, input.now, user.username)),
       ...(input.rule !== undefined ? { rule: input.rule } : {}),
     };
     if (action.mode === 'retire' && input.salt !== undefined) {
@@ -117,4 +122,9 @@ export function planRemovals(input: RemovalInput): Removals {
     deletes,
     problems: references.problems,
   };
+}
+
+/** Whether a retirement in this state has written its archive (it is past `RETIRING_ARCHIVE`). */
+function archivedAlready(state: string | undefined): boolean {
+  return state !== undefined && state !== 'PENDING' && state !== 'RETIRING_ARCHIVE';
 }

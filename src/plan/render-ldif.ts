@@ -89,9 +89,22 @@ function records(action: PlanAction): string[][] {
           line('newsuperior', parentDn(action.newDn) ?? ''),
         ],
       ];
+    case 'restore':
+      return [
+        [`# ${action.recordUid}: restored from its archive, locked until an import reactivates it`],
+        addRecord(action.dn, action.attributes),
+        ...(action.reservation ? [deleteRecord(action.reservation)] : []),
+      ];
     case 'delete':
       if (action.mode === 'retire') return retirementRecords(action);
       return [
+        ...(action.archive !== undefined
+          ? [
+              [
+                `# ${action.recordUid}: its entry and group memberships are archived first to ${action.archive}`,
+              ],
+            ]
+          : []),
         ...(action.reservation ? [addRecord(action.reservation.dn, action.reservation.attributes)] : []),
         ...(action.mode === 'move' && action.moveTo !== undefined
           ? lockAndMoveRecords(
@@ -148,6 +161,8 @@ function title(plan: Plan): string {
       return `# rostersync retirement populate-states: the stored list made equal to retirement.states`;
     case 'lifecycle':
       return `# rostersync lifecycle plan for source ${plan.sourceUid}: rules ${plan.rules.map((rule) => rule.rule).join(', ')}`;
+    case 'restore':
+      return `# rostersync restore plan for source ${plan.sourceUid} from ${plan.archive}`;
     case 'import':
       return `# rostersync import plan for source ${plan.sourceUid}, roster ${plan.input.file}`;
   }

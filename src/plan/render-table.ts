@@ -11,6 +11,7 @@ import {
 const LABELS: Record<ActionKind, string> = {
   'create-container': 'create container',
   create: 'create',
+  restore: 'restore from archive',
   modify: 'modify',
   move: 'move',
   'remove-school': 'remove school',
@@ -65,8 +66,11 @@ function detail(action: PlanAction): string {
       const rule = action.rule !== undefined ? `  rule ${action.rule}` : '';
       const retired = action.retirement?.pseudonyms;
       const names = retired ? `  → ${retired.username}${retired.email ? `, ${retired.email}` : ''}` : '';
-      return `${action.username}  (${action.recordUid})${names}${rule}`;
+      const archive = action.archive !== undefined ? `  archived to ${action.archive}` : '';
+      return `${action.username}  (${action.recordUid})${names}${rule}${archive}`;
     }
+    case 'restore':
+      return `${action.username}  (${action.recordUid})  ${action.dn}, locked until an import reactivates it`;
     case 'keep':
       return `${action.username}  (${action.recordUid})`;
     case 'warn':
@@ -105,6 +109,7 @@ export function heading(plan: Plan): string {
   if (plan.job === 'retirement-set')
     return `Retirement of ${plan.asked} (source ${plan.sourceUid}) → ${plan.state}`;
   if (plan.job === 'retirement-states') return `Retirement states: ${plan.states.join(', ')}`;
+  if (plan.job === 'restore') return `Restore for source ${plan.sourceUid} from ${plan.archive}`;
   if (plan.job === 'lifecycle') {
     return `Lifecycle rules for source ${plan.sourceUid}: ${plan.rules.map((rule) => rule.rule).join(', ') || 'none'}`;
   }
@@ -171,6 +176,10 @@ export function renderPlanTable(plan: Plan): string {
       `Safety: ${removals} of ${safety.inScope} in-scope users would be removed; limit ${safety.limit} (${safety.setting})` +
         (safety.exceeded ? ' — EXCEEDED: nothing will be written' : ''),
     );
+  }
+  if (plan.job === 'restore' && plan.missingGroups.length > 0) {
+    out.push('', `Groups gone since, not restored (${plan.missingGroups.length})`);
+    for (const group of plan.missingGroups) out.push(`  ${group}`);
   }
   if (plan.job === 'purge' && plan.skipped.length > 0) {
     out.push('', `Skipped (${plan.skipped.length})`);

@@ -114,6 +114,21 @@ export interface DeleteUserAction extends UserActionBase {
   moveChanges?: Modification[];
   /** The lifecycle rule that deletes the user (SPEC §7); absent for the import and the purge. */
   rule?: string;
+  /** With `archive.dir`: the file the user's entry and memberships are written to before it goes (SPEC §8). */
+  archive?: string;
+}
+
+/**
+ * `rostersync archive restore` (SPEC §8): the user comes back from its archive as a new entry, locked and
+ * marked missing, so that an import with it in the roster reactivates it. No hook sees it until then.
+ */
+export interface RestoreUserAction extends UserActionBase {
+  kind: 'restore';
+  phase: 'creates';
+  /** The archive's attributes, the server's own left out, with the lock. */
+  attributes: Record<string, string[]>;
+  /** The reservation that kept its username taken while it was gone: deleted once the user is back. */
+  reservation?: string;
 }
 
 export interface CreateGroupAction {
@@ -209,7 +224,8 @@ export type UserAction =
   | ReactivateAction
   | DeactivateAction
   | ScheduleDeletionAction
-  | DeleteUserAction;
+  | DeleteUserAction
+  | RestoreUserAction;
 
 export type GroupAction = CreateGroupAction | ModifyGroupAction | DeleteGroupAction;
 
@@ -405,6 +421,15 @@ export interface RetirementStatesPlan extends PlanEnvelope {
   stranded: { dn: string; username: string; state: string }[];
 }
 
+/** `rostersync archive restore`: a deleted user back from its archive (SPEC §8). */
+export interface RestorePlan extends PlanEnvelope {
+  job: 'restore';
+  /** The archive file it comes from. */
+  archive: string;
+  /** Groups of the archive that are gone since: the user is not put back in them. */
+  missingGroups: string[];
+}
+
 export type Plan =
-  ImportPlan | PurgePlan | KeepPlan | LifecyclePlan | RetirementSetPlan | RetirementStatesPlan;
+  ImportPlan | PurgePlan | KeepPlan | LifecyclePlan | RetirementSetPlan | RetirementStatesPlan | RestorePlan;
 export type JobName = Plan['job'];

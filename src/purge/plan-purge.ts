@@ -23,6 +23,8 @@ export interface DueUser {
   purgeTimestamp: string;
   /** The address, for the pseudonym a retirement gives it. */
   email?: string;
+  /** Its retirement state, when a retirement is under way. */
+  retirementState?: string;
 }
 
 export type { ReferencingGroup };

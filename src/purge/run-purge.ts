@@ -39,9 +39,18 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
   for await (const entry of directory.search(layout.baseDn, {
     scope: 'sub',
     filter,
-    attributes: ['uid', 'mail', names.recordUid, names.school, names.role, names.purgeTimestamp],
+    attributes: [
+      'uid',
+      'mail',
+      names.recordUid,
+      names.school,
+      names.role,
+      names.purgeTimestamp,
+      names.retirementState,
+    ],
   })) {
     const email = entry.attributes.mail?.[0];
+    const state = entry.attributes[names.retirementState]?.[0];
     due.push({
       dn: entry.dn,
       username: entry.attributes.uid?.[0] ?? '',
@@ -50,6 +59,7 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
       roles: entry.attributes[names.role] ?? [],
       purgeTimestamp: entry.attributes[names.purgeTimestamp]?.[0] ?? '',
       ...(email !== undefined ? { email } : {}),
+      ...(state !== undefined ? { retirementState: state } : {}),
     });
   }
   return due;

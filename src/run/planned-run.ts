@@ -20,6 +20,7 @@ import type { RunContext } from '../apply/run-context.js';
 import { buildSummary, type RunSummary, summaryLine } from '../apply/summary.js';
 import { UserImport } from '../apply/user-import.js';
 import { AuditedWriter } from '../apply/writer.js';
+import { ArchiveWriter } from '../archive/index.js';
 
 export type PlanFormat = 'table' | 'json' | 'ldif';
 
@@ -167,6 +168,7 @@ export class PlannedRun<P extends Plan> {
     const deletes = plan.actions.some((action) => action.kind === 'delete');
     const retirement =
       deletes && config.purge.mode === 'retire' ? await retirementRuntime(this.runtime) : undefined;
+    const archives = plan.actions.some((action) => action.kind === 'delete' && action.archive !== undefined);
     try {
       return await applyPlan(plan, {
         config,
@@ -174,6 +176,7 @@ export class PlannedRun<P extends Plan> {
         ...(this.runtime.hooks ? { hooks: this.runtime.hooks } : {}),
         ...(this.runtime.signal ? { signal: this.runtime.signal } : {}),
         writer: new AuditedWriter(directory, audit),
+        ...(archives ? { archive: new ArchiveWriter(audit) } : {}),
         userImport: this.runtime.userImport ?? new UserImport(),
         logger,
         now,
