@@ -115,6 +115,17 @@ describe('retirement steps, status, set, check, populate-states', () => {
     expect((await fx.user('S-0'))?.rostersyncRetirementState).toBeUndefined();
   });
 
+  it('a step that no module exports is a config error before anything runs (exit 2)', async () => {
+    const path = join(fx.dir, 'no-step.yaml');
+    const text = await readFile(fx.configPath, 'utf8');
+    await writeFile(path, text.replace(/hooks:\n(\s+- .*\n)+/, 'hooks: []\n'));
+    const before = (await fx.auditLines()).length;
+    const result = await fx.run(['purge', '--config', path, '--now', purgeDay]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('retirement.states: RETIRING_LMS has no step');
+    expect((await fx.auditLines()).length).toBe(before);
+  });
+
   it('retirement check says which names are retired', async () => {
     const check = await fx.run([
       'retirement',

@@ -40,7 +40,9 @@ const values = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 async function retiredOne(name: string, config: Record<string, unknown> = {}) {
-  const fx = await importFixture(name, { config: { purge: { mode: 'retire' }, ...config } });
+  const fx = await importFixture(name, {
+    config: { purge: { mode: 'retire' }, ownership: { last_owner: 'none' }, ...config },
+  });
   const saltsFile = join(fx.dir, 'salts');
   await writeFile(saltsFile, `${SALTS.join('\n')}\n`);
   await fx.editConfig({ retirement: { salts_file: saltsFile } });
@@ -49,6 +51,13 @@ async function retiredOne(name: string, config: Record<string, unknown> = {}) {
   const eva = await fx.user('S-2');
   const password = (await fx.passwords()).get('e.kurz') ?? '';
   expect(await fx.canBind(String(eva?.dn), password)).toBe(true);
+  // Something Eva owns: after her retirement no owner value names her, by the old DN or the new one.
+  await fx.tree.client.add(`cn=projects,${fx.tree.baseDn}`, {
+    objectClass: 'groupOfNames',
+    cn: 'projects',
+    member: fx.tree.adminDn,
+    owner: String(eva?.dn),
+  });
   // Eva leaves: grace 0/30, locked now and purged 30 days from today.
   await fx.writeRoster([everyone[0]!]);
   expect((await fx.runImport()).code).toBe(0);
@@ -122,6 +131,11 @@ describe('purge.mode retire', () => {
     for (const group of await fx.groups()) {
       expect(values(group.member)).not.toContain(entry?.dn);
     }
+    const projects = await fx.tree.client.search(`cn=projects,${fx.tree.baseDn}`, {
+      scope: 'base',
+      attributes: ['owner'],
+    });
+    expect(values(projects.searchEntries[0]?.owner as string[] | undefined)).toEqual([]);
     expect(await fx.canBind(String(entry?.dn), password)).toBe(false);
     expect(await fx.canBind(oldDn, password)).toBe(false);
   });
@@ -145,6 +159,40 @@ describe('purge.mode retire', () => {
     expect(back?.entryUUID).not.toBe(uuid);
     expect(back?.uid).toBe('e.kurz2');
     expect((await byUuid())?.rostersyncRetirementState).toBe('COMPLETE');
+  });
+});
+
+describe('a new salt', () => {
+  it('hashes new retirements; names retired under the old one stay retired', async () => {
+    const { fx } = await retiredOne('retire-salts');
+    try {
+      expect((await fx.run(['purge', '--config', fx.configPath, '--now', plusDays(today(), 31)])).code).toBe(
+        0,
+      );
+      await writeFile(join(fx.dir, 'salts'), `${[...SALTS, 'Salt-2025?'].join('\n')}\n`);
+      const check = await fx.run([
+        'retirement',
+        'check',
+        '--config',
+        fx.configPath,
+        'e.kurz',
+        'eva.kurz@school.example',
+      ]);
+      expect(check.stdout).toBe('e.kurz: retired\neva.kurz@school.example: retired\n');
+      // Jan leaves too and is retired under the newest salt.
+      await fx.writeRoster([]);
+      expect((await fx.runImport(['--max-deletions', '100%'])).code).toBe(0);
+      expect((await fx.run(['purge', '--config', fx.configPath, '--now', plusDays(today(), 31)])).code).toBe(
+        0,
+      );
+      const jan = (await fx.users()).find(
+        (user) =>
+          String(user.rostersyncRecordUid) === `retired__${shellHash('sha1sum', 'Salt-2025?', 'S-1')}`,
+      );
+      expect(jan?.uid).toBe(`retired__user_${shellHash('sha1sum', 'Salt-2025?', 'j.meier')}`);
+    } finally {
+      await fx.dispose();
+    }
   });
 });
 
