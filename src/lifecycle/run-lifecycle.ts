@@ -10,6 +10,7 @@ import {
   type Config,
   type LifecycleRule,
   type MaxDeletions,
+  readSalts,
   requireOpenLdapProfile,
 } from '../config/index.js';
 import type { Directory } from '../directory/index.js';
@@ -122,6 +123,9 @@ export async function runLifecycle(
       leaving,
       config.ownership.last_owner === 'inherit',
     );
+    // Under purge.mode retire, the plan shows the pseudonyms the deletes will write.
+    const retireSalt =
+      leaving.length > 0 && config.purge.mode === 'retire' ? (await readSalts(config)).at(-1) : undefined;
     // One removal plan for all rules: a group naming users of two rules loses them in one change.
     const byRule = new Map(
       decision.deletes.flatMap((rule) => rule.users.map((user) => [user.dn, rule.rule])),
@@ -136,6 +140,7 @@ export async function runLifecycle(
       reservations,
       reservationsContainerExists,
       moveTargetExists,
+      ...(retireSalt !== undefined ? { salt: retireSalt } : {}),
     });
     for (const action of removals.deletes) {
       const rule = byRule.get(action.dn);

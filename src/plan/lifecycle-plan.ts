@@ -217,6 +217,7 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
           username: user.username,
           recordUid: user.recordUid,
           schools: user.schools,
+          ...(user.mail !== undefined ? { email: user.mail } : {}),
         });
       }
       lists.ready.push(listed(user, step));

@@ -115,7 +115,9 @@ describe('one rule per user per run', () => {
     expect(decision.deletes).toEqual([
       {
         rule: 'delete-sooner',
-        users: [{ dn: sooner.dn, username: 'sooner', recordUid: 'R-sooner', schools: ['gym1'] }],
+        users: [
+          { dn: sooner.dn, username: 'sooner', recordUid: 'R-sooner', schools: ['gym1'], email: sooner.mail },
+        ],
       },
     ]);
   });
