@@ -19,6 +19,8 @@ export class Daemon {
   private tasks: ScheduledTask[] = [];
   private current: { job: DaemonJob; done: Promise<void>; abort: AbortController } | undefined;
   private stopping = false;
+  /** Lifecycle rules whose slot came while another run was going: they run when it ends. */
+  private readonly waitingRules = new Set<string>();
   private resolveStopped!: () => void;
   /** Resolves once the daemon has stopped (after `stop()`). */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
@@ -88,12 +90,22 @@ export class Daemon {
   fire(job: DaemonJob, rules: readonly string[] = []): Promise<void> | undefined {
     if (this.stopping) return undefined;
     if (this.current) {
+      if (job === 'lifecycle' && rules.length > 0) {
+        // A rule's own schedule may meet daemon.schedules.lifecycle (both at 02:00 on a Sunday): its rules
+        // wait for the run that is going and then run, together, instead of missing their slot.
+        for (const rule of rules) this.waitingRules.add(rule);
+        this.logger.info(`lifecycle rules ${rules.join(', ')} wait for the ${this.current.job} run`, { job });
+        return undefined;
+      }
       this.logger.warn(`${job} not started: the ${this.current.job} run is still going`, { job });
       return undefined;
     }
     const abort = new AbortController();
     const done = this.run(job, rules, abort.signal).finally(() => {
       this.current = undefined;
+      const waiting = [...this.waitingRules];
+      this.waitingRules.clear();
+      if (waiting.length > 0) void this.fire('lifecycle', waiting);
     });
     this.current = { job, done, abort };
     return done;

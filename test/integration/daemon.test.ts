@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
+import { childEnv } from '../support/child-env.js';
 
 const rows: RosterRow[] = [
   { id: 'S-1', first: 'Jan', last: 'Meier', schools: 'gym1', role: 'student', classes: '5a' },
@@ -44,7 +45,7 @@ async function setConfig(fx: ImportFixture, extra: Record<string, unknown>): Pro
 
 function startDaemon(fx: ImportFixture, env: NodeJS.ProcessEnv = {}): Running {
   const child = spawn(process.execPath, ['bin/rostersync.js', 'daemon', '--config', fx.configPath], {
-    env: { PATH: process.env.PATH, ROSTERSYNC_NOW: '2026-12-24', ...env },
+    env: childEnv({ ROSTERSYNC_NOW: '2026-12-24', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

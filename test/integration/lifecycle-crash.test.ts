@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csns, logIn, student } from '../support/lifecycle-helpers.js';
 import { daysAgo, type LifecycleFixture, lifecycleFixture } from '../support/lifecycle.js';
+import { childEnv } from '../support/child-env.js';
 
 const WARNED = ['S-1', 'S-2', 'S-4', 'S-5'];
 const ADDRESS: Record<string, string> = {
@@ -21,7 +22,7 @@ const ADDRESS: Record<string, string> = {
 /** The CLI as its own process (the compiled one), so it can be killed. */
 function spawnLifecycle(configPath: string): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['bin/rostersync.js', 'lifecycle', '--config', configPath], {
-    env: { PATH: process.env.PATH },
+    env: childEnv(),
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn, student } from '../support/lifecycle-helpers.js';
 import { daysAgo, type LifecycleFixture, lifecycleFixture } from '../support/lifecycle.js';
+import { childEnv } from '../support/child-env.js';
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -29,11 +30,12 @@ describe('rostersync daemon: lifecycle schedules', () => {
               trigger: 'never_logged_in',
               days: 60,
               warning_days: 14,
-              schedule: '*/1 * * * * *',
+              // The same slots as daemon.schedules.lifecycle: the rule waits for that run, then runs.
+              schedule: '*/2 * * * * *',
             },
           ],
         },
-        daemon: { schedules: { lifecycle: '*/1 * * * * *' } },
+        daemon: { schedules: { lifecycle: '*/2 * * * * *' } },
       },
     });
     await fx.writeRoster([
@@ -50,7 +52,7 @@ describe('rostersync daemon: lifecycle schedules', () => {
 
   it('warns on daemon.schedules.lifecycle and on a rule’s own schedule, once each, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, ['bin/rostersync.js', 'daemon', '--config', fx.configPath], {
-      env: { PATH: process.env.PATH },
+      env: childEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -62,8 +64,8 @@ describe('rostersync daemon: lifecycle schedules', () => {
         const [eva, max] = [await fx.user('S-1'), await fx.user('S-2')];
         return eva?.rostersyncWarningRule === 'inactive' && max?.rostersyncWarningRule === 'never';
       }, 'both warnings recorded');
-      expect(output).toContain("lifecycle at '*/1 * * * * *'");
-      expect(output).toContain("lifecycle rule never at '*/1 * * * * *'");
+      expect(output).toContain("lifecycle at '*/2 * * * * *'");
+      expect(output).toContain("lifecycle rule never at '*/2 * * * * *'");
       // A few more slots: the warnings are not sent again.
       await new Promise((done) => setTimeout(done, 2_500));
       expect(fx.smtp.received.map((mail) => mail.to).sort()).toEqual([

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
 import { plusDays, today } from '../support/real-clock.js';
+import { childEnv } from '../support/child-env.js';
 
 const USERS = 240;
 const rows: RosterRow[] = Array.from({ length: USERS + 1 }, (_, index) => ({
@@ -81,7 +82,7 @@ function purgeProcess(fx: ImportFixture, now: string) {
     process.execPath,
     ['bin/rostersync.js', 'purge', '--config', fx.configPath, '--now', now],
     {
-      env: { PATH: process.env.PATH },
+      env: childEnv(),
       stdio: ['ignore', 'ignore', 'ignore'],
     },
   );

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { importFixture, type RosterRow } from '../support/import.js';
+import { childEnv } from '../support/child-env.js';
 
 const rows: RosterRow[] = Array.from({ length: 300 }, (_, index) => ({
   id: `S-${index}`,
@@ -40,7 +41,7 @@ describe('SIGTERM during an import', () => {
           '--now',
           '2026-11-23',
         ],
-        { env: { PATH: process.env.PATH, SLOW_HOOK_MS: '100' }, stdio: ['ignore', 'ignore', 'pipe'] },
+        { env: childEnv({ SLOW_HOOK_MS: '100' }), stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
