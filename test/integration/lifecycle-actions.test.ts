@@ -17,7 +17,7 @@ import {
   listsOf,
   logIn,
   person,
-} from '../support/lifecycle-plan.js';
+} from '../support/lifecycle-helpers.js';
 
 const toArray = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];

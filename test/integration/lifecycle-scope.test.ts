@@ -12,7 +12,15 @@ import { ADMIN_LOCK_TIME } from '../../src/dates.js';
 import type { RunSummary } from '../../src/apply/summary.js';
 import { RunLock } from '../../src/state/lock.js';
 import { daysAgo, type LifecycleFixture, lifecycleFixture } from '../support/lifecycle.js';
-import { addressOf, dryPlan, entryCsns, listed, listsOf, logIn, person } from '../support/lifecycle-plan.js';
+import {
+  addressOf,
+  dryPlan,
+  entryCsns,
+  listed,
+  listsOf,
+  logIn,
+  person,
+} from '../support/lifecycle-helpers.js';
 import { silentLogger } from '../support/logging.js';
 
 const OTHER = 'O-1';

@@ -11,14 +11,14 @@ import {
   addressOf,
   bindsWithInitialPassword,
   changeOwnPassword,
-  dayStartIso,
+  dayFromToday,
   dryPlan,
   entryCsns,
   listed,
   listsOf,
   logIn,
   person,
-} from '../support/lifecycle-plan.js';
+} from '../support/lifecycle-helpers.js';
 
 const toArray = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -84,10 +84,10 @@ describe('trigger no_login (pwdLastSuccess): warned 10 days before, locked 30 da
       warned: ['N-29', 'N-LATE'],
       ready: ['N-30'],
     });
-    expect(listed(plan, 'inactive', 'candidates', 'N-19').warnOn).toBe(dayStartIso(1));
-    expect(listed(plan, 'inactive', 'warn', 'N-20').actOn).toBe(dayStartIso(10));
-    expect(listed(plan, 'inactive', 'warned', 'N-29').actOn).toBe(dayStartIso(1));
-    expect(listed(plan, 'inactive', 'warned', 'N-LATE').actOn).toBe(dayStartIso(1));
+    expect(listed(plan, 'inactive', 'candidates', 'N-19').warnOn).toBe(dayFromToday(1));
+    expect(listed(plan, 'inactive', 'warn', 'N-20').actOn).toBe(dayFromToday(10));
+    expect(listed(plan, 'inactive', 'warned', 'N-29').actOn).toBe(dayFromToday(1));
+    expect(listed(plan, 'inactive', 'warned', 'N-LATE').actOn).toBe(dayFromToday(1));
     expect(fx.smtp.received).toHaveLength(0);
     expect(await entryCsns(fx)).toEqual(before);
   });
@@ -133,7 +133,7 @@ describe('trigger never_logged_in (createTimestamp): deleted 10 days after creat
   it('lists the day-before user as a candidate and the due one as ready; a user who logged in is not matched', async () => {
     const plan = await dryPlan(fx);
     expect(listsOf(plan, 'unused')).toEqual({ candidates: ['C-9'], ready: ['C-10'] });
-    expect(listed(plan, 'unused', 'candidates', 'C-9').warnOn).toBe(dayStartIso(1));
+    expect(listed(plan, 'unused', 'candidates', 'C-9').warnOn).toBe(dayFromToday(1));
   });
 
   it('deletes the user on its day, sends no mail, and writes nothing else', async () => {
@@ -195,9 +195,9 @@ describe('trigger unconfirmed (pwdReset with password.must_change): pwdChangedTi
       warned: ['U-13'],
       ready: ['U-14'],
     });
-    expect(listed(plan, 'confirm', 'candidates', 'U-6').warnOn).toBe(dayStartIso(1));
-    expect(listed(plan, 'confirm', 'candidates', 'U-PCT').warnOn).toBe(dayStartIso(1));
-    expect(listed(plan, 'confirm', 'warned', 'U-13').actOn).toBe(dayStartIso(1));
+    expect(listed(plan, 'confirm', 'candidates', 'U-6').warnOn).toBe(dayFromToday(1));
+    expect(listed(plan, 'confirm', 'candidates', 'U-PCT').warnOn).toBe(dayFromToday(1));
+    expect(listed(plan, 'confirm', 'warned', 'U-13').actOn).toBe(dayFromToday(1));
   });
 
   it('warns U-7, locks U-14, and writes to no one else', async () => {
@@ -241,7 +241,7 @@ describe('trigger deactivated (pwdAccountLockedTime): a lock found by hand is st
   it('the first run stamps the lock with its time and the found mark, and acts not yet', async () => {
     const plan = await dryPlan(fx);
     expect(listsOf(plan, 'locked-long')).toEqual({ candidates: ['D-LOCK'] });
-    expect(listed(plan, 'locked-long', 'candidates', 'D-LOCK').warnOn).toBe(dayStartIso(30));
+    expect(listed(plan, 'locked-long', 'candidates', 'D-LOCK').warnOn).toBe(dayFromToday(30));
 
     const before = await entryCsns(fx);
     const started = Date.now();
@@ -266,7 +266,7 @@ describe('trigger deactivated (pwdAccountLockedTime): a lock found by hand is st
     const result = await fx.lifecycle();
     expect(result.code, result.stderr).toBe(0);
     expect(await entryCsns(fx)).toEqual(before);
-    expect(listed(await dryPlan(fx), 'locked-long', 'candidates', 'D-LOCK').warnOn).toBe(dayStartIso(1));
+    expect(listed(await dryPlan(fx), 'locked-long', 'candidates', 'D-LOCK').warnOn).toBe(dayFromToday(1));
   });
 
   it('on the action day (stamp 30 days old) the user is deleted; the others stay', async () => {
@@ -327,9 +327,9 @@ describe('trigger expired (pwdEndTime, else shadowExpire of a posix user): warne
       ready: ['E-10', 'X-10'],
     });
     for (const id of ['E-4', 'X-4']) {
-      expect(listed(plan, 'ended', 'candidates', id).warnOn).toBe(dayStartIso(1));
+      expect(listed(plan, 'ended', 'candidates', id).warnOn).toBe(dayFromToday(1));
     }
-    expect(listed(plan, 'ended', 'warned', 'E-9').actOn).toBe(dayStartIso(1));
+    expect(listed(plan, 'ended', 'warned', 'E-9').actOn).toBe(dayFromToday(1));
   });
 
   it('warns on the day, deletes on the day, and leaves every group without a value naming the deleted', async () => {
