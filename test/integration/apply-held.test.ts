@@ -5,10 +5,12 @@
  * the same apply again. The directory is compared entry by entry with a twin that ran the import directly.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planId } from '../../src/held/ledger.js';
+import { parsePlan } from '../../src/plan/read-plan.js';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
 import { plusDays, today } from '../support/real-clock.js';
 
@@ -307,4 +309,52 @@ describe('rostersync apply', () => {
     }
     expect((await apply(killed, plan)).code).toBe(5);
   }, 120_000);
+
+  it('tells by the directory whether an action a killed run began was sent, and does not send it twice', async () => {
+    const fx = await fixture('apply-in-doubt');
+    const plan = await hold(fx);
+    const parsed = parsePlan(await readFile(plan, 'utf8'), plan);
+    const position = parsed.actions.findIndex(
+      (action) => action.kind === 'modify' && action.recordUid === changed.id,
+    );
+    const action = parsed.actions[position];
+    if (action?.kind !== 'modify') throw new Error('the plan has no modify of the changed user');
+    // The killed run sent it (the server took it) and died before it could note it done.
+    for (const change of action.changes) {
+      await fx.tree.client.modify(
+        action.dn,
+        new Change({
+          operation: change.operation,
+          modification: new Attribute({ type: change.attribute, values: change.values }),
+        }),
+      );
+    }
+    await mkdir(join(fx.stateDir, 'applied-plans'), { recursive: true });
+    await writeFile(join(fx.stateDir, 'applied-plans', `${planId(parsed)}.journal`), `b ${position}\n`);
+    const audit = (await fx.auditLines()).length;
+
+    const result = await apply(fx, plan);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await dump(fx)).toEqual(twinDump);
+    const sent = (await fx.auditLines()).slice(audit);
+    expect(sent.filter((line) => line.action === 'modify' && line.dn === action.dn)).toEqual([]);
+    // The rest of the plan went out.
+    expect(sent.some((line) => line.action === 'add' && String(line.dn).startsWith('uid=n.neu,'))).toBe(true);
+  }, 60_000);
+
+  it('stops at the safety limit as a direct run does: exit 3, nothing written, not applied', async () => {
+    const fx = await fixture('apply-safety');
+    await fx.editConfig({ safety: { max_deletions: 1 } });
+    const plan = join(fx.dir, 'plan.json');
+    await fx.writeRoster(first.slice(0, 6));
+    expect((await fx.runImport(['--now', DAY, '--dry-run', '--plan-out', plan])).code).toBe(3);
+    const before = await dump(fx);
+    const audit = (await fx.auditLines()).length;
+    const result = await apply(fx, plan);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/safety limit/);
+    expect((await fx.auditLines()).length).toBe(audit);
+    expect(await dump(fx)).toEqual(before);
+    expect((await apply(fx, plan)).code).toBe(3);
+  }, 60_000);
 });
