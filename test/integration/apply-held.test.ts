@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Attribute, Change } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planId } from '../../src/held/ledger.js';
@@ -356,5 +357,22 @@ describe('rostersync apply', () => {
     expect((await fx.auditLines()).length).toBe(audit);
     expect(await dump(fx)).toEqual(before);
     expect((await apply(fx, plan)).code).toBe(3);
+  }, 60_000);
+
+  it("runs the hooks as a direct run does: a preCreate's veto keeps that user out", async () => {
+    const fx = await importFixture('apply-hooks', {
+      config: { hooks: [fileURLToPath(new URL('../fixtures/extensions/veto-create.js', import.meta.url))] },
+    });
+    fixtures.push(fx);
+    const plan = await hold(fx, [
+      ...first.slice(0, 2),
+      { id: 'K-1', first: 'Eva', last: 'Kurz', schools: 'gym1', role: 'student', classes: '5a' },
+    ]);
+    const result = await apply(fx, plan);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('not on the allow list');
+    expect(await fx.user('K-1')).toBeUndefined();
+    expect(await fx.user(first[1]?.id ?? '')).toBeDefined();
+    expect([...(await fx.passwords()).keys()]).not.toContain('e.kurz');
   }, 60_000);
 });
