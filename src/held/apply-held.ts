@@ -169,7 +169,9 @@ export async function applyHeldPlan(
       },
     });
   } catch (error) {
-    journal.close();
+    // A journal of nothing sent would only make the next run of this plan look resumed.
+    if (journal.begun.size === 0 && !journal.wrote) await journal.remove();
+    else journal.close();
     if (!(error instanceof StalePlan)) throw error;
     const message = `${options.source}: stale plan, the directory changed since it was made; nothing written. Moved: ${describe(error.moved)}`;
     logger.error(message, { planId: id, moved: error.moved });

@@ -107,8 +107,13 @@ export class ApplyJournal {
     if (position !== undefined) this.writeLine(`${kind} ${position}\n`);
   }
 
+  /** Whether this run wrote to the journal. */
+  wrote = false;
+
   private writeLine(line: string): void {
-    if (this.fd !== undefined) writeSync(this.fd, line);
+    if (this.fd === undefined) return;
+    writeSync(this.fd, line);
+    this.wrote = true;
   }
 
   close(): void {

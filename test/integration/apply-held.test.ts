@@ -188,6 +188,7 @@ describe('rostersync apply', () => {
     expect(result.code, result.stderr).toBe(5);
     expect(result.stderr).toMatch(/stale plan/);
     expect(result.stderr).toContain(String(user?.dn));
+    expect(await readdir(join(fx.stateDir, 'applied-plans'))).toEqual([]);
     expect((await fx.auditLines()).length).toBe(audit);
     const after = (await dump(fx)).map((line) => line.replace(' description=edited by hand', ''));
     expect(after).toEqual(before);
