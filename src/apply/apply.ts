@@ -96,6 +96,13 @@ export interface ApplyContext {
   retirement?: RetirementRuntime;
   /** Writes the archives of deleted users (`archive.dir`); needed when the plan's deletes name one. */
   archive?: ArchiveWriter;
+  /** Told before an action is sent and once it is done: a held plan's apply keeps its journal (SPEC §11). */
+  progress?: ApplyProgress;
+}
+
+export interface ApplyProgress {
+  begin(action: PlanAction): void;
+  done(action: PlanAction): void;
 }
 
 export interface ApplyFailure {
@@ -239,8 +246,10 @@ class Applier {
       }
       try {
         // What went out, when it is less than the action (an owner change that keeps a refused user).
+        this.ctx.progress?.begin(action);
         const done = await this.execute(action);
         this.result.applied.push(done ?? action);
+        this.ctx.progress?.done(action);
       } catch (error) {
         this.fail(action, error);
       }
@@ -605,6 +614,7 @@ class Applier {
             const user = plannedUser(action, config);
             const ctx = this.context(action);
             try {
+              this.ctx.progress?.begin(action);
               if (viaExop) {
                 await userImport.create(user, ctx);
                 await ctx.writer.passwordModify(action.dn, password);
@@ -619,6 +629,7 @@ class Applier {
                 await userImport.create(user, ctx, await hashPassword(password, config.password.hash));
               }
               this.result.applied.push(action);
+              this.ctx.progress?.done(action);
             } catch (error) {
               this.fail(action, error);
               return;

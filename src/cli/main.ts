@@ -5,6 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, exitCodeOf, UsageError } from '../errors.js';
 import type { Command } from './command.js';
+import { applyCommand } from './commands/apply.js';
 import { archiveRestoreCommand } from './commands/archive-restore.js';
 import { configCheckCommand } from './commands/config-check.js';
 import { daemonCommand } from './commands/daemon.js';
@@ -33,6 +34,7 @@ const RETIREMENT_COMMANDS: Command<unknown>[] = [
 const COMMANDS: Command<unknown>[] = [
   importCommand,
   purgeCommand,
+  applyCommand,
   daemonCommand,
   lifecycleCommand,
   keepCommand,
@@ -115,7 +117,7 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<Exit
       throw new UsageError([text, ...state.missing].join('; '));
     })
     .epilogue(
-      'Exit codes: 0 done, 1 failed, 2 usage or config error, 3 safety limit (nothing written), 4 locked.',
+      'Exit codes: 0 done, 1 failed, 2 usage or config error, 3 safety limit (nothing written), 4 locked, 5 stale or already applied plan (nothing written).',
     );
   for (const command of COMMANDS) parser = register(parser, command, io, state);
   parser = parser.command(

@@ -8,7 +8,8 @@ import { loadExtensions } from '../hooks/index.js';
 import { type ImportOptions, type ImportOutcome, runImport } from '../import/run-import.js';
 import { type PurgeOptions, type PurgeOutcome, runPurge } from '../purge/run-purge.js';
 import type { ExitCode } from '../errors.js';
-import type { JobName } from '../plan/types.js';
+import type { JobName, Plan } from '../plan/types.js';
+import { applyHeldPlan, type HeldApplyOptions, type HeldApplyOutcome } from '../held/apply-held.js';
 import { runJob } from './run-job.js';
 import type { RetirementSetPlan, RetirementStatesPlan } from '../plan/types.js';
 import type { PlannedRunOptions, RunOutcome } from '../run/planned-run.js';
@@ -36,7 +37,7 @@ async function withExtensions(runtime: JobRuntime) {
 
 /** A job under the run lock, with integrators' code loaded, recorded for `status` and the metrics. */
 async function lockedJob<O extends { exitCode: ExitCode; summary: { totals: Record<string, number> } }>(
-  job: JobName,
+  job: JobName | 'apply',
   runtime: JobRuntime,
   dryRun: boolean,
   body: (runtime: RunContext) => Promise<O>,
@@ -81,6 +82,15 @@ export function populateStatesJob(
 
 export function purgeJob(runtime: JobRuntime, options: PurgeOptions): Promise<PurgeOutcome> {
   return lockedJob('purge', runtime, options.dryRun, (extended) => runPurge(extended, options));
+}
+
+/** `rostersync apply` (SPEC §11): a held plan, never a dry run. */
+export function applyJob(
+  runtime: JobRuntime,
+  plan: Plan,
+  options: HeldApplyOptions,
+): Promise<HeldApplyOutcome> {
+  return lockedJob('apply', runtime, false, (extended) => applyHeldPlan(extended, plan, options));
 }
 
 export function restoreJob(runtime: JobRuntime, options: RestoreOptions): Promise<RestoreOutcome> {

@@ -15,7 +15,7 @@ import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { pseudonymSettings } from './retirement.js';
 import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
-import { configDigest } from './basis.js';
+import { configDigest, heldBasis } from './basis.js';
 import { missingContainers } from './containers.js';
 import { NameGiver, reservationEntry } from './names.js';
 import { DirectoryLayout } from '../directory/layout.js';
@@ -78,6 +78,8 @@ class UserOutcome {
   freedUsername: string | undefined;
   freedEmail: string | undefined;
   unchanged = false;
+  /** The entry's CSN when read, kept only for a user the plan touches (a held plan records it). */
+  entryCSN: string | undefined;
 
   constructor(
     readonly recordUid: string,
@@ -235,6 +237,7 @@ export class ImportPlanner {
     );
     const outcomes = [...this.outcomes.values()].sort(byRecordUid);
     this.outcomes.clear();
+    const csns = entryCsns(outcomes, rest, ownership);
     this.planReferences(outcomes, ownership);
     for (const outcome of outcomes) this.fold(outcome);
 
@@ -255,7 +258,7 @@ export class ImportPlanner {
       sourceUid: config.source_uid,
       now: now.toISOString(),
       timezone: config.timezone,
-      basedOn: { configDigest: configDigest(config) },
+      basedOn: { configDigest: configDigest(config), ...heldBasis(ordered, (dn) => csns.get(dn)) },
       schools: [...scope.given],
       input: { file: roster.file, rows: roster.rowCount, valid: roster.records.length },
       actions: ordered,
@@ -303,6 +306,7 @@ export class ImportPlanner {
     // take it out of a group.
     else if (this.badRows.has(user.recordUid)) out.untouched = out.unchanged = true;
     else this.planMissingUser(out, user);
+    if (out.actions) out.entryCSN = user.entryCSN;
     return out;
   }
 
@@ -621,6 +625,23 @@ export class ImportPlanner {
     this.actions.push(...actions);
     this.problems.push(...problems);
   }
+}
+
+/** The CSNs of the entries a plan may write, as read: touched users, class groups, referencing and owned entries. */
+function entryCsns(
+  outcomes: readonly UserOutcome[],
+  rest: SnapshotRest,
+  ownership: OwnershipSnapshot | undefined,
+): Map<string, string> {
+  const csns = new Map<string, string>();
+  const entries = [
+    ...outcomes,
+    ...rest.groups,
+    ...(rest.referencingGroups ?? []),
+    ...(ownership?.owned ?? []),
+  ];
+  for (const { dn, entryCSN } of entries) if (entryCSN !== undefined) csns.set(normalizeDn(dn), entryCSN);
+  return csns;
 }
 
 /** The whole plan at once, from a snapshot held in memory. */

@@ -36,6 +36,22 @@ export function parsePlan(text: string, source: string): Plan {
   }
   const basedOn = plan.basedOn as Record<string, unknown> | undefined;
   if (typeof basedOn?.configDigest !== 'string') fail(source, 'the plan does not say what it was based on');
+  // What a held plan records of the directory (SPEC §11), when it does: entryCSN or null per DN, and names.
+  const entries = basedOn.entries;
+  if (entries !== undefined) {
+    const valid =
+      entries !== null &&
+      typeof entries === 'object' &&
+      !Array.isArray(entries) &&
+      Object.values(entries).every((csn) => csn === null || typeof csn === 'string');
+    if (!valid) fail(source, 'basedOn.entries must map each DN to its entryCSN or null');
+  }
+  const names = basedOn.names as Record<string, unknown> | undefined;
+  if (names !== undefined) {
+    const list = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+    if (!list(names.usernames) || !list(names.emails))
+      fail(source, 'basedOn.names must list usernames and emails');
+  }
   if (!Array.isArray(plan.actions) || !Array.isArray(plan.problems)) fail(source, 'the plan has no actions');
   return plan as unknown as Plan;
 }

@@ -301,6 +301,13 @@ export interface SafetyCheck {
 export interface PlanBasis {
   /** SHA-256 of the effective config as canonical JSON, hex. */
   configDigest: string;
+  /**
+   * Every entry the plan writes, by DN as the actions spell it: its `entryCSN` when planned, or `null` for
+   * one it creates (absent then). Only touched entries, so a plan of a few changes stays small.
+   */
+  entries?: Record<string, string | null>;
+  /** The usernames and addresses it gives out (lower-cased): free when planned. */
+  names?: { usernames: string[]; emails: string[] };
 }
 
 /** The version of the plan's JSON this program writes and reads (`rostersync apply` refuses others). */

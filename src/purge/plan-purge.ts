@@ -7,7 +7,8 @@
 import type { Config } from '../config/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 import { PLAN_VERSION, type PlanProblem, type PurgePlan, type SkippedUser } from '../plan/types.js';
-import { configDigest } from '../plan/basis.js';
+import { configDigest, heldBasis } from '../plan/basis.js';
+import { normalizeDn } from '../directory/index.js';
 import { planRemovals } from '../plan/removal.js';
 import { roleNameOf } from '../plan/user-state.js';
 import type { ReferencingGroup } from '../snapshot/types.js';
@@ -25,6 +26,8 @@ export interface DueUser {
   email?: string;
   /** Its retirement state, when a retirement is under way. */
   retirementState?: string;
+  /** Its CSN when read, for a held plan (SPEC §11). */
+  entryCSN?: string;
 }
 
 export type { ReferencingGroup };
@@ -67,6 +70,9 @@ export function planPurge(input: PurgeInput): PurgePlan {
   }
 
   const removals = planRemovals({ ...input, users: eligible });
+  const csns = new Map<string, string>();
+  for (const { dn, entryCSN } of [...eligible, ...input.groups, ...(input.ownership?.owned ?? [])])
+    if (entryCSN !== undefined) csns.set(normalizeDn(dn), entryCSN);
   problems.push(...removals.problems);
   return {
     version: PLAN_VERSION,
@@ -74,7 +80,10 @@ export function planPurge(input: PurgeInput): PurgePlan {
     sourceUid: config.source_uid,
     now: input.now.toISOString(),
     timezone: config.timezone,
-    basedOn: { configDigest: configDigest(config) },
+    basedOn: {
+      configDigest: configDigest(config),
+      ...heldBasis(removals.actions, (dn) => csns.get(dn)),
+    },
     due: input.due.length,
     skipped,
     problems,

@@ -10,6 +10,7 @@ import { DirectoryLayout } from '../directory/layout.js';
 import type { PurgePlan } from '../plan/types.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
 import {
+  ENTRY_CSN,
   readReferencingGroups,
   readReservations,
   retiringUsersFilter,
@@ -47,10 +48,12 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
       names.role,
       names.purgeTimestamp,
       names.retirementState,
+      ENTRY_CSN,
     ],
   })) {
     const email = entry.attributes.mail?.[0];
     const state = entry.attributes[names.retirementState]?.[0];
+    const entryCSN = entry.attributes[ENTRY_CSN]?.[0];
     due.push({
       dn: entry.dn,
       username: entry.attributes.uid?.[0] ?? '',
@@ -60,6 +63,7 @@ async function readDueUsers(directory: Directory, layout: DirectoryLayout, confi
       purgeTimestamp: entry.attributes[names.purgeTimestamp]?.[0] ?? '',
       ...(email !== undefined ? { email } : {}),
       ...(state !== undefined ? { retirementState: state } : {}),
+      ...(entryCSN !== undefined ? { entryCSN } : {}),
     });
   }
   return due;

@@ -15,7 +15,7 @@ import { PasswordsFile } from '../passwords/index.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
 import { renderPlanJson, renderPlanTable } from '../plan/render-table.js';
 import type { Plan } from '../plan/types.js';
-import { applyPlan, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
+import { applyPlan, type ApplyProgress, type ApplyResult, runDryRunHooks } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { buildSummary, type RunSummary, summaryLine } from '../apply/summary.js';
 import { UserImport } from '../apply/user-import.js';
@@ -63,6 +63,8 @@ export interface JobSteps<P extends Plan> {
   rosterPasswords?: ReadonlyMap<string, string>;
   /** The mailer for the plan's warnings (opened only when it has some), recording to the run's audit log. */
   openMailer?(audit: AuditSink): Mailer;
+  /** Told of each action as it is sent and done (a held plan's journal). */
+  progress?: ApplyProgress;
 }
 
 export class PlannedRun<P extends Plan> {
@@ -184,6 +186,7 @@ export class PlannedRun<P extends Plan> {
         ...(steps.rosterPasswords ? { rosterPasswords: steps.rosterPasswords } : {}),
         ...(mailer ? { mailer } : {}),
         ...(retirement ? { retirement } : {}),
+        ...(steps.progress ? { progress: steps.progress } : {}),
       });
     } finally {
       await mailer?.close();

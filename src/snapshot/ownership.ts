@@ -11,6 +11,7 @@ export interface OwnedEntry {
   dn: string;
   /** Every owner value it has, as it spells them. */
   owner: string[];
+  entryCSN?: string | undefined;
 }
 
 export interface OwnershipSnapshot {
@@ -82,9 +83,13 @@ async function readOwnedEntries(
     for await (const entry of directory.search(baseDn, {
       scope: 'sub',
       filter: anyOf('owner', dns),
-      attributes: ['owner'],
+      attributes: ['owner', 'entryCSN'],
     })) {
-      entries.set(normalizeDn(entry.dn), { dn: entry.dn, owner: entry.attributes.owner ?? [] });
+      entries.set(normalizeDn(entry.dn), {
+        dn: entry.dn,
+        owner: entry.attributes.owner ?? [],
+        entryCSN: entry.attributes.entryCSN?.[0],
+      });
     }
   }
   return [...entries.values()];

@@ -53,7 +53,10 @@ export interface ClassGroupRef {
 /** Above this many schools, one filter naming each would cost more than reading every class group. */
 const MAX_SCHOOLS_IN_FILTER = 200;
 
-const GROUP_ATTRIBUTES = ['objectClass', 'member', 'memberUid'];
+/** Operational: only sent when asked for. A held plan records it for every entry it writes (SPEC §11). */
+export const ENTRY_CSN = 'entryCSN';
+
+const GROUP_ATTRIBUTES = ['objectClass', 'member', 'memberUid', ENTRY_CSN];
 
 function toGroup(entry: DirectoryEntry, school: string, className: string): DirectoryGroup {
   return {
@@ -63,6 +66,7 @@ function toGroup(entry: DirectoryEntry, school: string, className: string): Dire
     objectClasses: all(entry, 'objectClass').map((value) => value.toLowerCase()),
     members: all(entry, 'member'),
     memberUids: all(entry, 'memberUid'),
+    entryCSN: first(entry, ENTRY_CSN),
   };
 }
 
@@ -99,6 +103,7 @@ function userAttributes(request: SnapshotRequest): string[] {
   return [
     'objectClass',
     'entryUUID',
+    ENTRY_CSN,
     'uid',
     'givenName',
     'sn',
@@ -193,6 +198,7 @@ function toUser(entry: DirectoryEntry, request: SnapshotRequest): DirectoryUser 
     warnedAt: first(entry, names.warningTimestamp),
     warningRule: first(entry, names.warningRule),
     keptAt: first(entry, names.keptTimestamp),
+    entryCSN: first(entry, ENTRY_CSN),
   };
 }
 
@@ -362,7 +368,7 @@ export async function readReferencingGroups(
     for await (const entry of directory.search(baseDn, {
       scope: 'sub',
       filter: or(...references),
-      attributes: ['objectClass', 'member', 'uniqueMember', 'memberUid'],
+      attributes: ['objectClass', 'member', 'uniqueMember', 'memberUid', ENTRY_CSN],
     })) {
       groups.set(normalizeDn(entry.dn), {
         dn: entry.dn,
@@ -370,6 +376,7 @@ export async function readReferencingGroups(
         uniqueMember: all(entry, 'uniqueMember'),
         memberUid: all(entry, 'memberUid'),
         ours: all(entry, 'objectClass').some((name) => name.toLowerCase() === 'rostersyncgroup'),
+        entryCSN: first(entry, ENTRY_CSN),
       });
     }
   }

@@ -35,6 +35,8 @@ export interface DirectoryUser {
   warnedAt?: string | undefined;
   warningRule?: string | undefined;
   keptAt?: string | undefined;
+  /** The entry's change sequence number when read: a held plan records it for the users it touches. */
+  entryCSN?: string | undefined;
 }
 
 export interface DirectoryGroup {
@@ -45,6 +47,7 @@ export interface DirectoryGroup {
   objectClasses: string[];
   members: string[];
   memberUids: string[];
+  entryCSN?: string | undefined;
 }
 
 /** A user a job removes. */
@@ -64,6 +67,7 @@ export interface ReferencingGroup {
   memberUid: string[];
   /** A class group (any source's: they are shared): rostersync may delete it when it loses its last member. */
   ours: boolean;
+  entryCSN?: string | undefined;
 }
 
 export interface TakenNames {

@@ -29,7 +29,7 @@ const FAMILIES: readonly Family[] = [
   },
   {
     name: 'rostersync_last_run_exit_code',
-    help: 'Exit code of the last run of the job (0 ok, 1 failed, 2 usage, 3 safety limit, 4 locked).',
+    help: 'Exit code of the last run of the job (0 ok, 1 failed, 2 usage, 3 safety limit, 4 locked, 5 stale plan).',
     value: (record) => record.exitCode,
   },
 ];

@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['daemon'], // `rostersync daemon` runs it
   ['app'], // what the entry points share: the runtime, the process streams
   ['jobs'], // lock and run records around every job
-  ['import', 'purge', 'lifecycle', 'retirement', 'restore'], // the jobs
+  ['import', 'purge', 'lifecycle', 'retirement', 'restore', 'held'], // the jobs
   ['run'], // the path every planned job takes: plan, show, check, dry run or apply, summary
   ['hooks'],
   ['apply'],

@@ -36,7 +36,7 @@ rostersync_last_run_duration_seconds{job="purge",source="sis"} 0.25
 # TYPE rostersync_last_run_success gauge
 rostersync_last_run_success{job="import",source="sis"} 1
 rostersync_last_run_success{job="purge",source="sis"} 0
-# HELP rostersync_last_run_exit_code Exit code of the last run of the job (0 ok, 1 failed, 2 usage, 3 safety limit, 4 locked).
+# HELP rostersync_last_run_exit_code Exit code of the last run of the job (0 ok, 1 failed, 2 usage, 3 safety limit, 4 locked, 5 stale plan).
 # TYPE rostersync_last_run_exit_code gauge
 rostersync_last_run_exit_code{job="import",source="sis"} 0
 rostersync_last_run_exit_code{job="purge",source="sis"} 3
