@@ -317,6 +317,18 @@ export function retirementPage(frame: PageFrame, users: readonly RetiringUser[])
   return page('retirement', 'Retirement', frame, content);
 }
 
+/** An audit line's attributes, one per line: `name: values`, or `name removed`. */
+function changesOf(attributes: unknown): Html {
+  if (typeof attributes !== 'object' || attributes === null) return html``;
+  return html`${Object.entries(attributes as Record<string, unknown>).map(([name, values]) =>
+    Array.isArray(values) && values.length > 0
+      ? html`<div>
+          <code>${name}</code>: ${values.filter((value) => typeof value === 'string').join(', ')}
+        </div>`
+      : html`<div><code>${name}</code> removed</div>`,
+  )}`;
+}
+
 const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export function historyPage(frame: PageFrame, history: HistoryView): string {
@@ -352,9 +364,7 @@ export function historyPage(frame: PageFrame, history: HistoryView): string {
                       <td>
                         ${typeof line.actor === 'string' ? line.actor : html`<span class="muted">service</span>`}
                       </td>
-                      <td>
-                        <pre>${line.attributes === undefined ? '' : JSON.stringify(line.attributes)}</pre>
-                      </td>
+                      <td>${changesOf(line.attributes)}</td>
                     </tr>`,
                 )}
               </tbody>

@@ -28,5 +28,6 @@ button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid 
 .signin label { display: block; margin: .8rem 0 .2rem; }
 .signin input { width: 100%; padding: .4rem; font: inherit; }
 .signin button { margin-top: 1rem; width: 100%; }
-pre { white-space: pre-wrap; word-break: break-all; margin: 0; font-size: .85em; }
+td code { font-size: .85em; }
+td { overflow-wrap: anywhere; }
 `;
