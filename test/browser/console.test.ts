@@ -17,7 +17,13 @@ import { createLogger } from '../../src/logging/index.js';
 import { RunLock } from '../../src/state/lock.js';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
 
-const SCREENSHOTS = join(import.meta.dirname, '../../docs/console');
+/**
+ * README's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1), so that a test run leaves the
+ * checkout as it was; otherwise they go to the test's own directory.
+ */
+const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1';
+const screenshot = (name: string) =>
+  join(updateScreenshots ? join(import.meta.dirname, '../../docs/console') : fx.dir, `${name}.png`);
 const PASSWORD = { alice: 'Alice-pw-7391', bob: 'Bob-pw-1844', carl: 'Carl-pw-5520' } as const;
 
 const student = (id: string, first: string, last: string, school: string): RosterRow => ({
@@ -161,7 +167,7 @@ describe('web console', () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'rostersync_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(cookie?.expires).toBeGreaterThan(Date.now() / 1000);
-    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('overview'), fullPage: true });
     await context.close();
   });
 
@@ -213,7 +219,7 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Lifecycle' }).click();
     const warned = page.locator('section', { hasText: 'stale' }).locator('h3:has-text("Warned") + table');
     expect(await warned.getByRole('row').filter({ hasText: 'e.kurz' }).count()).toBe(1);
-    await page.screenshot({ path: join(SCREENSHOTS, 'lifecycle.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('lifecycle'), fullPage: true });
     await warned.getByRole('row').filter({ hasText: 'e.kurz' }).getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Keep selected users' }).click();
     expect(await textOf(page, 'status')).toBe('Kept 1 user: e.kurz.');
@@ -240,7 +246,7 @@ describe('web console', () => {
     const { context, page } = await signedIn('alice');
     await page.getByRole('link', { name: 'Retirement' }).click();
     expect(await page.getByRole('row').filter({ hasText: 'archive.dir is full' }).count()).toBe(2);
-    await page.screenshot({ path: join(SCREENSHOTS, 'retirement.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('retirement'), fullPage: true });
     await page.getByRole('button', { name: 'Retry r.berg' }).click();
     expect(await textOf(page, 'status')).toBe('r.berg: ERRORED → RETIRING_GROUPS.');
     const after = await fx.user(RIA.id);
@@ -256,7 +262,7 @@ describe('web console', () => {
         .filter({ hasText: staffDn('alice') })
         .count(),
     ).toBeGreaterThan(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'history.png') });
+    await page.screenshot({ path: screenshot('history') });
     await context.close();
   });
 
