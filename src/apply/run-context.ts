@@ -10,6 +10,8 @@ export interface RunContext {
   logger: Logger;
   now: Date;
   runId: string;
+  /** Who asked for the run when not the service itself (the web console's user DN): on every audit line. */
+  actor?: string;
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
   /** The class that carries out user actions (a subclass from `classes.user_import`). */

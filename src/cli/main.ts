@@ -20,6 +20,7 @@ import {
   retirementStatusCommand,
 } from './commands/retirement.js';
 import { schemaCommand } from './commands/schema.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { type CliIO, processIO, writeLine } from '../app/io.js';
 import { packageVersion } from './version.js';
@@ -40,6 +41,7 @@ const COMMANDS: Command<unknown>[] = [
   keepCommand,
   statusCommand,
   schemaCommand,
+  serveCommand,
 ];
 
 /**

@@ -18,6 +18,9 @@ export const FILE_PATH_KEYS: readonly (readonly string[])[] = [
   ['mail', 'templates_dir'],
   ['retirement', 'salts_file'],
   ['archive', 'dir'],
+  ['console', 'session_secret_file'],
+  ['console', 'tls', 'cert_file'],
+  ['console', 'tls', 'key_file'],
 ];
 
 /** Module specifiers: only `./` and `../` paths are resolved; package names and URLs stay as they are. */

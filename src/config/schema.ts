@@ -372,6 +372,37 @@ const ownershipSchema = z
   })
   .prefault({});
 
+/** `host:port`, an IPv6 host in brackets: `127.0.0.1:8080`, `[::1]:8080`. */
+const LISTEN_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+/** The web console of `rostersync serve` (SPEC §11). */
+const consoleSchema = z
+  .strictObject({
+    listen: z
+      .string()
+      .regex(LISTEN_ADDRESS, { error: "expected 'HOST:PORT', e.g. 127.0.0.1:8080 or [::1]:8080" })
+      .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, {
+        error: 'the port must be at most 65535',
+      })
+      .default('127.0.0.1:8080'),
+    admin_group: nonEmptyString.pipe(distinguishedName).optional(),
+    school_groups: z.record(identifier, nonEmptyString.pipe(distinguishedName)).default({}),
+    session_secret_file: filePath.optional(),
+    tls: z
+      .strictObject({ cert_file: filePath.optional(), key_file: filePath.optional() })
+      .superRefine((tls, ctx) => {
+        if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [tls.cert_file === undefined ? 'cert_file' : 'key_file'],
+            message: 'console.tls needs both cert_file and key_file',
+          });
+        }
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** Account and group numbers and login settings for `ldap.posix: true`. */
 const posixSchema = z
   .strictObject({
@@ -419,6 +450,7 @@ const configObjectSchema = z
     archive: archiveSchema,
     ownership: ownershipSchema,
     posix: posixSchema,
+    console: consoleSchema,
   })
   .superRefine((config, ctx) => {
     // Every role named elsewhere must be one of `roles`.

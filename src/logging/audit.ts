@@ -36,6 +36,8 @@ export interface AuditLogOptions {
   clock?: () => Date;
   /** Told when an existing log readable by others is narrowed to 0600. */
   logger?: Logger;
+  /** Who asked for the run, when not the service itself: the web console's signed-in user (DN). */
+  actor?: string;
 }
 
 // Attributes holding passwords or password hashes (OpenLDAP, AD, Samba).
@@ -53,6 +55,7 @@ export class AuditLog implements AuditSink {
     private readonly stream: WriteStream,
     private readonly runId: string,
     private readonly clock: () => Date,
+    private readonly actor: string | undefined,
   ) {
     stream.on('error', (error) => {
       this.#failure ??= error;
@@ -70,13 +73,13 @@ export class AuditLog implements AuditSink {
     // `flush`: one fsync when the stream closes, not one per line, so writes stay cheap but a
     // finished run is on disk.
     const stream = handle.createWriteStream({ encoding: 'utf8', flush: true });
-    return new AuditLog(stream, runId, options.clock ?? (() => new Date()));
+    return new AuditLog(stream, runId, options.clock ?? (() => new Date()), options.actor);
   }
 
   record(entry: AuditEntry): void {
     if (this.#closed) throw new Error('audit log is closed');
     if (this.#failure) throw new Error(`audit log cannot be written: ${this.#failure.message}`);
-    this.stream.write(`${JSON.stringify(auditLine(entry, this.runId, this.clock()))}\n`);
+    this.stream.write(`${JSON.stringify(auditLine(entry, this.runId, this.clock(), this.actor))}\n`);
   }
 
   /** Writes out everything recorded, syncs it to disk and closes the file. */
@@ -105,6 +108,7 @@ export class NullAuditLog implements AuditSink {
 export interface AuditLine {
   time: string;
   runId: string;
+  actor?: string;
   action: string;
   dn: string;
   user?: string;
@@ -117,10 +121,11 @@ export interface AuditLine {
 }
 
 /** The line written for `entry`: password values replaced, registered secrets scrubbed. */
-export function auditLine(entry: AuditEntry, runId: string, time: Date): AuditLine {
+export function auditLine(entry: AuditEntry, runId: string, time: Date, actor?: string): AuditLine {
   return {
     time: time.toISOString(),
     runId,
+    actor,
     action: entry.action,
     dn: entry.dn,
     user: entry.user,

@@ -162,7 +162,8 @@ export class PlannedRun<P extends Plan> {
   private async apply(directory: Directory, plan: P, steps: JobSteps<P>): Promise<ApplyResult> {
     const { config, logger, now, runId } = this.runtime;
     const paths = outputPaths(config);
-    const audit = await AuditLog.open(paths.auditLog, runId, { logger });
+    const { actor } = this.runtime;
+    const audit = await AuditLog.open(paths.auditLog, runId, { logger, ...(actor ? { actor } : {}) });
     const creates = plan.actions.some((action) => action.kind === 'create');
     const passwords = creates ? await PasswordsFile.open(paths.passwordsFile, { runId, logger }) : undefined;
     const warns = plan.actions.some((action) => action.kind === 'warn');

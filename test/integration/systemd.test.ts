@@ -15,7 +15,12 @@ const UNITS_DIR = fileURLToPath(new URL('../../systemd/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/rostersync.js', import.meta.url));
 const INSTALL_HINT = 'apt-get update && apt-get install -y systemd';
 
-const SERVICES = ['rostersync-daemon.service', 'rostersync-import.service', 'rostersync-purge.service'];
+const SERVICES = [
+  'rostersync-daemon.service',
+  'rostersync-console.service',
+  'rostersync-import.service',
+  'rostersync-purge.service',
+];
 const TIMERS = ['rostersync-import.timer', 'rostersync-purge.timer'];
 const UNITS = [...SERVICES, ...TIMERS];
 
@@ -144,7 +149,7 @@ function text(unit: string): string {
 }
 
 describe('systemd units', () => {
-  it('ships exactly the daemon unit and the import and purge service/timer pairs', async () => {
+  it('ships exactly the daemon and console units and the import and purge service/timer pairs', async () => {
     const shipped = (await readdir(UNITS_DIR)).filter((name) => /\.(service|timer)$/.test(name)).sort();
     expect(shipped).toEqual([...UNITS].sort());
   });

@@ -18,7 +18,7 @@ const BASE = 'src/*.ts';
 /** Top first. A new folder goes into the layer of what it is, below everything that uses it. */
 const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'index.ts'], // entry points: the command line, the package's API
-  ['daemon'], // `rostersync daemon` runs it
+  ['daemon', 'console'], // `rostersync daemon` and `rostersync serve` run them
   ['app'], // what the entry points share: the runtime, the process streams
   ['jobs'], // lock and run records around every job
   ['import', 'purge', 'lifecycle', 'retirement', 'restore', 'held'], // the jobs

@@ -1,0 +1,374 @@
+/**
+ * The console's pages: plain HTML forms (no script needed), a label on every input, the CSRF token in every
+ * form. They render what `ConsoleService` returns, the same data the JSON API gives.
+ */
+import type { RetiringUser } from '../retirement/read.js';
+import type { ConsoleUser } from './auth.js';
+import { Html, html } from './html.js';
+import type { HistoryView, JobView, ListedUser, Overview, RuleView } from './service.js';
+import type { Notice } from './session.js';
+
+export type PageName = 'overview' | 'import' | 'lifecycle' | 'retirement' | 'history';
+
+const NAV: readonly (readonly [PageName, string, string])[] = [
+  ['overview', '/', 'Overview'],
+  ['import', '/import', 'New import'],
+  ['lifecycle', '/lifecycle', 'Lifecycle'],
+  ['retirement', '/retirement', 'Retirement'],
+  ['history', '/history', 'History'],
+];
+
+export interface PageFrame {
+  user: ConsoleUser;
+  csrf: string;
+  notice?: Notice | undefined;
+}
+
+function document(title: string, body: Html): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · rostersync</title>
+        <link rel="stylesheet" href="/console.css" />
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html> `.text;
+}
+
+function schoolsOf(user: ConsoleUser): string {
+  return user.schools === 'all' ? 'all schools' : `school ${user.schools.join(', ')}`;
+}
+
+function notice(shown: Notice | undefined): Html {
+  return shown === undefined
+    ? html``
+    : html`<p class="notice ${shown.kind}" role="${shown.kind === 'error' ? 'alert' : 'status'}">
+        ${shown.text}
+      </p>`;
+}
+
+function page(name: PageName, title: string, frame: PageFrame, content: Html): string {
+  return document(
+    title,
+    html`<header>
+        <span class="brand">rostersync</span>
+        <nav aria-label="Main">
+          ${NAV.map(
+            ([key, href, label]) =>
+              html`<a href="${href}" ${key === name ? new Html(' aria-current="page"') : ''}>${label}</a>`,
+          )}
+        </nav>
+        <span class="who">${frame.user.username} · ${schoolsOf(frame.user)}</span>
+        <form class="inline" method="post" action="/sign-out">
+          <input type="hidden" name="_csrf" value="${frame.csrf}" />
+          <button type="submit" class="secondary">Sign out</button>
+        </form>
+      </header>
+      <main>
+        <h1>${title}</h1>
+        ${notice(frame.notice)} ${content}
+      </main>`,
+  );
+}
+
+export function signInPage(csrf: string, message?: string): string {
+  return document(
+    'Sign in',
+    html`<main>
+      <form class="signin" method="post" action="/sign-in">
+        <h1>rostersync</h1>
+        ${message === undefined ? '' : html`<p class="notice error" role="alert">${message}</p>`}
+        <input type="hidden" name="_csrf" value="${csrf}" />
+        <label for="username">Username</label>
+        <input id="username" name="username" autocomplete="username" required autofocus />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>
+    </main>`,
+  );
+}
+
+export function errorPage(status: number, message: string): string {
+  return document(
+    'Error',
+    html`<main>
+      <h1>${status === 403 ? 'Refused' : 'Something went wrong'}</h1>
+      <p class="notice error" role="alert">${message}</p>
+      <p><a href="/">Back to the overview</a></p>
+    </main>`,
+  );
+}
+
+function jobsTable(jobs: readonly JobView[]): Html {
+  if (jobs.length === 0) return html`<p class="muted">No runs recorded yet.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">Job</th>
+        <th scope="col">Last run</th>
+        <th scope="col">Duration</th>
+        <th scope="col">Result</th>
+        <th scope="col">Exit</th>
+        <th scope="col">Counts</th>
+        <th scope="col">Now</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${jobs.map(
+        (job) =>
+          html`<tr>
+            <td>${job.job}</td>
+            <td>${job.finishedAt ?? '–'}</td>
+            <td class="num">
+              ${job.durationMs === undefined ? '–' : `${(job.durationMs / 1000).toFixed(1)} s`}
+            </td>
+            <td>
+              ${job.result ?? '–'}${job.message !== undefined && job.result !== 'ok' ? html`<br /><span class="muted">${job.message}</span>` : ''}
+            </td>
+            <td class="num">${job.exitCode ?? '–'}</td>
+            <td>
+              ${
+                job.counts === undefined
+                  ? '–'
+                  : Object.entries(job.counts)
+                      .filter(([, count]) => count !== 0)
+                      .map(([kind, count]) => `${kind} ${count}`)
+                      .join(', ') || '–'
+              }
+            </td>
+            <td>
+              ${
+                job.running === undefined
+                  ? ''
+                  : job.running.alive
+                    ? `running since ${job.running.startedAt}`
+                    : `run ${job.running.runId} died without a result`
+              }${job.refused ? html`<br /><span class="muted">refused ${job.refused.count}× (lock busy)</span>` : ''}
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+export function overviewPage(frame: PageFrame, overview: Overview): string {
+  const schedules = Object.entries(overview.schedules);
+  return page(
+    'overview',
+    'Overview',
+    frame,
+    html`<h2>Last run of each job</h2>
+      ${jobsTable(overview.jobs)}
+      <h2>Schedules of the daemon</h2>
+      ${
+        schedules.length === 0
+          ? html`<p class="muted">Nothing is scheduled (daemon.schedules).</p>`
+          : html`<table>
+              <thead>
+                <tr>
+                  <th scope="col">Job</th>
+                  <th scope="col">Cron</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${schedules.map(
+                  ([job, cron]) =>
+                    html`<tr>
+                      <td>${job}</td>
+                      <td><code>${cron}</code></td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }`,
+  );
+}
+
+export function importPage(frame: PageFrame): string {
+  return page(
+    'import',
+    'New import',
+    frame,
+    html`<p class="muted">
+      Uploading a roster, reviewing its plan and applying that held plan (<code>rostersync apply</code>) comes
+      here. Until then, run <code>rostersync import --plan-out</code> on the server.
+    </p>`,
+  );
+}
+
+const LIST_TITLES: Record<keyof RuleView['lists'], [string, string]> = {
+  candidates: ['Candidates', 'Warning (or action) on'],
+  warn: ['To be warned at the next run', 'Warning on'],
+  warned: ['Warned', 'Action on'],
+  ready: ['Ready: acted on at the next run', 'Action on'],
+};
+
+function listTable(rule: RuleView, list: keyof RuleView['lists'], users: readonly ListedUser[]): Html {
+  const [title, dayTitle] = LIST_TITLES[list];
+  const caption = html`<h3>${title} <span class="muted">(${users.length})</span></h3>`;
+  if (users.length === 0) return caption;
+  return html`${caption}
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Keep</th>
+          <th scope="col">User</th>
+          <th scope="col">Record uid</th>
+          <th scope="col">${dayTitle}</th>
+          <th scope="col">Note</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${users.map((user, index) => {
+          const id = `keep-${rule.rule}-${list}-${index}`;
+          return html`<tr>
+            <td>
+              <input type="checkbox" id="${id}" name="users" value="${user.username}" /><label
+                for="${id}"
+                class="muted"
+              >
+                keep</label
+              >
+            </td>
+            <td>${user.username}</td>
+            <td>${user.recordUid}</td>
+            <td>${user.nextStep ?? '–'}</td>
+            <td>${user.note ?? ''}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`;
+}
+
+export function lifecyclePage(frame: PageFrame, rules: readonly RuleView[]): string {
+  const content =
+    rules.length === 0
+      ? html`<p class="muted">No lifecycle rules are configured (lifecycle.rules).</p>`
+      : html`<form method="post" action="/lifecycle/keep">
+          <input type="hidden" name="_csrf" value="${frame.csrf}" />
+          <p class="muted">
+            From a dry run of the rules now. <strong>Keep</strong> lifts a user's warning and restarts its
+            clock.
+          </p>
+          ${rules.map(
+            (rule) =>
+              html`<section>
+                <h2>
+                  ${rule.rule}
+                  <span class="muted"
+                    >— ${rule.trigger}, ${rule.days} days,
+                    ${rule.action}${rule.warningDays > 0 ? `, warned ${rule.warningDays} days before` : ''}</span
+                  >
+                </h2>
+                ${(Object.keys(LIST_TITLES) as (keyof RuleView['lists'])[]).map((list) => listTable(rule, list, rule.lists[list]))}
+              </section>`,
+          )}
+          <p><button type="submit">Keep selected users</button></p>
+        </form>`;
+  return page('lifecycle', 'Lifecycle', frame, content);
+}
+
+function stateForm(action: string, label: string, user: RetiringUser, csrf: string): Html {
+  return html`<form class="inline" method="post" action="${action}">
+    <input type="hidden" name="_csrf" value="${csrf}" />
+    <input type="hidden" name="recordUid" value="${user.recordUid}" />
+    <button type="submit" class="secondary" aria-label="${label} ${user.username}">${label}</button>
+  </form>`;
+}
+
+export function retirementPage(frame: PageFrame, users: readonly RetiringUser[]): string {
+  const content =
+    users.length === 0
+      ? html`<p class="muted">No user is in retirement (or all are COMPLETE).</p>`
+      : html`<table>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">State</th>
+                <th scope="col">Updated</th>
+                <th scope="col">Error</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${users.map(
+                (user) =>
+                  html`<tr>
+                    <td>${user.username}<br /><span class="muted">${user.recordUid}</span></td>
+                    <td>${user.state}</td>
+                    <td>${user.updated ?? '–'}</td>
+                    <td>${user.error ?? ''}</td>
+                    <td>
+                      ${user.state === 'ERRORED' || user.state === 'ABORTED' ? stateForm('/retirement/retry', 'Retry', user, frame.csrf) : ''}
+                      ${user.state === 'ABORTED' ? '' : stateForm('/retirement/abort', 'Abort', user, frame.csrf)}
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+          <p class="muted">
+            Retry puts the user back at the step it failed in; the next purge runs the steps from there.
+          </p>`;
+  return page('retirement', 'Retirement', frame, content);
+}
+
+/** An audit line's attributes, one per line: `name: values`, or `name removed`. */
+function changesOf(attributes: unknown): Html {
+  if (typeof attributes !== 'object' || attributes === null) return html``;
+  return html`${Object.entries(attributes as Record<string, unknown>).map(([name, values]) =>
+    Array.isArray(values) && values.length > 0
+      ? html`<div>
+          <code>${name}</code>: ${values.filter((value) => typeof value === 'string').join(', ')}
+        </div>`
+      : html`<div><code>${name}</code> removed</div>`,
+  )}`;
+}
+
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+export function historyPage(frame: PageFrame, history: HistoryView): string {
+  return page(
+    'history',
+    'History',
+    frame,
+    html`<h2>Last run of each job</h2>
+      ${jobsTable(history.jobs)}
+      <h2>Audit log <span class="muted">(newest first)</span></h2>
+      ${
+        history.audit.length === 0
+          ? html`<p class="muted">Nothing recorded yet.</p>`
+          : html`<table>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Entry</th>
+                  <th scope="col">By</th>
+                  <th scope="col">Changes</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${history.audit.map(
+                  (line) =>
+                    html`<tr>
+                      <td>${textOf(line.time)}</td>
+                      <td>
+                        ${textOf(line.action)}${line.result === 'error' ? html` <strong>(error)</strong>` : ''}
+                      </td>
+                      <td>${textOf(line.dn)}</td>
+                      <td>
+                        ${typeof line.actor === 'string' ? line.actor : html`<span class="muted">service</span>`}
+                      </td>
+                      <td>${changesOf(line.attributes)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }`,
+  );
+}
