@@ -633,8 +633,10 @@ export class ConsoleService {
 
 /** The next time a cron expression fires, in the config's time zone, ISO-8601. */
 function nextRun(expression: string, timezone: string): string | undefined {
+  // node-cron knows the next run only of a started task; this one does nothing and is gone at once.
   const task = createTask(expression, () => undefined, { timezone });
   try {
+    void task.start();
     return task.getNextRun()?.toISOString();
   } finally {
     void task.destroy();
