@@ -267,6 +267,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const session = sessionOf(request);
     if (!request.isMultipart())
       return { ok: false, exitCode: ExitCode.usage, message: 'Send the roster as multipart/form-data.' };
+    if (service.importView(session.id, session.user).held?.state === 'applying')
+      return {
+        ok: false,
+        exitCode: ExitCode.usage,
+        message: 'The plan is being applied; wait until it has finished.',
+      };
     const paths = await service.uploadPaths(session.id);
     const schools: string[] = [];
     let rosterName: string | undefined;

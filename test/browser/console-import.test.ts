@@ -14,6 +14,7 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import { type RunningConsole, startConsole } from '../../src/console/server.js';
 import { toGeneralizedTime } from '../../src/dates.js';
 import { createLogger } from '../../src/logging/index.js';
+import { RunLock } from '../../src/state/lock.js';
 import { type ImportFixture, importFixture, rosterCsv, type RosterRow } from '../support/import.js';
 
 const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1';
@@ -257,6 +258,23 @@ describe('web console: new import', () => {
     await alice.page.goto(`${consoleApp.url}/import`);
     expect(await stateOf(alice.page)).toBe('planned');
     await alice.context.close();
+    await context.close();
+  });
+
+  it('a busy run lock is a message on the page, nothing is written, and the plan can be applied later', async () => {
+    const { context, page } = await signedIn('alice');
+    const VERA = student('S-7', 'Vera', 'Wolf', 'gym1');
+    await upload(page, 'locked.csv', [EVA, MAX, NINA, OLE, PIA, VERA]);
+    const lock = await RunLock.acquire(config, 'purge', quietLogger(), 'held');
+    try {
+      expect(await applyShown(page)).toBe('planned');
+      expect(await page.getByRole('alert').textContent()).toMatch(/Another run is going on/);
+      expect(await fx.user(VERA.id)).toBeUndefined();
+    } finally {
+      await lock.release();
+    }
+    expect(await applyShown(page)).toBe('applied');
+    expect(await fx.user(VERA.id)).toBeDefined();
     await context.close();
   });
 
