@@ -231,6 +231,7 @@ function uploadForm(frame: PageFrame, view: ImportView, maxUploadBytes: number):
         </fieldset>`;
   // Multipart bodies are read after the CSRF check runs, so the token travels in the form's address.
   return html`<form
+    class="upload"
     method="post"
     action="/import/upload?_csrf=${encodeURIComponent(frame.csrf)}"
     enctype="multipart/form-data"
@@ -257,7 +258,7 @@ function countsTable(view: HeldImportView): Html {
     <thead>
       <tr>
         <th scope="col">School</th>
-        ${kinds.map((kind) => html`<th scope="col">${kind}</th>`)}
+        ${kinds.map((kind) => html`<th scope="col" class="num">${kind}</th>`)}
       </tr>
     </thead>
     <tbody>

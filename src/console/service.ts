@@ -471,7 +471,11 @@ export class ConsoleService {
     const held = this.heldImports.get(sessionId, user);
     return {
       held: held === undefined ? undefined : viewOf(held),
-      table: held === undefined ? undefined : renderPlan(held.plan, 'table'),
+      // The roster's place on the server is no one's business on the page: it is shown by its upload name.
+      table:
+        held === undefined
+          ? undefined
+          : renderPlan(held.plan, 'table').replaceAll(held.plan.input.file, held.rosterName),
       schools: user.schools === 'all' ? 'any' : user.schools,
     };
   }

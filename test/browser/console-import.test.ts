@@ -145,6 +145,8 @@ describe('web console: new import', () => {
     expect(main).toContain('Plan of new-students.csv');
     expect(main).toContain('within the limit');
     expect(await page.locator('pre.plan').textContent()).toContain('n.vogt');
+    // The upload's place on the server is not in the page.
+    expect(await page.content()).not.toContain(fx.stateDir);
     await page.screenshot({ path: screenshot('import'), fullPage: true });
 
     // The held plan, as the CLI would have written it; kept 0600 in the session's place.
