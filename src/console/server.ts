@@ -113,7 +113,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       tls === undefined ? createHttpServer(handler) : (createHttpsServer(tls, handler) as unknown as Server),
   });
   const service = new ConsoleService({ config, env, logger });
-  const sessions = new SessionStore(options.sessionLifetimeMs ?? SESSION_LIFETIME_MS);
+  const sessions = new SessionStore(options.sessionLifetimeMs ?? SESSION_LIFETIME_MS, (id) => {
+    service.endSession(id).catch((error: unknown) => logger.warn('a held import was not removed', { error }));
+  });
   const failures = new FailureLimiter(options.signInFailures);
   const cookieOptions = { httpOnly: true, sameSite: 'strict', secure, path: '/', signed: true } as const;
 
@@ -247,10 +249,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       return reply.redirect('/', 303);
     },
   );
-  app.post('/sign-out', guardedWrite, async (request, reply) => {
+  app.post('/sign-out', guardedWrite, (request, reply) => {
     const session = sessionOf(request);
     sessions.destroy(session.id);
-    await service.discardImport(session.id, session.user);
     logger.info('console sign-out', { dn: session.user.dn });
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in', 303);

@@ -604,6 +604,15 @@ export class ConsoleService {
 
   private readonly applying = new Map<string, Promise<void>>();
 
+  /**
+   * A session ended (signed out or expired): its upload and held plan go, once an apply of it has ended.
+   */
+  async endSession(sessionId: string): Promise<void> {
+    await this.applying.get(sessionId);
+    this.applying.delete(sessionId);
+    await this.heldImports.forget(sessionId);
+  }
+
   async discardImport(sessionId: string, user: ConsoleUser): Promise<ActionResult> {
     const held = this.heldImports.get(sessionId, user);
     if (held?.state === 'applying') return refused('The plan is being applied; wait until it has finished.');

@@ -4,7 +4,7 @@
  * passwords); a stale plan refused with nothing written and planned again; a school admin held to its school
  * and to its own plans; the upload limit; CSRF on the import's writes. Saves README's screenshot of the page.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Attribute, Change } from 'ldapts';
@@ -280,16 +280,19 @@ describe('web console: new import', () => {
     await context.close();
   });
 
-  it('keeps the session files private: a 0700 directory and 0600 files under state_dir', async () => {
+  it('keeps the session files private: a 0700 directory and 0600 files under state_dir, gone at sign-out', async () => {
     const { context, page } = await signedIn('alice');
     await upload(page, 'private.csv', [EVA, MAX]);
-    const { readdir } = await import('node:fs/promises');
     const root = join(fx.stateDir, 'console');
-    for (const name of await readdir(root)) {
+    const before = await readdir(root);
+    for (const name of before) {
       expect((await stat(join(root, name))).mode & 0o777).toBe(0o700);
       for (const file of await readdir(join(root, name)))
         expect((await stat(join(root, name, file))).mode & 0o777).toBe(0o600);
     }
+    // Signing out removes the session's place with its upload and plan.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(async () => (await readdir(root)).length).toBe(before.length - 1);
     await context.close();
   });
 

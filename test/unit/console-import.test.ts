@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { ConsoleUser } from '../../src/console/auth.js';
 import { type HeldImport, HeldImports, viewOf } from '../../src/console/held-import.js';
 import { importPage } from '../../src/console/pages.js';
+import { SessionStore } from '../../src/console/session.js';
 import type { ImportPlan } from '../../src/plan/types.js';
 
 const REQUIRED = { source_uid: 'district', ldap: { base_dn: 'dc=example,dc=org' } };
@@ -88,5 +89,18 @@ describe('console.max_upload_bytes', () => {
     expect(() => parseConfig({ ...REQUIRED, console: { max_upload_bytes: 0 } }, 'a.yaml')).toThrow(
       /console\.max_upload_bytes/,
     );
+  });
+});
+
+describe('sessions ending', () => {
+  it('tell the console of every session signed out or expired, once, so its held import goes too', () => {
+    const ended: string[] = [];
+    const store = new SessionStore(1000, (id) => ended.push(id));
+    const signedOut = store.create(ADMIN, 0);
+    const expired = store.create(GYM1, 0);
+    store.destroy(signedOut.id);
+    store.destroy(signedOut.id);
+    expect(store.get(expired.id, 2000)).toBeUndefined();
+    expect(ended).toEqual([signedOut.id, expired.id]);
   });
 });
