@@ -20,13 +20,16 @@
  * After each step both directories are compared (all user attributes of every user and group except the
  * password); a mismatch is printed and marked in the table.
  *
- *   node bench/run.js [--quick] [--sizes 1000,10000] [--only import|lifecycle] [--profile] [--concurrency N]
+ *   node bench/run.js [--quick] [--sizes 1000,10000] [--only import|lifecycle|console] [--profile] [--concurrency N]
  *                     [--page-size N] [--json FILE] [--keep] [--cli PATH] [--no-rule-index]
  *
  * --profile writes a V8 CPU profile of every rostersync run on server A and prints its top frames;
  * --concurrency/--page-size set ldap.concurrency/ldap.page_size (default: the product's defaults);
  * --cli runs another build's bin/rostersync.js (to measure a change before and after);
- * --only runs the import scenarios (create … purge) or the lifecycle alone; --no-rule-index leaves out the
+ *   console plan  the console's planning of an uploaded roster (ConsoleService.planImport)  vs  the CLI's
+ *           import --dry-run --plan-out of the same roster (bench/console.js; target ≤ 1.2×)
+ *
+ * --only runs the import scenarios (create … purge), the lifecycle or the console plan alone; --no-rule-index leaves out the
  * rostersyncWarningRule index on the lifecycle's servers (to see what it is worth).
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { bind, countEntries, directoryFingerprint } from './directory.js';
 import { addPasswords, countChanges, firstDifferences } from './ldif.js';
 import { cliEnv, HAVE_GNU_TIME, timed } from './measure.js';
+import { ConsoleRun } from './console.js';
 import { LifecycleRun } from './lifecycle.js';
 import { formatSummary, summarizeProfile } from './profile-top.js';
 import { writeConfig } from './config.js';
@@ -80,8 +84,8 @@ function parseArgs(argv) {
   }
   if (options.sizes.some((size) => !Number.isInteger(size) || size < 100))
     throw new Error('--sizes: whole numbers ≥ 100, comma-separated');
-  if (options.only !== undefined && !['import', 'lifecycle'].includes(options.only))
-    throw new Error('--only: import or lifecycle');
+  if (options.only !== undefined && !['import', 'lifecycle', 'console'].includes(options.only))
+    throw new Error('--only: import, lifecycle or console');
   return options;
 }
 
@@ -342,8 +346,10 @@ async function main() {
   try {
     for (const size of options.sizes) {
       const started = Date.now();
-      if (options.only !== 'lifecycle') rows.push(...(await new SizeRun(size, options, work).run()));
-      if (options.only !== 'import') rows.push(...(await new LifecycleRun(size, options, work).run()));
+      const runs = (name) => options.only === undefined || options.only === name;
+      if (runs('import')) rows.push(...(await new SizeRun(size, options, work).run()));
+      if (runs('lifecycle')) rows.push(...(await new LifecycleRun(size, options, work).run()));
+      if (runs('console')) rows.push(...(await new ConsoleRun(size, options, work).run()));
       log(`size ${size} done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       if (options.json) await writeFile(options.json, `${JSON.stringify(rows, null, 2)}\n`);
     }

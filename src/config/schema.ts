@@ -388,6 +388,8 @@ const consoleSchema = z
     admin_group: nonEmptyString.pipe(distinguishedName).optional(),
     school_groups: z.record(identifier, nonEmptyString.pipe(distinguishedName)).default({}),
     session_secret_file: filePath.optional(),
+    /** The largest roster the new-import page accepts, in bytes. */
+    max_upload_bytes: wholeNumber({ min: 1 }).default(50 * 1024 * 1024),
     tls: z
       .strictObject({ cert_file: filePath.optional(), key_file: filePath.optional() })
       .superRefine((tls, ctx) => {

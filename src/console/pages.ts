@@ -5,7 +5,8 @@
 import type { RetiringUser } from '../retirement/read.js';
 import type { ConsoleUser } from './auth.js';
 import { Html, html } from './html.js';
-import type { HistoryView, JobView, ListedUser, Overview, RuleView } from './service.js';
+import type { HeldImportView } from './held-import.js';
+import type { HistoryView, ImportView, JobView, ListedUser, Overview, RuleView } from './service.js';
 import type { Notice } from './session.js';
 
 export type PageName = 'overview' | 'import' | 'lifecycle' | 'retirement' | 'history';
@@ -24,11 +25,12 @@ export interface PageFrame {
   notice?: Notice | undefined;
 }
 
-function document(title: string, body: Html): string {
+function document(title: string, body: Html, refreshSeconds?: number): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
+        ${refreshSeconds === undefined ? '' : html`<meta http-equiv="refresh" content="${refreshSeconds}" />`}
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · rostersync</title>
         <link rel="stylesheet" href="/console.css" />
@@ -51,7 +53,13 @@ function notice(shown: Notice | undefined): Html {
       </p>`;
 }
 
-function page(name: PageName, title: string, frame: PageFrame, content: Html): string {
+function page(
+  name: PageName,
+  title: string,
+  frame: PageFrame,
+  content: Html,
+  refreshSeconds?: number,
+): string {
   return document(
     title,
     html`<header>
@@ -72,6 +80,7 @@ function page(name: PageName, title: string, frame: PageFrame, content: Html): s
         <h1>${title}</h1>
         ${notice(frame.notice)} ${content}
       </main>`,
+    refreshSeconds,
   );
 }
 
@@ -162,7 +171,14 @@ export function overviewPage(frame: PageFrame, overview: Overview): string {
     'overview',
     'Overview',
     frame,
-    html`<h2>Last run of each job</h2>
+    html`<h2>Pending</h2>
+      <dl class="pending">
+        <dt>Warned users (pending warnings)</dt>
+        <dd data-pending="warnings">${overview.pending.warnings}</dd>
+        <dt>Pending deletions (marked for deletion, or ready for a lifecycle rule's action)</dt>
+        <dd data-pending="deletions">${overview.pending.deletions}</dd>
+      </dl>
+      <h2>Last run of each job</h2>
       ${jobsTable(overview.jobs)}
       <h2>Schedules of the daemon</h2>
       ${
@@ -173,6 +189,7 @@ export function overviewPage(frame: PageFrame, overview: Overview): string {
                 <tr>
                   <th scope="col">Job</th>
                   <th scope="col">Cron</th>
+                  <th scope="col">Next run</th>
                 </tr>
               </thead>
               <tbody>
@@ -181,6 +198,7 @@ export function overviewPage(frame: PageFrame, overview: Overview): string {
                     html`<tr>
                       <td>${job}</td>
                       <td><code>${cron}</code></td>
+                      <td>${overview.nextRuns[job] ?? '–'}</td>
                     </tr>`,
                 )}
               </tbody>
@@ -189,15 +207,155 @@ export function overviewPage(frame: PageFrame, overview: Overview): string {
   );
 }
 
-export function importPage(frame: PageFrame): string {
+const STATE_TEXT: Record<HeldImportView['state'], string> = {
+  planned: 'planned, not applied',
+  applying: 'being applied',
+  applied: 'applied',
+  stale: 'refused: stale',
+  failed: 'apply failed',
+};
+
+function uploadForm(frame: PageFrame, view: ImportView, maxUploadBytes: number): Html {
+  const choices =
+    view.schools === 'any'
+      ? html`<label for="schools">Schools (comma-separated; empty: all schools)</label>
+          <input id="schools" name="schools" placeholder="all schools" />`
+      : html`<fieldset>
+          <legend>Schools</legend>
+          ${view.schools.map(
+            (school) =>
+              html`<label
+                ><input type="checkbox" name="schools" value="${school}" checked /> ${school}</label
+              >`,
+          )}
+        </fieldset>`;
+  // Multipart bodies are read after the CSRF check runs, so the token travels in the form's address.
+  return html`<form
+    class="upload"
+    method="post"
+    action="/import/upload?_csrf=${encodeURIComponent(frame.csrf)}"
+    enctype="multipart/form-data"
+  >
+    <label for="roster">Roster (CSV, at most ${formatBytes(maxUploadBytes)})</label>
+    <input id="roster" name="roster" type="file" accept=".csv,text/csv" required />
+    ${choices}
+    <button type="submit">Upload and plan</button>
+  </form>`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024)
+    return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+function countsTable(view: HeldImportView): Html {
+  const kinds = Object.keys(view.counts.byKind).sort();
+  if (kinds.length === 0) return html`<p class="muted">Nothing to do: the directory matches the roster.</p>`;
+  const schools = Object.keys(view.counts.bySchool).sort();
+  return html`<table class="counts">
+    <thead>
+      <tr>
+        <th scope="col">School</th>
+        ${kinds.map((kind) => html`<th scope="col" class="num">${kind}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${schools.map(
+        (school) =>
+          html`<tr>
+            <td>${school}</td>
+            ${kinds.map((kind) => html`<td class="num">${view.counts.bySchool[school]?.[kind] ?? 0}</td>`)}
+          </tr>`,
+      )}
+      <tr>
+        <th scope="row">All</th>
+        ${kinds.map((kind) => html`<td class="num">${view.counts.byKind[kind] ?? 0}</td>`)}
+      </tr>
+    </tbody>
+  </table>`;
+}
+
+function heldSection(frame: PageFrame, view: HeldImportView, table: string): Html {
+  const { safety } = view;
+  const button = (action: string, label: string, secondary = false) =>
+    html`<form class="inline" method="post" action="${action}">
+      <input type="hidden" name="_csrf" value="${frame.csrf}" />
+      <button type="submit" ${secondary ? new Html(' class="secondary"') : ''}>${label}</button>
+    </form>`;
+  return html`<section aria-label="Held plan">
+    <h2>Plan of ${view.rosterName}</h2>
+    <p>
+      Schools: ${view.schools.length === 0 ? 'all' : view.schools.join(', ')} · State:
+      <strong data-state="${view.state}">${STATE_TEXT[view.state]}</strong>
+      ${
+        view.state === 'applying' || view.state === 'applied' || view.state === 'failed'
+          ? html` ·
+              <span
+                role="progressbar"
+                aria-valuenow="${view.progress.done}"
+                aria-valuemax="${view.progress.total}"
+                >${view.state === 'applying' ? 'running: ' : ''}${view.progress.done} of
+                ${view.progress.total} actions</span
+              >`
+          : ''
+      }
+    </p>
+    ${
+      view.result === undefined
+        ? ''
+        : html`<p
+            class="notice ${view.state === 'applied' ? 'ok' : 'error'}"
+            role="${view.state === 'applied' ? 'status' : 'alert'}"
+          >
+            ${view.result.message}
+          </p>`
+    }
+    <p class="safety ${safety.exceeded ? 'error' : 'ok'}">
+      Safety check: ${safety.removals} removal${safety.removals === 1 ? '' : 's'} of ${safety.inScope} users
+      in scope, limit ${safety.limit} (${safety.setting}) —
+      <strong>${safety.exceeded ? 'exceeded: apply will stop before writing' : 'within the limit'}</strong>
+    </p>
+    <p>
+      ${view.unchanged} unchanged · ${view.problems} problem${view.problems === 1 ? '' : 's'} in the roster
+    </p>
+    ${countsTable(view)}
+    <p>
+      Download the plan: <a href="/import/plan.json" download>JSON</a> ·
+      <a href="/import/plan.ldif" download>LDIF</a>
+    </p>
+    <div class="actions">
+      ${view.state === 'planned' ? button('/import/apply', 'Apply') : ''}
+      ${
+        view.state === 'stale' || view.state === 'applied' || view.state === 'failed'
+          ? button('/import/plan-again', 'Plan again')
+          : ''
+      }
+      ${view.state === 'applying' ? '' : button('/import/discard', 'Discard', true)}
+    </div>
+    <details ${view.state === 'planned' ? new Html(' open') : ''}>
+      <summary>The plan as <code>rostersync import --dry-run</code> shows it</summary>
+      <pre class="plan">${table}</pre>
+    </details>
+  </section>`;
+}
+
+export function importPage(frame: PageFrame, view: ImportView, maxUploadBytes: number): string {
+  const held = view.held;
   return page(
     'import',
     'New import',
     frame,
-    html`<p class="muted">
-      Uploading a roster, reviewing its plan and applying that held plan (<code>rostersync apply</code>) comes
-      here. Until then, run <code>rostersync import --plan-out</code> on the server.
-    </p>`,
+    html`${held === undefined || view.table === undefined ? '' : heldSection(frame, held, view.table)}
+    ${
+      held?.state === 'applying'
+        ? ''
+        : html`<h2>${held === undefined ? 'Upload a roster' : 'Upload another roster'}</h2>
+            ${uploadForm(frame, view, maxUploadBytes)}`
+    }`,
+    // While the plan is applied, the page follows its progress without a script.
+    held?.state === 'applying' ? 2 : undefined,
   );
 }
 

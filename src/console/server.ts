@@ -3,16 +3,20 @@
  * session (a signed, HttpOnly, SameSite=Strict cookie holding a random id; Secure under TLS) and the CSRF
  * check on every POST (the `_csrf` form field, or the `x-csrf-token` header for the API).
  */
-import { readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Config, ConfigError } from '../config/index.js';
+import { ExitCode } from '../errors.js';
 import { type Logger, registerSecret } from '../logging/index.js';
 import { signIn } from './auth.js';
 import { FailureLimiter, type FailureLimit } from './limiter.js';
@@ -109,13 +113,30 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       tls === undefined ? createHttpServer(handler) : (createHttpsServer(tls, handler) as unknown as Server),
   });
   const service = new ConsoleService({ config, env, logger });
-  const sessions = new SessionStore(options.sessionLifetimeMs ?? SESSION_LIFETIME_MS);
+  const sessions = new SessionStore(options.sessionLifetimeMs ?? SESSION_LIFETIME_MS, (id) => {
+    service.endSession(id).catch((error: unknown) => logger.warn('a held import was not removed', { error }));
+  });
   const failures = new FailureLimiter(options.signInFailures);
   const cookieOptions = { httpOnly: true, sameSite: 'strict', secure, path: '/', signed: true } as const;
 
   await app.register(cookie, { secret: options.sessionSecret });
-  await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: cookieOptions });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: cookieOptions,
+    // A multipart body (the roster upload) is read in the handler, after the check: its form carries the
+    // token in its address instead.
+    getToken: (request) =>
+      textOf((request.body as { _csrf?: unknown } | undefined)?._csrf) ||
+      textOf(request.headers['x-csrf-token']) ||
+      textOf((request.query as { _csrf?: unknown } | undefined)?._csrf),
+  });
   await app.register(formbody);
+  const maxUploadBytes = config.console.max_upload_bytes;
+  await app.register(multipart, {
+    limits: { fileSize: maxUploadBytes, files: 1, fields: 50, fieldSize: 4096 },
+    // Over the limit the file is cut short and marked truncated: the handler says so on the page.
+    throwFileSizeLimit: false,
+  });
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
   app.decorateRequest('consoleSession', null);
 
@@ -238,9 +259,86 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
 
   // Pages.
   app.get('/', guarded, async (request, reply) =>
-    htmlReply(reply, overviewPage(frame(request, reply), await service.overview())),
+    htmlReply(reply, overviewPage(frame(request, reply), await service.overview(sessionOf(request).user))),
   );
-  app.get('/import', guarded, (request, reply) => htmlReply(reply, importPage(frame(request, reply))));
+
+  // New import: upload → held plan → apply (SPEC §11). The held import is the session's own.
+  /** Reads the multipart upload into the session's place; a roster over the limit is a refusal. */
+  const receiveUpload = async (request: FastifyRequest): Promise<ActionResult> => {
+    const session = sessionOf(request);
+    if (!request.isMultipart())
+      return { ok: false, exitCode: ExitCode.usage, message: 'Send the roster as multipart/form-data.' };
+    if (service.importView(session.id, session.user).held?.state === 'applying')
+      return {
+        ok: false,
+        exitCode: ExitCode.usage,
+        message: 'The plan is being applied; wait until it has finished.',
+      };
+    const paths = await service.uploadPaths(session.id);
+    const schools: string[] = [];
+    let rosterName: string | undefined;
+    let truncated = false;
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'roster' || rosterName !== undefined) {
+          part.file.resume();
+          continue;
+        }
+        await rm(paths.roster, { force: true });
+        await pipeline(part.file, createWriteStream(paths.roster, { mode: 0o600 }));
+        rosterName = part.filename || 'roster.csv';
+        truncated = part.file.truncated;
+      } else if (part.fieldname === 'schools') {
+        schools.push(...textOf(part.value).split(','));
+      }
+    }
+    if (truncated) {
+      await rm(paths.roster, { force: true });
+      return {
+        ok: false,
+        exitCode: ExitCode.usage,
+        message: `The roster is larger than the upload limit of ${maxUploadBytes} bytes (console.max_upload_bytes); nothing was planned.`,
+      };
+    }
+    if (rosterName === undefined)
+      return { ok: false, exitCode: ExitCode.usage, message: 'Choose a roster file to upload.' };
+    return service.planImport(session.id, session.user, { rosterName, schools });
+  };
+  const planDownload = async (request: FastifyRequest, reply: FastifyReply, format: 'json' | 'ldif') => {
+    const session = sessionOf(request);
+    const text = await service.heldPlan(session.id, session.user, format);
+    if (text === undefined)
+      return reply.status(404).send(isApi(request) ? { error: 'no held plan' } : 'No held plan.');
+    return reply
+      .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8')
+      .header('content-disposition', `attachment; filename="plan.${format}"`)
+      .send(text);
+  };
+  app.get('/import', guarded, (request, reply) => {
+    const session = sessionOf(request);
+    const view = service.importView(session.id, session.user);
+    return htmlReply(reply, importPage(frame(request, reply), view, maxUploadBytes));
+  });
+  app.post('/import/upload', guardedWrite, async (request, reply) =>
+    afterWrite(request, reply, await receiveUpload(request), '/import'),
+  );
+  app.post('/import/apply', guardedWrite, async (request, reply) => {
+    const session = sessionOf(request);
+    const result = await service.applyImport(session.id, session.user);
+    // Started: the page shows the progress; a refusal is a notice.
+    if (result.ok) return reply.redirect('/import', 303);
+    return afterWrite(request, reply, result, '/import');
+  });
+  app.post('/import/plan-again', guardedWrite, async (request, reply) => {
+    const session = sessionOf(request);
+    return afterWrite(request, reply, await service.planAgain(session.id, session.user), '/import');
+  });
+  app.post('/import/discard', guardedWrite, async (request, reply) => {
+    const session = sessionOf(request);
+    return afterWrite(request, reply, await service.discardImport(session.id, session.user), '/import');
+  });
+  app.get('/import/plan.json', guarded, (request, reply) => planDownload(request, reply, 'json'));
+  app.get('/import/plan.ldif', guarded, (request, reply) => planDownload(request, reply, 'ldif'));
   app.get('/lifecycle', guarded, async (request, reply) => {
     const rules = await service.lifecycle(sessionOf(request).user);
     return htmlReply(reply, lifecyclePage(frame(request, reply), rules));
@@ -280,7 +378,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       csrfToken: reply.generateCsrf(),
     });
   });
-  app.get('/api/overview', guarded, () => service.overview());
+  app.get('/api/overview', guarded, (request) => service.overview(sessionOf(request).user));
   app.get('/api/lifecycle', guarded, (request) => service.lifecycle(sessionOf(request).user));
   app.get('/api/retirement', guarded, (request) => service.retirement(sessionOf(request).user));
   app.get('/api/history', guarded, (request) => service.history(sessionOf(request).user));
@@ -298,7 +396,38 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   app.post<{ Body: { recordUid?: unknown } }>('/api/retirement/abort', guardedWrite, async (request, reply) =>
     apiResult(reply, await service.abort(sessionOf(request).user, textOf(request.body.recordUid))),
   );
-  // The held-plan import (upload → plan → apply) adds its routes here once `rostersync apply` exists.
+  app.get('/api/import', guarded, (request) => {
+    const session = sessionOf(request);
+    return service.importView(session.id, session.user);
+  });
+  app.get('/api/import/status', guarded, (request) => {
+    const session = sessionOf(request);
+    const held = service.importView(session.id, session.user).held;
+    return held === undefined
+      ? { state: 'none' }
+      : { state: held.state, progress: held.progress, ...(held.result ? { result: held.result } : {}) };
+  });
+  app.get<{ Querystring: { format?: unknown } }>('/api/import/plan', guarded, (request, reply) =>
+    planDownload(request, reply, request.query.format === 'ldif' ? 'ldif' : 'json'),
+  );
+  app.post('/api/import/upload', guardedWrite, async (request, reply) => {
+    const result = await receiveUpload(request);
+    if (!result.ok && result.message.startsWith('The roster is larger'))
+      return reply.status(413).send(result);
+    return apiResult(reply, result);
+  });
+  app.post('/api/import/apply', guardedWrite, async (request, reply) => {
+    const session = sessionOf(request);
+    return apiResult(reply, await service.applyImport(session.id, session.user));
+  });
+  app.post('/api/import/plan-again', guardedWrite, async (request, reply) => {
+    const session = sessionOf(request);
+    return apiResult(reply, await service.planAgain(session.id, session.user));
+  });
+  app.post('/api/import/discard', guardedWrite, async (request, reply) => {
+    const session = sessionOf(request);
+    return apiResult(reply, await service.discardImport(session.id, session.user));
+  });
 
   return app;
 }

@@ -3,19 +3,36 @@
  * Every write goes through the jobs of the CLI (run lock, status record, audit log), with the signed-in
  * user's DN as the audit lines' actor. A school admin sees and acts only on users of its schools.
  */
-import { open } from 'node:fs/promises';
+import { chmod, open, rm } from 'node:fs/promises';
+import { createTask } from 'node-cron';
 import { Writable } from 'node:stream';
 import { attributeNames, type Config, outputPaths } from '../config/index.js';
-import { connectDirectory, eq, and } from '../directory/index.js';
+import { and, connectDirectory, eq, present } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { ExitCode, exitCodeOf } from '../errors.js';
-import { type JobRuntime, keepJob, lifecycleJob, retirementSetJob } from '../jobs/jobs.js';
+import {
+  applyJob,
+  importJob,
+  type JobRuntime,
+  keepJob,
+  lifecycleJob,
+  retirementSetJob,
+} from '../jobs/jobs.js';
 import { type Logger, newRunId } from '../logging/index.js';
 import type { LifecycleListed, LifecycleListName } from '../plan/types.js';
+import { renderPlan } from '../run/planned-run.js';
 import { readRetiringUsers, type RetiringUser } from '../retirement/read.js';
 import { LockedError } from '../state/lock.js';
 import { type JobStatus, readStatus, runIsAlive } from '../state/status.js';
 import { type ConsoleUser, mayActOn } from './auth.js';
+import {
+  applyErrorMessage,
+  applyMessage,
+  type HeldImport,
+  HeldImports,
+  type HeldImportView,
+  viewOf,
+} from './held-import.js';
 
 export interface ConsoleDeps {
   config: Config;
@@ -38,6 +55,29 @@ export interface JobView extends Omit<JobStatus, 'running'> {
 export interface Overview {
   jobs: JobView[];
   schedules: Record<string, string>;
+  /** Each schedule's next time (ISO-8601), by the same names as `schedules`. */
+  nextRuns: Record<string, string>;
+  pending: {
+    /** Users warned by a lifecycle rule, not yet acted on. */
+    warnings: number;
+    /** Users marked for deletion (a purge timestamp) and users a lifecycle rule would act on now. */
+    deletions: number;
+  };
+}
+
+/** A roster received by the new-import page, already stored in the session's place. */
+export interface Upload {
+  rosterName: string;
+  /** The schools chosen; for a school admin, none means its own. */
+  schools: string[];
+}
+
+export interface ImportView {
+  held: HeldImportView | undefined;
+  /** The plan as the CLI's dry run prints it. */
+  table: string | undefined;
+  /** The schools this user may choose. */
+  schools: readonly string[] | 'any';
 }
 
 /** The lists the lifecycle page shows, in this order. */
@@ -91,7 +131,9 @@ const discard = (): Writable =>
   });
 
 export class ConsoleService {
-  constructor(private readonly deps: ConsoleDeps) {}
+  constructor(private readonly deps: ConsoleDeps) {
+    this.heldImports = new HeldImports(deps.config);
+  }
 
   /** A job's runtime for one console request: a run id of its own, the user as the audit's actor. */
   private runtime(user: ConsoleUser): JobRuntime {
@@ -108,13 +150,62 @@ export class ConsoleService {
     };
   }
 
-  async overview(): Promise<Overview> {
+  readonly heldImports: HeldImports;
+
+  async overview(user: ConsoleUser): Promise<Overview> {
     const { config } = this.deps;
     const schedules: Record<string, string> = {};
     for (const [job, cron] of Object.entries(config.daemon.schedules)) if (cron) schedules[job] = cron;
     for (const rule of config.lifecycle.rules)
       if (rule.schedule) schedules[`lifecycle ${rule.name}`] = rule.schedule;
-    return { jobs: await this.jobs(), schedules };
+    const nextRuns: Record<string, string> = {};
+    for (const [name, expression] of Object.entries(schedules)) {
+      const next = nextRun(expression, config.timezone);
+      if (next !== undefined) nextRuns[name] = next;
+    }
+    return { jobs: await this.jobs(), schedules, nextRuns, pending: await this.pending(user) };
+  }
+
+  /** The warned users and those due for deletion that `user` may see. */
+  private async pending(user: ConsoleUser): Promise<Overview['pending']> {
+    const { config, env } = this.deps;
+    const names = attributeNames(config);
+    const directory = await connectDirectory(config, env);
+    let warned: string[];
+    let marked: string[];
+    try {
+      const dns = async (attribute: string) =>
+        (
+          await directory.searchAll(config.ldap.base_dn, {
+            scope: 'sub',
+            filter: and(
+              eq('objectClass', 'inetOrgPerson'),
+              eq(names.sourceUid, config.source_uid),
+              present(attribute),
+            ),
+            attributes: ['1.1'],
+          })
+        ).map((entry) => entry.dn);
+      warned = await dns(names.warningTimestamp);
+      marked = await dns(names.purgeTimestamp);
+    } finally {
+      await directory.close();
+    }
+    const ready = new Set<string>();
+    if (config.lifecycle.rules.length > 0) {
+      try {
+        for (const rule of await this.lifecycle(user))
+          for (const entry of rule.lists.ready) ready.add(entry.dn);
+      } catch (error) {
+        this.deps.logger.warn('the lifecycle rules could not be planned for the overview', { error });
+      }
+    }
+    const visible = await this.visibility(user);
+    const deletions = new Set([
+      ...marked.filter(visible).map((dn) => dn.toLowerCase()),
+      ...[...ready].map((dn) => dn.toLowerCase()),
+    ]);
+    return { warnings: warned.filter(visible).length, deletions: deletions.size };
   }
 
   private async jobs(): Promise<JobView[]> {
@@ -375,6 +466,160 @@ export class ConsoleService {
     return lines.reverse();
   }
 
+  /** The new-import page's data: the session's held import, if any, and the schools to choose from. */
+  importView(sessionId: string, user: ConsoleUser): ImportView {
+    const held = this.heldImports.get(sessionId, user);
+    return {
+      held: held === undefined ? undefined : viewOf(held),
+      // The roster's place on the server is no one's business on the page: it is shown by its upload name.
+      table:
+        held === undefined
+          ? undefined
+          : renderPlan(held.plan, 'table').replaceAll(held.plan.input.file, held.rosterName),
+      schools: user.schools === 'all' ? 'any' : user.schools,
+    };
+  }
+
+  /** Where the session's upload goes (created 0700); the server writes the roster there. */
+  uploadPaths(sessionId: string): Promise<{ roster: string; plan: string }> {
+    return this.heldImports.prepare(sessionId);
+  }
+
+  /**
+   * A dry run of the import of the uploaded roster, holding its plan in the session's place. A school admin
+   * plans for its schools only (`--school`), whatever it chose.
+   */
+  async planImport(sessionId: string, user: ConsoleUser, upload: Upload): Promise<ActionResult> {
+    const chosen = [...new Set(upload.schools.map((school) => school.trim()).filter(Boolean))];
+    let schools: string[];
+    if (user.schools === 'all') schools = chosen;
+    else {
+      const own = user.schools;
+      const foreign = chosen.filter((school) => !own.includes(school));
+      if (foreign.length > 0) return refused(`Not your school: ${foreign.join(', ')}. Nothing was planned.`);
+      schools = chosen.length > 0 ? chosen : [...own];
+    }
+    const current = this.heldImports.get(sessionId, user);
+    if (current?.state === 'applying')
+      return refused('The plan is being applied; wait until it has finished.');
+    const paths = await this.heldImports.prepare(sessionId);
+    await rm(paths.plan, { force: true });
+    return this.write(async () => {
+      const outcome = await importJob(this.runtime(user), {
+        input: paths.roster,
+        schools,
+        noDelete: false,
+        maxDeletions: undefined,
+        dryRun: true,
+        format: undefined,
+        planOut: paths.plan,
+        summaryJson: undefined,
+      });
+      const plan = outcome.plan;
+      if (plan === undefined)
+        return {
+          exitCode: outcome.exitCode,
+          message: `The roster could not be planned (exit ${outcome.exitCode}); see the log.`,
+        };
+      await chmod(paths.plan, 0o600);
+      const held: HeldImport = {
+        owner: user.dn,
+        rosterName: upload.rosterName,
+        schools,
+        plan,
+        state: 'planned',
+        progress: { done: 0, total: plan.actions.length },
+      };
+      this.heldImports.set(sessionId, held);
+      const verdict = plan.safety.exceeded
+        ? ` The safety limit is exceeded (${plan.safety.removals} removals, limit ${plan.safety.limit}): apply would stop before writing.`
+        : '';
+      return {
+        exitCode: ExitCode.ok,
+        message: `Planned ${plan.actions.length} action${plan.actions.length === 1 ? '' : 's'} from ${upload.rosterName}.${verdict}`,
+      };
+    });
+  }
+
+  /** Plans again from the roster uploaded last, for the same schools (after a stale plan). */
+  async planAgain(sessionId: string, user: ConsoleUser): Promise<ActionResult> {
+    const held = this.heldImports.get(sessionId, user);
+    if (held === undefined) return refused('There is no uploaded roster to plan again; upload one.');
+    return this.planImport(sessionId, user, { rosterName: held.rosterName, schools: held.schools });
+  }
+
+  /** The held plan as the CLI writes it (`json`) or as LDIF. */
+  async heldPlan(sessionId: string, user: ConsoleUser, format: 'json' | 'ldif'): Promise<string | undefined> {
+    const held = this.heldImports.get(sessionId, user);
+    if (held === undefined) return undefined;
+    return renderPlan(await this.heldImports.readPlan(sessionId), format);
+  }
+
+  /**
+   * Applies exactly the held plan (the file the dry run wrote), in the background: the page shows its
+   * progress. Refused when there is none, or it is already being applied or done.
+   */
+  async applyImport(sessionId: string, user: ConsoleUser): Promise<ActionResult> {
+    const held = this.heldImports.get(sessionId, user);
+    if (held === undefined) return refused('There is no plan to apply; upload a roster first.');
+    if (held.state === 'applying') return refused('The plan is being applied already.');
+    if (held.state !== 'planned') return refused('This plan was applied or refused already; plan again.');
+    const plan = await this.heldImports.readPlan(sessionId);
+    held.state = 'applying';
+    held.progress = { done: 0, total: plan.actions.length };
+    delete held.result;
+    const progress = {
+      begin() {},
+      done() {
+        held.progress.done += 1;
+      },
+    };
+    const finished = applyJob(this.runtime(user), plan, {
+      format: undefined,
+      summaryJson: undefined,
+      source: `the plan of ${held.rosterName}`,
+      progress,
+    }).then(
+      (outcome) => {
+        const { state, message } = applyMessage(outcome);
+        held.state = state;
+        held.result = { exitCode: outcome.exitCode, message };
+      },
+      (error: unknown) => {
+        const result = applyErrorMessage(error);
+        // A busy lock wrote nothing: the plan can be applied once the other run is over.
+        held.state = error instanceof LockedError ? 'planned' : 'failed';
+        held.result = result;
+        if (!(error instanceof LockedError)) this.deps.logger.error('console apply failed', { error });
+      },
+    );
+    this.applying.set(sessionId, finished);
+    return { ok: true, exitCode: ExitCode.ok, message: `Applying ${plan.actions.length} actions…` };
+  }
+
+  /** Settles when the session's apply has ended (tests, shutdown). */
+  async applied(sessionId: string): Promise<void> {
+    await this.applying.get(sessionId);
+  }
+
+  private readonly applying = new Map<string, Promise<void>>();
+
+  /**
+   * A session ended (signed out or expired): its upload and held plan go, once an apply of it has ended.
+   */
+  async endSession(sessionId: string): Promise<void> {
+    await this.applying.get(sessionId);
+    this.applying.delete(sessionId);
+    await this.heldImports.forget(sessionId);
+  }
+
+  async discardImport(sessionId: string, user: ConsoleUser): Promise<ActionResult> {
+    const held = this.heldImports.get(sessionId, user);
+    if (held?.state === 'applying') return refused('The plan is being applied; wait until it has finished.');
+    await this.heldImports.forget(sessionId);
+    return { ok: true, exitCode: ExitCode.ok, message: 'The upload and its plan were discarded.' };
+  }
+
   /** Runs a write; a busy run lock (exit 4) or a failed job is a message for the page, not an error page. */
   private async write(body: () => Promise<Omit<ActionResult, 'ok'>>): Promise<ActionResult> {
     try {
@@ -396,6 +641,18 @@ export class ConsoleService {
         message: `Failed: ${error instanceof Error ? error.message : String(error)}`,
       };
     }
+  }
+}
+
+/** The next time a cron expression fires, in the config's time zone, ISO-8601. */
+function nextRun(expression: string, timezone: string): string | undefined {
+  // node-cron knows the next run only of a started task; this one does nothing and is gone at once.
+  const task = createTask(expression, () => undefined, { timezone });
+  try {
+    void task.start();
+    return task.getNextRun()?.toISOString();
+  } finally {
+    void task.destroy();
   }
 }
 

@@ -24,7 +24,11 @@ export interface Session {
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
 
-  constructor(private readonly lifetimeMs: number = SESSION_LIFETIME_MS) {}
+  /** `onEnd` is told of every session that ends, signed out or expired (its held import goes with it). */
+  constructor(
+    private readonly lifetimeMs: number = SESSION_LIFETIME_MS,
+    private readonly onEnd: (id: string) => void = () => undefined,
+  ) {}
 
   create(user: ConsoleUser, now = Date.now()): Session {
     this.#sweep(now);
@@ -42,17 +46,21 @@ export class SessionStore {
     const session = this.#sessions.get(id);
     if (session === undefined) return undefined;
     if (session.expiresAt <= now) {
-      this.#sessions.delete(id);
+      this.#end(id);
       return undefined;
     }
     return session;
   }
 
   destroy(id: string): void {
-    this.#sessions.delete(id);
+    this.#end(id);
+  }
+
+  #end(id: string): void {
+    if (this.#sessions.delete(id)) this.onEnd(id);
   }
 
   #sweep(now: number): void {
-    for (const [id, session] of this.#sessions) if (session.expiresAt <= now) this.#sessions.delete(id);
+    for (const [id, session] of this.#sessions) if (session.expiresAt <= now) this.#end(id);
   }
 }

@@ -30,4 +30,12 @@ button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid 
 .signin button { margin-top: 1rem; width: 100%; }
 td code { font-size: .85em; }
 td { overflow-wrap: anywhere; }
+th.num { text-align: right; }
+pre.plan { background: #fff; border: 1px solid var(--line); padding: .6rem .9rem; overflow-x: auto; font-size: .85em; }
+.upload { display: grid; gap: .3rem; max-width: 36rem; background: #fff; border: 1px solid var(--line); padding: 1rem; border-radius: 6px; }
+.upload fieldset { border: 1px solid var(--line); }
+.upload button { justify-self: start; margin-top: .5rem; }
+.actions { display: flex; gap: .5rem; margin: .5rem 0 1rem; }
+dl.pending { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
+dl.pending dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
 `;

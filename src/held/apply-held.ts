@@ -7,6 +7,7 @@
  * way left a journal; the same apply again skips what was done and checks only the rest for staleness, since
  * what the first run wrote has new CSNs by design.
  */
+import type { ApplyProgress } from '../apply/apply.js';
 import type { RunContext } from '../apply/run-context.js';
 import { configDigest, touchedBy } from '../plan/basis.js';
 import type { ImportPlan, Plan, PlanAction, PurgePlan } from '../plan/types.js';
@@ -25,6 +26,8 @@ export interface HeldApplyOptions {
   summaryJson: string | undefined;
   /** Where the plan came from, for messages. */
   source: string;
+  /** Told of each action as it is sent and done, besides the journal (the console's progress). */
+  progress?: ApplyProgress;
 }
 
 export interface HeldApplyOutcome extends RunOutcome<HeldPlan> {
@@ -99,6 +102,19 @@ function wasSent(
   }
 }
 
+function alsoTold(first: ApplyProgress, second: ApplyProgress): ApplyProgress {
+  return {
+    begin(action) {
+      first.begin(action);
+      second.begin(action);
+    },
+    done(action) {
+      first.done(action);
+      second.done(action);
+    },
+  };
+}
+
 function describe(moved: readonly MovedEntry[]): string {
   return moved.map((entry) => `${entry.dn} ${entry.reason}`).join('; ');
 }
@@ -147,7 +163,7 @@ export async function applyHeldPlan(
       );
     outcome = await run.run({
       problemsStopTheRun: plan.job === 'import',
-      progress: journal,
+      progress: options.progress === undefined ? journal : alsoTold(journal, options.progress),
       plan: async (directory) => {
         const remaining = await remainingActions(
           directory,
