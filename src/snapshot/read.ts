@@ -2,6 +2,7 @@
  * Reads the directory state the planner needs, with paged searches of only the attributes it uses. The
  * reads are independent and go out together; nothing here writes.
  */
+import pLimit from 'p-limit';
 import type { AttributeNames, Config } from '../config/index.js';
 import {
   and,
@@ -236,11 +237,16 @@ export async function readGroups(
       .filter((ref) => !seen.has(normalizeDn(ref.dn)))
       .map((ref) => [normalizeDn(ref.dn), ref]),
   );
+  // One base read per group not found above (made by hand, or not there yet: every group of a first
+  // import), a few at a time: thousands at once would swamp the connection.
+  const limit = pLimit(request.config.ldap.concurrency);
   const handMade = await Promise.all(
-    [...unseen.values()].map(async (ref) => {
-      const entry = await directory.searchOne(ref.dn, GROUP_ATTRIBUTES);
-      return entry ? toGroup(entry, ref.school, ref.className) : undefined;
-    }),
+    [...unseen.values()].map((ref) =>
+      limit(async () => {
+        const entry = await directory.searchOne(ref.dn, GROUP_ATTRIBUTES);
+        return entry ? toGroup(entry, ref.school, ref.className) : undefined;
+      }),
+    ),
   );
   for (const group of handMade) if (group) groups.push(group);
   return groups;
