@@ -190,6 +190,10 @@ const EQUALITY_INDEXES = [
   'rostersyncDeactivatedTimestamp',
   'rostersyncWarningTimestamp',
   'rostersyncKeptTimestamp',
+  'rostersyncWarningRule',
+  // What removals look for: the owner values naming a leaving user (SPEC §8), retirements under way.
+  'owner',
+  'rostersyncRetirementState',
 ];
 
 /** The slapd.conf of a test server; also used for the container variant (slapd-container.ts). */
