@@ -23,7 +23,8 @@ try {
   const layout = new DirectoryLayout(config);
   await readUsers(
     directory,
-    { config, layout, schools: [], containers: [], classGroups: [], mappedAttributes: [] },
+    // As the import reads them when it applies at once (no --plan-out: no entryCSN).
+    { config, layout, schools: [], containers: [], classGroups: [], mappedAttributes: [], entryCsn: false },
     () => {
       users += 1;
     },

@@ -108,6 +108,8 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
       ),
     ),
     plan: async (directory) => {
+      // Only a saved plan may be applied later: only then is every user's entryCSN worth reading.
+      const held = options.planOut !== undefined;
       await checkGivenSchools({ given: options.schools, config, roster, directory, layout });
       const planner = new ImportPlanner({
         config,
@@ -118,6 +120,7 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
         maxDeletions: options.maxDeletions ?? config.safety.max_deletions,
         reservations: await readReservations(directory, layout),
         ...(config.retirement.salts_file !== undefined ? { retirementSalts: await readSalts(config) } : {}),
+        heldBasis: held,
       });
       const rest = await readSnapshot(
         directory,
@@ -132,6 +135,7 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
             config.purge.mode === 'move' ? config.purge.move_to_dn : undefined,
           ),
           classGroups: classGroupsInPlay(layout, roster, scope),
+          entryCsn: held,
           mappedAttributes: Object.values(config.csv.mapping)
             .filter((field) => field.startsWith('attr:'))
             .map((field) => field.slice('attr:'.length)),

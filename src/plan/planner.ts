@@ -47,6 +47,11 @@ export interface PlanSetup {
   reservations: readonly string[];
   /** `retirement.salts_file`'s salts, when set: retired names (by their hashes) stay taken. */
   retirementSalts?: readonly string[];
+  /**
+   * Whether the plan records what it was computed from for a later `rostersync apply` (the users' CSNs
+   * were read). Default true. Without it the plan holds only the config digest, and apply refuses it.
+   */
+  heldBasis?: boolean;
 }
 
 export interface PlanInput extends Omit<PlanSetup, 'reservations'> {
@@ -258,7 +263,10 @@ export class ImportPlanner {
       sourceUid: config.source_uid,
       now: now.toISOString(),
       timezone: config.timezone,
-      basedOn: { configDigest: configDigest(config), ...heldBasis(ordered, (dn) => csns.get(dn)) },
+      basedOn: {
+        configDigest: configDigest(config),
+        ...(this.input.heldBasis === false ? {} : heldBasis(ordered, (dn) => csns.get(dn))),
+      },
       schools: [...scope.given],
       input: { file: roster.file, rows: roster.rowCount, valid: roster.records.length },
       actions: ordered,

@@ -43,6 +43,11 @@ export interface SnapshotRequest {
   mappedAttributes: string[];
   /** The class groups the roster asks for (in scope), whether or not they exist. */
   classGroups: ClassGroupRef[];
+  /**
+   * Whether each user's `entryCSN` is read, for a plan that is saved to be applied later (SPEC §11).
+   * Default true; a run that applies at once asks for less.
+   */
+  entryCsn?: boolean;
 }
 
 export interface ClassGroupRef {
@@ -104,7 +109,7 @@ function userAttributes(request: SnapshotRequest): string[] {
   return [
     'objectClass',
     'entryUUID',
-    ENTRY_CSN,
+    ...(request.entryCsn === false ? [] : [ENTRY_CSN]),
     'uid',
     'givenName',
     'sn',

@@ -229,6 +229,20 @@ describe('rostersync apply', () => {
     expect((await fx.auditLines()).length).toBe(audit);
   }, 60_000);
 
+  it('refuses a plan only printed (--format json, no --plan-out): it records no CSNs, plan again', async () => {
+    const fx = await fixture('apply-printed');
+    await fx.writeRoster(second);
+    const printed = await fx.runImport(['--now', DAY, '--dry-run', '--format', 'json']);
+    expect(printed.code, printed.stderr).toBe(0);
+    const plan = join(fx.dir, 'printed.json');
+    await writeFile(plan, printed.stdout);
+    const audit = (await fx.auditLines()).length;
+    const result = await apply(fx, plan);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('does not record the entries it was computed from; plan again');
+    expect((await fx.auditLines()).length).toBe(audit);
+  }, 60_000);
+
   it('refuses a plan made with another config with exit 2', async () => {
     const fx = await fixture('apply-config');
     const plan = await hold(fx);
