@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpSubtree } from '../support/dump.js';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
 import { plusDays, today } from '../support/real-clock.js';
 import { childEnv } from '../support/child-env.js';
@@ -22,26 +23,6 @@ const rows: RosterRow[] = Array.from({ length: USERS + 1 }, (_, index) => ({
   email: `pupil${index}@school.example`,
 }));
 
-/** What differs between two runs of the same work: the server's bookkeeping and the random passwords. */
-const VOLATILE = new Set(
-  [
-    'entryUUID',
-    'entryCSN',
-    'createTimestamp',
-    'modifyTimestamp',
-    'creatorsName',
-    'modifiersName',
-    'entryDN',
-    'structuralObjectClass',
-    'subschemaSubentry',
-    'hasSubordinates',
-    'pwdChangedTime',
-    'pwdLastSuccess',
-    'userPassword',
-    'rostersyncRetirementUpdated',
-  ].map((name) => name.toLowerCase()),
-);
-
 async function setUp(name: string, now: string): Promise<ImportFixture> {
   const fx = await importFixture(name, { config: { purge: { mode: 'retire' }, ldap: { concurrency: 8 } } });
   await writeFile(join(fx.dir, 'salts'), 'first salt\nSalt-2024!\n');
@@ -53,29 +34,7 @@ async function setUp(name: string, now: string): Promise<ImportFixture> {
   return fx;
 }
 
-/** The subtree as comparable text: DNs relative to the base, bookkeeping left out, values sorted. */
-async function dump(fx: ImportFixture): Promise<string[]> {
-  const { searchEntries } = await fx.tree.client.search(fx.tree.baseDn, {
-    scope: 'sub',
-    attributes: ['*', '+'],
-  });
-  return searchEntries
-    .filter((entry) => entry.dn !== fx.tree.baseDn)
-    .map((entry) => {
-      const dn = entry.dn.slice(0, entry.dn.length - fx.tree.baseDn.length);
-      const attributes = Object.entries(entry)
-        .filter(([name]) => name !== 'dn' && !VOLATILE.has(name.toLowerCase()))
-        .map(([name, value]) => {
-          const list = (Array.isArray(value) ? value : [value]).map((item) =>
-            String(item).replace(fx.tree.baseDn, 'BASE'),
-          );
-          return `${name}=${list.sort().join('|')}`;
-        })
-        .sort();
-      return `${dn} ${attributes.join(' ')}`;
-    })
-    .sort();
-}
+const dump = (fx: ImportFixture): Promise<string> => dumpSubtree(fx.tree);
 
 function purgeProcess(fx: ImportFixture, now: string) {
   const child = spawn(

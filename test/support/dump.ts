@@ -25,6 +25,8 @@ export const DUMP_EXCLUDED_ATTRIBUTES: ReadonlySet<string> = new Set(
     'pwdLastSuccess',
     'pwdFailureTime',
     'contextCSN',
+    // When a retirement step last wrote its state: the time of that run.
+    'rostersyncRetirementUpdated',
     'userPassword',
   ].map((name) => name.toLowerCase()),
 );
@@ -187,4 +189,24 @@ export function dumpDifference(
     if (out.length >= limit) break;
   }
   return out.join('\n');
+}
+
+/**
+ * A test subtree as `dumpDirectory` writes it, comparable with another subtree's: the base DN (in entry DNs
+ * and in values) written `BASE`, the base entry itself left out.
+ */
+export async function dumpSubtree(tree: {
+  url: string;
+  adminDn: string;
+  adminPassword: string;
+  baseDn: string;
+}): Promise<string> {
+  const text = await dumpDirectory(tree.url, tree.adminDn, tree.adminPassword, tree.baseDn);
+  const base = canonicalDn(tree.baseDn);
+  return text
+    .split('\n\n')
+    .filter((entry) => !entry.startsWith(`dn: ${base}\n`))
+    .join('\n\n')
+    .replaceAll(base, 'BASE')
+    .replaceAll(tree.baseDn, 'BASE');
 }
