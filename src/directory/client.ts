@@ -11,7 +11,8 @@ export type SearchScope = 'base' | 'one' | 'sub';
 
 export interface DirectorySearchOptions {
   scope: SearchScope;
-  filter: Filter;
+  /** A filter built with `./filter.ts`, or its string form (RFC 4515, values escaped) from another thread. */
+  filter: Filter | string;
   /** Attributes to return; nothing else is transferred. `[]` returns the DNs only. */
   attributes: string[];
   /** Overrides the connection's page size for this search. */
@@ -76,7 +77,8 @@ export class Directory {
   private pagedSearchTurn: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly options: DirectoryOptions,
+    /** What the connection was opened with, so that a reader thread can open a second one like it. */
+    readonly options: DirectoryOptions,
     private readonly tlsOptions: ConnectionOptions,
   ) {
     this.secure = parseLdapUrl(options.url).secure;
@@ -103,6 +105,14 @@ export class Directory {
 
   /** Paged search; yields entries with exactly the requested attributes. */
   async *search(base: string, options: DirectorySearchOptions): AsyncGenerator<DirectoryEntry> {
+    for await (const page of this.searchPages(base, options)) yield* page;
+  }
+
+  /**
+   * Paged search, a page at a time: for the large reads, where resuming a generator per entry costs more
+   * than the entry's own decoding.
+   */
+  async *searchPages(base: string, options: DirectorySearchOptions): AsyncGenerator<DirectoryEntry[]> {
     const previous = this.pagedSearchTurn;
     let done!: () => void;
     this.pagedSearchTurn = new Promise((resolve) => (done = resolve));
@@ -114,7 +124,10 @@ export class Directory {
     }
   }
 
-  private async *pagedSearch(base: string, options: DirectorySearchOptions): AsyncGenerator<DirectoryEntry> {
+  private async *pagedSearch(
+    base: string,
+    options: DirectorySearchOptions,
+  ): AsyncGenerator<DirectoryEntry[]> {
     await this.ensureSession('search', base);
     const attributes = options.attributes.length > 0 ? options.attributes : [NO_ATTRIBUTES];
     const pages = this.client.searchPaginated(base, {
@@ -125,7 +138,7 @@ export class Directory {
     });
     try {
       for await (const page of pages) {
-        for (const entry of page.searchEntries) yield toDirectoryEntry(entry, options.attributes);
+        yield page.searchEntries.map((entry) => toDirectoryEntry(entry, options.attributes));
       }
     } catch (error) {
       throw this.failure(error, 'search', base);

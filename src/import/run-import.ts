@@ -12,7 +12,8 @@ import { ImportPlanner } from '../plan/planner.js';
 import { Scope } from '../plan/scope.js';
 import type { ImportPlan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
-import { type ClassGroupRef, readReservations, readSnapshot } from '../snapshot/read.js';
+import { type ClassGroupRef, readReservations, readSnapshot, usersRead } from '../snapshot/read.js';
+import { startUserRead, type UserReaderThread } from '../snapshot/user-reader.js';
 import { readOwnership } from '../snapshot/ownership.js';
 import type { RunContext } from '../apply/run-context.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
@@ -67,15 +68,50 @@ function classGroupsInPlay(layout: DirectoryLayout, roster: Roster, scope: Scope
 }
 
 export async function runImport(runtime: RunContext, options: ImportOptions): Promise<ImportOutcome> {
-  const { config, logger, now } = runtime;
+  const { config } = runtime;
   const run = new PlannedRun<ImportPlan>(runtime, 'import', options, {
     input: options.input,
     schools: options.schools,
   });
-  const tolerated = config.tolerate_errors;
 
   requireOpenLdapProfile(config, 'import');
   if (!existsSync(options.input)) throw new UsageError(`--input: no such file: ${options.input}`);
+  const layout = new DirectoryLayout(config);
+  const mappedAttributes = Object.values(config.csv.mapping)
+    .filter((field) => field.startsWith('attr:'))
+    .map((field) => field.slice('attr:'.length));
+  // Only a saved plan may be applied later: only then is every user's entryCSN worth reading.
+  const held = options.planOut !== undefined;
+  // The directory's users are read on a thread of their own while this one reads the roster.
+  const prefetched = await startUserRead(
+    config,
+    runtime.env,
+    usersRead({ config, layout, schools: options.schools, mappedAttributes, entryCsn: held }),
+  );
+  try {
+    return await importWithRoster(runtime, options, { run, layout, mappedAttributes, held, prefetched });
+  } finally {
+    await prefetched?.cancel();
+  }
+}
+
+/** What the run settled before it reads the roster. */
+interface ImportSetup {
+  run: PlannedRun<ImportPlan>;
+  layout: DirectoryLayout;
+  mappedAttributes: string[];
+  /** The plan is saved (`--plan-out`) and may be applied later. */
+  held: boolean;
+  prefetched: UserReaderThread | undefined;
+}
+
+async function importWithRoster(
+  runtime: RunContext,
+  options: ImportOptions,
+  { run, layout, mappedAttributes, held, prefetched }: ImportSetup,
+): Promise<ImportOutcome> {
+  const { config, logger, now } = runtime;
+  const tolerated = config.tolerate_errors;
   const roster = await readRoster(options.input, config);
   for (const problem of roster.problems) {
     logger.warn(formatProblem(problem), {
@@ -97,7 +133,6 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
   }
 
   const scope = new Scope(options.schools);
-  const layout = new DirectoryLayout(config);
   return run.run({
     // Roster problems come first in the plan and are logged above.
     problemsLogged: roster.problems.length,
@@ -108,8 +143,6 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
       ),
     ),
     plan: async (directory) => {
-      // Only a saved plan may be applied later: only then is every user's entryCSN worth reading.
-      const held = options.planOut !== undefined;
       await checkGivenSchools({ given: options.schools, config, roster, directory, layout });
       const planner = new ImportPlanner({
         config,
@@ -136,9 +169,8 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
           ),
           classGroups: classGroupsInPlay(layout, roster, scope),
           entryCsn: held,
-          mappedAttributes: Object.values(config.csv.mapping)
-            .filter((field) => field.startsWith('attr:'))
-            .map((field) => field.slice('attr:'.length)),
+          mappedAttributes,
+          ...(prefetched !== undefined ? { prefetched } : {}),
         },
         planner,
       );

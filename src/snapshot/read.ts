@@ -27,6 +27,8 @@ import type {
   SnapshotRest,
   TakenNames,
 } from './types.js';
+import { ENTRY_CSN, toUser, type UserShape, userAttributes } from './user-entry.js';
+import { readUserPages, type UserRead, type UserReaderThread } from './user-reader.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
   entry.attributes[attribute]?.[0];
@@ -48,6 +50,8 @@ export interface SnapshotRequest {
    * Default true; a run that applies at once asks for less.
    */
   entryCsn?: boolean;
+  /** The users' read, started early on its own thread (`startUserRead`). */
+  prefetched?: UserReaderThread;
 }
 
 export interface ClassGroupRef {
@@ -59,8 +63,7 @@ export interface ClassGroupRef {
 /** Above this many schools, one filter naming each would cost more than reading every class group. */
 const MAX_SCHOOLS_IN_FILTER = 200;
 
-/** Operational: only sent when asked for. A held plan records it for every entry it writes (SPEC §11). */
-export const ENTRY_CSN = 'entryCSN';
+export { ENTRY_CSN } from './user-entry.js';
 
 const GROUP_ATTRIBUTES = ['objectClass', 'member', 'memberUid', ENTRY_CSN];
 
@@ -103,54 +106,34 @@ export function retiringUsersFilter(names: AttributeNames, sourceUid: string): F
   );
 }
 
-/** The attributes of a user the planner reads. */
-function userAttributes(request: SnapshotRequest): string[] {
-  const names = request.layout.attributes;
-  return [
-    'objectClass',
-    'entryUUID',
-    ...(request.entryCsn === false ? [] : [ENTRY_CSN]),
-    'uid',
-    'givenName',
-    'sn',
-    'cn',
-    'displayName',
-    'mail',
-    names.recordUid,
-    names.school,
-    names.role,
-    names.purgeTimestamp,
-    names.missingSince,
-    names.deactivatedTimestamp,
-    names.lockFound,
-    names.priorEndTime,
-    'pwdAccountLockedTime',
-    'pwdEndTime',
-    'shadowExpire',
-    names.warningTimestamp,
-    names.warningRule,
-    names.keptTimestamp,
-    ...request.mappedAttributes,
-  ];
-}
-
 /** Streams this source's users (within the `--school` scope) to `onUser`, one page at a time. */
 export async function readUsers(
   directory: Directory,
   request: SnapshotRequest,
   onUser: (user: DirectoryUser) => void,
 ): Promise<void> {
+  for await (const page of readUserPages(directory, usersRead(request), request.prefetched)) {
+    for (const user of page) onUser(user);
+  }
+}
+
+/** The read of this source's users (within the `--school` scope): plain data, for either thread. */
+export function usersRead(
+  request: Pick<SnapshotRequest, 'config' | 'layout' | 'schools' | 'mappedAttributes' | 'entryCsn'>,
+): UserRead {
   const { layout, config } = request;
   const names = layout.attributes;
   const filters = [sourceUsersFilter(names, config.source_uid)];
   if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
-  for await (const entry of directory.search(layout.baseDn, {
-    scope: 'sub',
-    filter: and(...filters),
-    attributes: userAttributes(request),
-  })) {
-    onUser(toUser(entry, request));
-  }
+  return { base: layout.baseDn, filter: and(...filters).toString(), shape: userShape(request) };
+}
+
+function userShape(request: Pick<SnapshotRequest, 'layout' | 'mappedAttributes' | 'entryCsn'>): UserShape {
+  return {
+    names: request.layout.attributes,
+    mappedAttributes: request.mappedAttributes,
+    entryCsn: request.entryCsn !== false,
+  };
 }
 
 /** How many record uids one search looks for. */
@@ -170,42 +153,11 @@ export async function readJoiningUsers(
     for await (const entry of directory.search(layout.baseDn, {
       scope: 'sub',
       filter: and(sourceUsersFilter(names, config.source_uid), anyOf(names.recordUid, batch)),
-      attributes: userAttributes(request),
+      attributes: userAttributes(userShape(request)),
     })) {
-      onUser(toUser(entry, request));
+      onUser(toUser(entry, userShape(request)));
     }
   }
-}
-
-function toUser(entry: DirectoryEntry, request: SnapshotRequest): DirectoryUser {
-  const names = request.layout.attributes;
-  return {
-    dn: entry.dn,
-    entryUUID: first(entry, 'entryUUID') ?? '',
-    objectClasses: all(entry, 'objectClass'),
-    username: first(entry, 'uid') ?? '',
-    recordUid: first(entry, names.recordUid) ?? '',
-    firstname: first(entry, 'givenName') ?? '',
-    lastname: first(entry, 'sn') ?? '',
-    commonName: first(entry, 'cn') ?? '',
-    displayName: first(entry, 'displayName') ?? '',
-    email: first(entry, 'mail'),
-    schools: all(entry, names.school),
-    roles: all(entry, names.role),
-    mapped: Object.fromEntries(request.mappedAttributes.map((name) => [name, all(entry, name)])),
-    purgeTimestamp: first(entry, names.purgeTimestamp),
-    missingSince: first(entry, names.missingSince),
-    deactivatedTimestamp: first(entry, names.deactivatedTimestamp),
-    lockFound: first(entry, names.lockFound)?.toUpperCase() === 'TRUE',
-    lockedTime: first(entry, 'pwdAccountLockedTime'),
-    endTime: first(entry, 'pwdEndTime'),
-    priorEndTime: first(entry, names.priorEndTime),
-    shadowExpire: first(entry, 'shadowExpire'),
-    warnedAt: first(entry, names.warningTimestamp),
-    warningRule: first(entry, names.warningRule),
-    keptAt: first(entry, names.keptTimestamp),
-    entryCSN: first(entry, ENTRY_CSN),
-  };
 }
 
 /**

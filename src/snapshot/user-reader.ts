@@ -1,0 +1,212 @@
+/**
+ * The large read of an import: every user of the source. Decoding a hundred thousand search entries is
+ * most of a no-op run's CPU, so it runs on a thread of its own (`user-reader-worker.ts`, with a second
+ * connection like the run's) while this thread plans the pages it has already received: the read and the
+ * planning overlap on two cores. The thread is a few pages ahead at most (`PAGES_AHEAD`), so a slow
+ * planner never makes it hold the whole directory in memory.
+ *
+ * Where the compiled worker is not beside this module (the sources run by the test runner), the same read
+ * runs on this thread.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type Config, readBindPassword } from '../config/index.js';
+import {
+  type Directory,
+  DirectoryError,
+  type DirectoryErrorKind,
+  type DirectoryOptions,
+  directoryOptionsFromConfig,
+} from '../directory/index.js';
+import { registerSecret } from '../logging/index.js';
+import type { DirectoryUser } from './types.js';
+import { toUser, type UserShape, userAttributes } from './user-entry.js';
+
+/** A read of users: plain data, the same on either thread. */
+export interface UserRead {
+  base: string;
+  /** RFC 4515 string form (escaped): a filter object cannot cross to another thread. */
+  filter: string;
+  shape: UserShape;
+}
+
+/** What the reader thread is given. */
+export interface UserReaderData {
+  connection: DirectoryOptions;
+  read: UserRead;
+  pagesAhead: number;
+}
+
+/** Messages from the reader thread: a page of users (JSON), the end, or what went wrong. */
+export type UserReaderMessage =
+  { type: 'page'; users: string } | { type: 'done' } | { type: 'error'; error: SerializedError };
+
+/** A `DirectoryError` (or any error) as plain data, rebuilt on this side as the same kind. */
+export interface SerializedError {
+  message: string;
+  kind?: DirectoryErrorKind;
+  operation?: string;
+  dn?: string;
+  resultCode?: number;
+  unavailable?: boolean;
+}
+
+/**
+ * Pages the reader thread may send before this thread has taken them: enough to keep it busy while the
+ * roster is read (a few tens of MB of JSON at the default page size), bounded so that it never holds a
+ * large directory in memory.
+ */
+const PAGES_AHEAD = 64;
+
+const WORKER_URL = new URL('./user-reader-worker.js', import.meta.url);
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof DirectoryError) {
+    return {
+      message: error.message,
+      kind: error.kind,
+      ...(error.operation !== undefined ? { operation: error.operation } : {}),
+      ...(error.dn !== undefined ? { dn: error.dn } : {}),
+      ...(error.resultCode !== undefined ? { resultCode: error.resultCode } : {}),
+      unavailable: error.unavailable,
+    };
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+function deserializeError(error: SerializedError): Error {
+  if (error.kind === undefined) return new Error(`reading the users: ${error.message}`);
+  return new DirectoryError(error.kind, error.message, {
+    ...(error.operation !== undefined ? { operation: error.operation } : {}),
+    ...(error.dn !== undefined ? { dn: error.dn } : {}),
+    ...(error.resultCode !== undefined ? { resultCode: error.resultCode } : {}),
+    ...(error.unavailable !== undefined ? { unavailable: error.unavailable } : {}),
+  });
+}
+
+/** Whether a read runs on a thread of its own: only where the compiled worker is beside this module. */
+export const readerThreadAvailable = (): boolean => existsSync(fileURLToPath(WORKER_URL));
+
+/**
+ * The users matching `read`, a page at a time: from `prefetched` when it was started for this same read,
+ * else decoded on a reader thread where there is one.
+ */
+export function readUserPages(
+  directory: Directory,
+  read: UserRead,
+  prefetched?: UserReaderThread,
+): AsyncGenerator<DirectoryUser[]> {
+  if (prefetched !== undefined) {
+    if (sameRead(prefetched.read, read)) return prefetched.pages();
+    void prefetched.cancel();
+  }
+  return readerThreadAvailable()
+    ? UserReaderThread.start(directory.options, read).pages()
+    : readInThread(directory, read);
+}
+
+function sameRead(a: UserRead, b: UserRead): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function* readInThread(directory: Directory, read: UserRead): AsyncGenerator<DirectoryUser[]> {
+  for await (const page of directory.searchPages(read.base, {
+    scope: 'sub',
+    filter: read.filter,
+    attributes: userAttributes(read.shape),
+  })) {
+    yield page.map((entry) => toUser(entry, read.shape));
+  }
+}
+
+/**
+ * A read running on its own thread from the moment it is started: an import starts it before it reads the
+ * roster, so that both are read at once, and takes its pages when it plans.
+ */
+export class UserReaderThread {
+  private readonly worker: Worker;
+  private readonly inbox: UserReaderMessage[] = [];
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+  private exited = false;
+  private taken = false;
+
+  private constructor(
+    connection: DirectoryOptions,
+    readonly read: UserRead,
+  ) {
+    const data: UserReaderData = { connection, read, pagesAhead: PAGES_AHEAD };
+    this.worker = new Worker(WORKER_URL, { workerData: data });
+    this.worker.on('message', (message: UserReaderMessage) => {
+      this.inbox.push(message);
+      this.notify();
+    });
+    this.worker.on('error', (error) => {
+      this.failure ??= error;
+      this.notify();
+    });
+    this.worker.on('exit', () => {
+      this.exited = true;
+      this.notify();
+    });
+  }
+
+  static start(connection: DirectoryOptions, read: UserRead): UserReaderThread {
+    return new UserReaderThread(connection, read);
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  /** The pages, once. Ending early (the planner stopped) ends the thread and its connection. */
+  async *pages(): AsyncGenerator<DirectoryUser[]> {
+    if (this.taken) throw new Error('the users of a reader thread are read once');
+    this.taken = true;
+    try {
+      for (;;) {
+        const message = this.inbox.shift();
+        if (message === undefined) {
+          if (this.failure) throw this.failure;
+          if (this.exited)
+            throw new Error('reading the users: the reader thread ended without its last page');
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          continue;
+        }
+        if (message.type === 'done') return;
+        if (message.type === 'error') throw deserializeError(message.error);
+        this.worker.postMessage('next');
+        yield JSON.parse(message.users) as DirectoryUser[];
+      }
+    } finally {
+      await this.cancel();
+    }
+  }
+
+  /** Ends the thread (a run that stops before it plans: a bad roster, an error). Safe to call again. */
+  async cancel(): Promise<void> {
+    if (!this.exited) await this.worker.terminate();
+  }
+}
+
+/**
+ * Starts the read of `read` on its own thread with a connection of its own, before the run has opened
+ * its one. Undefined where there is no reader thread, or when the connection settings cannot be read:
+ * the run then reports that itself, in its own order, and nothing of this read is ever seen.
+ */
+export async function startUserRead(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  read: UserRead,
+): Promise<UserReaderThread | undefined> {
+  if (!readerThreadAvailable() || config.ldap.bind_dn === undefined) return undefined;
+  try {
+    const password = await readBindPassword(config, env);
+    registerSecret(password);
+    return UserReaderThread.start(directoryOptionsFromConfig(config, password), read);
+  } catch {
+    return undefined;
+  }
+}
