@@ -32,6 +32,19 @@ export interface SlapdOptions {
   maxSizeBytes?: number;
   /** Let the server outlive this process (the demo's --keep); stop it with `kill <pid>`. */
   detached?: boolean;
+  /** Listen on this loopback port (e.g. one a replica's config already names). Default: a free one. */
+  port?: number;
+  /** Add the suffix entry and the default policy (default true); a replica receives them instead. */
+  baseEntries?: boolean;
+  /** More slapd.conf lines (slapd.conf mode only), e.g. for replication; see replication.ts. */
+  extraConfig?: ExtraConfig;
+}
+
+/** slapd.conf lines added to a test server's: `global` before the database, `database` inside it. */
+export interface ExtraConfig {
+  global?: readonly string[];
+  /** After the indexes, before the ppolicy overlay. */
+  database?: readonly string[];
 }
 
 export interface SlapdServer {
@@ -204,6 +217,7 @@ export function slapdConf(opts: {
   adminDn: string;
   maxSize: number;
   certs?: Certificates;
+  extra?: ExtraConfig;
 }): string {
   const tls = opts.certs
     ? [
@@ -222,6 +236,7 @@ export function slapdConf(opts: {
     'moduleload ppolicy',
     'moduleload argon2',
     ...tls,
+    ...(opts.extra?.global ?? []),
     'sizelimit unlimited',
     'database mdb',
     `maxsize ${opts.maxSize}`,
@@ -231,6 +246,7 @@ export function slapdConf(opts: {
     `directory ${join(opts.dir, 'data')}`,
     'lastbind on',
     ...EQUALITY_INDEXES.map((attr) => `index ${attr} eq`),
+    ...(opts.extra?.database ?? []),
     'overlay ppolicy',
     `ppolicy_default "cn=default,ou=policies,${opts.suffix}"`,
     'access to attrs=userPassword by self write by anonymous auth by * none',
@@ -441,6 +457,8 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
   const slapd = findOpenLdapProgram('slapd');
   const moduleDir = findModuleDir();
   const configMode = options.configMode ?? 'slapd.conf';
+  if (options.extraConfig && configMode !== 'slapd.conf')
+    throw new Error('extraConfig is only for configMode slapd.conf');
   const suffix = options.suffix ?? 'dc=rostersync,dc=test';
   const adminDn = `cn=admin,${suffix}`;
   const keepDir = options.dir !== undefined;
@@ -448,7 +466,15 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
   await mkdir(join(dir, 'data'), { recursive: true });
   const maxSize = options.maxSizeBytes ?? 1024 * 1024 * 1024;
   const certs = options.tls ? await makeCertificates(join(dir, 'tls')) : undefined;
-  const layout = { dir, moduleDir, suffix, adminDn, maxSize, ...(certs ? { certs } : {}) };
+  const layout = {
+    dir,
+    moduleDir,
+    suffix,
+    adminDn,
+    maxSize,
+    ...(certs ? { certs } : {}),
+    ...(options.extraConfig ? { extra: options.extraConfig } : {}),
+  };
 
   const configArgs: string[] = [];
   if (configMode === 'slapd.conf') {
@@ -471,7 +497,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
     configArgs.push('-F', configDir);
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `ldap://127.0.0.1:${port}`;
   const tlsPort = certs ? await freePort() : undefined;
   const ldapsUrl = tlsPort ? `ldaps://127.0.0.1:${tlsPort}` : undefined;
@@ -525,7 +551,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
         'rostersync-indexes.ldif',
       );
     }
-    await addBaseEntries(url, adminDn, suffix);
+    if (options.baseEntries ?? true) await addBaseEntries(url, adminDn, suffix);
   } catch (error) {
     await stop();
     throw error;
