@@ -53,7 +53,7 @@ export function checkRow(
     schools: [],
     roles: [],
     classes: [],
-    attributes: {},
+    attributes: rules.mapsAttributes ? {} : rules.shared.emptyAttributes(),
   };
   let classColumn: MappedColumn | undefined;
   for (const column of columns) {
@@ -193,7 +193,7 @@ class RowCheck {
         schools.push(value);
       }
     }
-    return schools.length < 2 ? schools : [...new Set(schools)];
+    return this.rules.shared.list(schools.length < 2 ? schools : [...new Set(schools)]);
   }
 
   roles(column: MappedColumn, cell: string): string[] {
@@ -211,7 +211,7 @@ class RowCheck {
         roles.push(role);
       }
     }
-    return roles.length < 2 ? roles : [...new Set(roles)];
+    return this.rules.shared.list(roles.length < 2 ? roles : [...new Set(roles)]);
   }
 
   /** `SCHOOL-CLASS` belongs to SCHOOL when that is one of the row's schools; else to the primary school. */
@@ -222,8 +222,8 @@ class RowCheck {
       const school = longestSchoolPrefix(value, schools);
       const ref: ClassRef =
         school === undefined
-          ? { school: schools[0] ?? '', name: value }
-          : { school, name: value.slice(school.length + 1).trim() };
+          ? this.rules.shared.classRef(schools[0] ?? '', value)
+          : this.rules.shared.classRef(school, value.slice(school.length + 1).trim());
       if (ref.name === '') {
         this.report(column, `class '${value}' has no name after the school`);
         continue;
@@ -234,7 +234,7 @@ class RowCheck {
       }
       classes.set(`${ref.school}\n${ref.name}`, ref);
     }
-    return [...classes.values()];
+    return this.rules.shared.classList([...classes.values()]);
   }
 
   email(column: MappedColumn, cell: string): string | undefined {

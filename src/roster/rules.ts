@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { DecodedText } from './decode.js';
+import { SharedValues } from './shared-values.js';
 
 /** What row checks need from the configuration, with case-insensitive lookups prepared once. */
 export interface RowRules {
@@ -18,6 +19,10 @@ export interface RowRules {
   /** Only when `schools` is configured: lower-cased school → configured spelling. */
   schools?: ReadonlyMap<string, string>;
   schoolNames?: readonly string[];
+  /** Equal schools, roles and classes of many rows as one value. */
+  shared: SharedValues;
+  /** Whether any column is mapped to an `attr:` field. */
+  mapsAttributes: boolean;
 }
 
 export function rowRules(
@@ -40,6 +45,8 @@ export function rowRules(
     roles: lowerKeys(config.roles),
     roleValues: new Map(Object.entries(config.csv.role_values)),
     roleValuesLoose,
+    shared: new SharedValues(),
+    mapsAttributes: Object.values(config.csv.mapping).some((field) => field.startsWith('attr:')),
     ...(config.schools === undefined
       ? {}
       : { schools: lowerKeys(config.schools), schoolNames: config.schools }),
