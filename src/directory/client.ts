@@ -136,9 +136,10 @@ export class Directory {
       attributes,
       paged: { pageSize: options.pageSize ?? this.options.pageSize },
     });
+    const everything = options.attributes.includes('*') || options.attributes.includes('+');
     try {
       for await (const page of pages) {
-        yield page.searchEntries.map((entry) => toDirectoryEntry(entry, options.attributes));
+        yield page.searchEntries.map((entry) => toDirectoryEntry(entry, options.attributes, everything));
       }
     } catch (error) {
       throw this.failure(error, 'search', base);

@@ -13,8 +13,12 @@ function asStrings(value: RawValue): string[] {
   if (typeof value === 'string') return [value];
   const values: readonly (Buffer | string)[] = Array.isArray(value) ? value : [value];
   // ldapts' own array is not used elsewhere: when it holds strings only (the usual case), keep it.
-  if (values.every((item) => typeof item === 'string')) return values as string[];
-  return values.map((item) => (typeof item === 'string' ? item : item.toString('utf8')));
+  for (const item of values) {
+    if (typeof item !== 'string') {
+      return values.map((each) => (typeof each === 'string' ? each : each.toString('utf8')));
+    }
+  }
+  return values as string[];
 }
 
 /** Every attribute of the entry by lower-cased name, merging names that differ only in case. */
@@ -36,10 +40,14 @@ function byLowerCaseName(raw: Entry): Map<string, { name: string; values: string
  * letter case (`uid` vs `UID`), names are matched case-insensitively. `*` (all user attributes) and `+`
  * (all operational ones) return whatever the entry has, under the names the server used.
  */
-export function toDirectoryEntry(raw: Entry, requested: readonly string[]): DirectoryEntry {
+export function toDirectoryEntry(
+  raw: Entry,
+  requested: readonly string[],
+  everything = requested.includes('*') || requested.includes('+'),
+): DirectoryEntry {
   const attributes: Record<string, string[]> = {};
   let received: Map<string, { name: string; values: string[] }> | undefined;
-  if (requested.includes('*') || requested.includes('+')) {
+  if (everything) {
     received = byLowerCaseName(raw);
     for (const { name, values } of received.values()) if (values.length > 0) attributes[name] = values;
   }

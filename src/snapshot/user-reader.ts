@@ -59,8 +59,6 @@ export interface SerializedError {
  */
 const PAGES_AHEAD = 64;
 
-const READER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 8 };
-
 const WORKER_URL = new URL('./user-reader-worker.js', import.meta.url);
 
 export function serializeError(error: unknown): SerializedError {
@@ -139,9 +137,7 @@ export class UserReaderThread {
     readonly read: UserRead,
   ) {
     const data: UserReaderData = { connection, read, pagesAhead: PAGES_AHEAD };
-    // The thread keeps nothing but the page it decodes: a small young generation is enough, and its
-    // memory counts against the run's.
-    this.worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: READER_HEAP_LIMITS });
+    this.worker = new Worker(WORKER_URL, { workerData: data });
     this.worker.on('message', (message: UserReaderMessage) => {
       this.inbox.push(message);
       this.notify();
