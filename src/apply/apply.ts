@@ -530,6 +530,8 @@ class Applier {
   private async warn(action: WarnAction): Promise<void> {
     const { mailer, writer } = this.ctx;
     if (!mailer) throw new Error('a plan that sends warnings needs a mailer');
+    // A mail is sent before its marks are written: a run that may no longer write sends none either.
+    writer.check();
     const result = await mailer.send({
       dn: action.dn,
       username: action.username,
