@@ -439,6 +439,7 @@ class Applier {
       case 'write-retirement-states':
         if (action.add) await writer.add(action.dn, action.add);
         if (action.replace) await writer.modify(action.dn, action.replace);
+        if (action.removeOld !== undefined) await writer.delete(action.removeOld);
         return;
       case 'reactivate':
         await this.hooked(action, (user, ctx) => userImport.reactivate(user, ctx));
