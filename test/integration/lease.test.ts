@@ -399,3 +399,51 @@ describe('DirectoryLease against a real server', () => {
     await fx.tree.client.del(held!.dn);
   });
 });
+
+describe('the daemon on a standby host', () => {
+  it('logs each run the lease refuses and writes nothing, then runs once the other host lets go', async () => {
+    const fx = await importFixture('lease-standby', { config: { lock: { lease_seconds: LEASE_SECONDS } } });
+    try {
+      await fx.writeRoster(gym1.slice(0, 3));
+      expect((await fx.runImport(['--now', '2026-11-23'])).code).toBe(0);
+      await fx.writeRoster(gym1.slice(0, 1)); // G-2 and G-3 leave: due for the purge from 2026-12-23
+      expect((await fx.runImport(['--now', '2026-11-23'])).code).toBe(0);
+      const standby = await hostConfig(fx, 'standby', { daemon: { schedules: { purge: '*/1 * * * * *' } } });
+
+      // The active host's run, holding the source's lease (this test process, alive on this host).
+      const { config } = await loadConfig({ configPath: fx.configPath, env: {} });
+      const directory = await connectDirectory(config, {});
+      const layout = new DirectoryLayout(config);
+      const active = await DirectoryLease.take({
+        directory,
+        names: attributeNames(config),
+        leasesDn: layout.leasesDn,
+        runStateDn: layout.runStateDn,
+        sourceUid: config.source_uid,
+        schools: [],
+        job: 'purge',
+        runId: 'active-host-run',
+        leaseSeconds: LEASE_SECONDS,
+        logger: silentLogger,
+      });
+      const daemon = start(standby, ['daemon'], { ROSTERSYNC_NOW: '2026-12-24' });
+      try {
+        const refusal = `purge run not started: another run holds the lock for source sis-test (pid ${process.pid} on host ${hostname()}, purge, started `;
+        await until(() => daemon.output().includes(refusal), 'a refused run', 20_000, daemon);
+        expect(daemon.output()).not.toContain('purge run failed');
+        expect(await fx.user('G-2')).toBeDefined();
+
+        await active.release();
+        await until(async () => (await fx.user('G-2')) === undefined, 'the purge', 20_000, daemon);
+        expect(await fx.user('G-3')).toBeUndefined();
+      } finally {
+        daemon.child.kill('SIGTERM');
+        await daemon.exited;
+        await active.release();
+        await directory.close();
+      }
+    } finally {
+      await fx.dispose();
+    }
+  });
+});
