@@ -91,8 +91,8 @@ export async function takeRunLock(request: RunLockRequest): Promise<HeldRunLock>
     return fileRunLock(request);
   }
 
-  // The lock file too, for this host's `rostersync status` (a run in progress holds it) and for runs of
-  // older versions here, which know only the file. One per partition: the lease orders the partitions.
+  // The lock file too, for this host's `rostersync status` (a run in progress holds it); a run of the whole
+  // source takes the file older versions take. One per partition: the leases keep partitions apart.
   let file: RunLock;
   try {
     file = await RunLock.acquire(config, job, logger, runId, schools);
