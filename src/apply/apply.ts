@@ -439,6 +439,7 @@ class Applier {
       case 'write-retirement-states':
         if (action.add) await writer.add(action.dn, action.add);
         if (action.replace) await writer.modify(action.dn, action.replace);
+        if (action.removeOld !== undefined) await writer.delete(action.removeOld);
         return;
       case 'reactivate':
         await this.hooked(action, (user, ctx) => userImport.reactivate(user, ctx));
@@ -530,6 +531,8 @@ class Applier {
   private async warn(action: WarnAction): Promise<void> {
     const { mailer, writer } = this.ctx;
     if (!mailer) throw new Error('a plan that sends warnings needs a mailer');
+    // A mail is sent before its marks are written: a run that may no longer write sends none either.
+    writer.check();
     const result = await mailer.send({
       dn: action.dn,
       username: action.username,

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/index.js';
 import type { ActionHooks } from './apply.js';
 import type { RetirementStep } from './user-context.js';
 import type { UserImport } from './user-import.js';
+import type { WriteGuard } from './writer.js';
 
 export interface RunContext {
   config: Config;
@@ -21,6 +22,8 @@ export interface RunContext {
   dryRunHooks?: ActionHooks;
   /** Aborted on SIGTERM: the run finishes the users it started and stops. */
   signal?: AbortSignal;
+  /** Asked before every write: throws once the run lost its run lock. */
+  writeGuard?: WriteGuard;
   /** Retirement steps exported by hook modules (`retirementSteps`), by name. */
   retirementSteps?: ReadonlyMap<string, RetirementStep>;
 }

@@ -14,16 +14,29 @@ function changedAttributes(changes: readonly Modification[]): Record<string, str
   return attributes;
 }
 
+/**
+ * Asked before every write: throws when the run may no longer write — its run lock was lost (a lease
+ * removed or taken over). A local check, no round trip.
+ */
+export type WriteGuard = () => void;
+
 export class AuditedWriter {
   constructor(
     private readonly directory: Directory,
     private readonly audit: AuditSink,
+    private readonly guard: WriteGuard = () => undefined,
   ) {}
+
+  /** Throws when the run may no longer write: for what is not a directory write but must not happen then (a mail). */
+  check(): void {
+    this.guard();
+  }
 
   private async record<T>(
     entry: { action: string; dn: string; attributes?: Record<string, string[] | null> },
     write: () => Promise<T>,
   ): Promise<T> {
+    this.guard();
     try {
       const result = await write();
       this.audit.record({ ...entry, result: 'ok' });

@@ -100,12 +100,18 @@ const attributeMapShape = Object.fromEntries(
   ATTRIBUTE_TYPES.map(({ name }) => [name, ldapAttributeName.optional()]),
 ) as Record<AttributeTypeName, z.ZodOptional<typeof ldapAttributeName>>;
 
+const ldapUrl = z
+  .string()
+  .regex(/^ldaps?:\/\/\S*$/i, { error: "expected an URL starting with 'ldap://' or 'ldaps://'" });
+
 const ldapSchema = z
   .strictObject({
-    url: z
-      .string()
-      .regex(/^ldaps?:\/\/\S*$/i, { error: "expected an URL starting with 'ldap://' or 'ldaps://'" })
-      .default('ldap://localhost'),
+    url: ldapUrl.default('ldap://localhost'),
+    /**
+     * The one server that holds the run lock's leases (SPEC §5). On replicated directories a lease taken on
+     * two providers at once is a replication conflict, not a lock: every host must name the same one.
+     */
+    lock_url: ldapUrl.optional(),
     bind_dn: distinguishedName.optional(),
     bind_password_file: filePath.optional(),
     base_dn: nonEmptyString.pipe(distinguishedName),
@@ -155,6 +161,13 @@ const ldapSchema = z
         code: 'custom',
         path: ['starttls'],
         message: 'cannot be used with an ldaps:// url (that connection is already TLS)',
+      });
+    }
+    if (ldap.starttls && ldap.lock_url !== undefined && /^ldaps:/i.test(ldap.lock_url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lock_url'],
+        message: 'an ldaps:// url cannot be used with ldap.starttls (that connection is already TLS)',
       });
     }
   });
@@ -416,6 +429,18 @@ const posixSchema = z
   })
   .prefault({});
 
+/**
+ * The run lock (SPEC §5): `auto` holds it as a lease entry in the directory when the directory can hold one,
+ * else as a lock file on this host; `directory` insists on the lease; `file` uses the lock file only.
+ */
+const lockSchema = z
+  .strictObject({
+    store: enumOf(['auto', 'directory', 'file']).default('auto'),
+    // Renewed every third of it; a holder that dies is taken over once it has run out.
+    lease_seconds: wholeNumber({ min: 2, max: 86400, unit: 'seconds' }).default(60),
+  })
+  .prefault({});
+
 const configObjectSchema = z
   .strictObject({
     ldap: ldapSchema,
@@ -442,6 +467,7 @@ const configObjectSchema = z
     password: passwordSchema,
     output: outputSchema,
     state_dir: filePath.default('/var/lib/rostersync'),
+    lock: lockSchema,
     purge: purgeSchema,
     classes: classesSchema,
     hooks: z.array(modulePath).default([]),

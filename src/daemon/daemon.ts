@@ -11,6 +11,7 @@ import { type CommonArgs, loadRuntime, type Runtime } from '../app/runtime.js';
 import { resolveNow } from '../clock.js';
 import { importJob, lifecycleJob, purgeJob } from '../jobs/jobs.js';
 import { newRunId } from '../logging/index.js';
+import { LockedError } from '../state/lock.js';
 
 export type DaemonJob = 'purge' | 'import' | 'lifecycle';
 
@@ -158,7 +159,12 @@ export class Daemon {
         });
       }
     } catch (error) {
-      // A failed run (unreachable server, lock held…) is recorded and logged; the daemon keeps going.
+      if (error instanceof LockedError) {
+        // Another run has it, maybe the daemon of another host (active/passive): its turn, not a failure here.
+        logger.warn(`${job} run not started: ${error.message}`);
+        return;
+      }
+      // A failed run (unreachable server…) is recorded and logged; the daemon keeps going.
       logger.error(`${job} run failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

@@ -1,6 +1,7 @@
 /** The only code in rostersync that talks LDAP: a typed, error-mapped layer over ldapts. */
 import type { ConnectionOptions } from 'node:tls';
 import { Attribute, BerWriter, Change, Client, type Filter } from 'ldapts';
+import { AssertionControl } from './assertion.js';
 import { type DirectoryOperation, toDirectoryError } from './classify.js';
 import { escapeDnValue, formatRdn, dn as joinDn, parentDn, parseRdn } from '../dn.js';
 import { type DirectoryEntry, toDirectoryEntry } from './entry.js';
@@ -194,8 +195,10 @@ export class Directory {
     await this.run('modify', dn, () => this.client.modify(dn, ldapChanges));
   }
 
-  async delete(dn: string): Promise<void> {
-    await this.run('delete', dn, () => this.client.del(dn));
+  /** With `assertion`, deletes only while the entry matches it (RFC 4528), else fails with result code 122. */
+  async delete(dn: string, options: { assertion?: Filter } = {}): Promise<void> {
+    const controls = options.assertion ? [new AssertionControl(options.assertion)] : [];
+    await this.run('delete', dn, () => this.client.del(dn, controls));
   }
 
   /**

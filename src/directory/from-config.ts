@@ -31,12 +31,19 @@ export function directoryOptionsFromConfig(config: Config, bindPassword: string)
   };
 }
 
-/** Reads the bind password (file or env), makes sure no log line can ever show it, and binds. */
-export async function connectDirectory(config: Config, env: NodeJS.ProcessEnv): Promise<Directory> {
+/**
+ * Reads the bind password (file or env), makes sure no log line can ever show it, and binds: to `ldap.url`,
+ * or to `url` with the same credentials and TLS settings (the run lock's `ldap.lock_url`).
+ */
+export async function connectDirectory(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  url: string = config.ldap.url,
+): Promise<Directory> {
   requireBindDn(config);
   // A CA file that cannot be read is the config's fault (exit 2), for every job the daemon runs too.
   await checkCaFile(config);
   const password = await readBindPassword(config, env);
   registerSecret(password);
-  return Directory.connect(directoryOptionsFromConfig(config, password));
+  return Directory.connect({ ...directoryOptionsFromConfig(config, password), url });
 }

@@ -48,6 +48,16 @@ export class DirectoryLayout {
     return dn(rdn('uid', username), this.reservationsDn);
   }
 
+  /** Where rostersync keeps its run state: the run lock's leases, the retirement state list (SPEC §5). */
+  get runStateDn(): string {
+    return dn(rdn('ou', 'rostersync'), this.baseDn);
+  }
+
+  /** The run lock's lease entries, one per source or school partition. */
+  get leasesDn(): string {
+    return dn(rdn('ou', 'leases'), this.runStateDn);
+  }
+
   /** Whether the user's place depends on the school (users_dn uses `{school}`). */
   get usersDnDependsOnSchool(): boolean {
     return this.config.ldap.users_dn.includes('{school}');

@@ -10,6 +10,7 @@ import { type PurgeOptions, type PurgeOutcome, runPurge } from '../purge/run-pur
 import type { ExitCode } from '../errors.js';
 import type { JobName, Plan } from '../plan/types.js';
 import { applyHeldPlan, type HeldApplyOptions, type HeldApplyOutcome } from '../held/apply-held.js';
+import { type HeldRunLock, takeRunLock } from '../lease/index.js';
 import { runJob } from './run-job.js';
 import type { RetirementSetPlan, RetirementStatesPlan } from '../plan/types.js';
 import type { PlannedRunOptions, RunOutcome } from '../run/planned-run.js';
@@ -35,23 +36,46 @@ async function withExtensions(runtime: JobRuntime) {
   };
 }
 
-/** A job under the run lock, with integrators' code loaded, recorded for `status` and the metrics. */
+/** The run's stop signal: SIGTERM, or its run lock lost — either stops it between users. */
+function stopSignal(runtime: JobRuntime, lock: HeldRunLock): AbortSignal | undefined {
+  const signals = [runtime.signal, lock.signal].filter((signal) => signal !== undefined);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+}
+
+/**
+ * A job under the run lock (`schools`: of those schools of the source only, as `--school` says), with
+ * integrators' code loaded, recorded for `status` and the metrics. Every write checks that the lock is
+ * still the run's.
+ */
 async function lockedJob<O extends { exitCode: ExitCode; summary: { totals: Record<string, number> } }>(
   job: JobName | 'apply',
   runtime: JobRuntime,
   dryRun: boolean,
   body: (runtime: RunContext) => Promise<O>,
+  schools: readonly string[] = [],
 ): Promise<O> {
   const extended = await withExtensions(runtime);
-  const { config, logger, runId } = runtime;
-  return runJob({ config, job, logger, dryRun, runId }, async () => {
-    const outcome = await body(extended);
+  const { config, logger, runId, env } = runtime;
+  const lock = (id: string) => takeRunLock({ config, env, job, schools, logger, runId: id });
+  return runJob({ config, job, logger, dryRun, runId, lock }, async (held) => {
+    const signal = stopSignal(runtime, held);
+    const outcome = await body({
+      ...extended,
+      writeGuard: () => held.guard(),
+      ...(signal ? { signal } : {}),
+    });
     return { ...outcome, counts: outcome.summary.totals };
   });
 }
 
 export function importJob(runtime: JobRuntime, options: ImportOptions): Promise<ImportOutcome> {
-  return lockedJob('import', runtime, options.dryRun, (extended) => runImport(extended, options));
+  return lockedJob(
+    'import',
+    runtime,
+    options.dryRun,
+    (extended) => runImport(extended, options),
+    options.schools,
+  );
 }
 
 export function keepJob(runtime: JobRuntime, options: KeepOptions): Promise<KeepOutcome> {
@@ -90,7 +114,9 @@ export function applyJob(
   plan: Plan,
   options: HeldApplyOptions,
 ): Promise<HeldApplyOutcome> {
-  return lockedJob('apply', runtime, false, (extended) => applyHeldPlan(extended, plan, options));
+  // A plan made with --school applies under the lock of those schools, as its import would have.
+  const schools = plan.job === 'import' ? plan.schools : [];
+  return lockedJob('apply', runtime, false, (extended) => applyHeldPlan(extended, plan, options), schools);
 }
 
 export function restoreJob(runtime: JobRuntime, options: RestoreOptions): Promise<RestoreOutcome> {

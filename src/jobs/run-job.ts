@@ -7,8 +7,9 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/index.js';
 import { ExitCode, exitCodeOf } from '../errors.js';
+import { fileRunLock, type HeldRunLock, NO_LOCK } from '../lease/index.js';
 import { type Logger, newRunId } from '../logging/index.js';
-import { LockedError, RunLock } from '../state/lock.js';
+import { LockedError, lockHeldBy } from '../state/lock.js';
 import { type JobRecord, type JobResult, recordRefused, recordRun, recordStart } from '../state/status.js';
 
 export interface RunJobOptions {
@@ -25,6 +26,8 @@ export interface RunJobOptions {
    * when the run really happened. Durations always come from the monotonic clock.
    */
   now?: () => Date;
+  /** Takes the run lock for the run with this id (default: the source's lock file, this host only). */
+  lock?: (runId: string) => Promise<HeldRunLock>;
 }
 
 export interface JobOutcome {
@@ -49,10 +52,10 @@ export function resultOf(exitCode: number): JobResult {
  */
 export async function runJob<T extends JobOutcome>(
   options: RunJobOptions,
-  body: () => Promise<T>,
+  body: (lock: HeldRunLock) => Promise<T>,
 ): Promise<T> {
   const { config, job, logger, dryRun } = options;
-  if (dryRun) return body();
+  if (dryRun) return body(NO_LOCK);
 
   const clock = options.now ?? (() => new Date());
   const runId = options.runId ?? newRunId();
@@ -84,9 +87,10 @@ export async function runJob<T extends JobOutcome>(
     await safely(`the ${job} run`, () => recordRun(config, entry));
   };
 
-  let lock: RunLock;
+  const take = options.lock ?? ((id: string) => fileRunLock({ config, job, logger, runId: id }));
+  let lock: HeldRunLock;
   try {
-    lock = await RunLock.acquire(config, job, logger, runId);
+    lock = await take(runId);
   } catch (error) {
     if (error instanceof LockedError) {
       // Not a run of this job: its last run, and the state of the run holding the lock, stay as they are.
@@ -104,7 +108,8 @@ export async function runJob<T extends JobOutcome>(
         host: hostname(),
         startedAt: startedAt.toISOString(),
       });
-      if (died && died.runId !== runId) {
+      // Runs for other schools of the source may be going on beside this one: only a run that holds no lock died.
+      if (died && died.runId !== runId && !(await lockHeldBy(config, died.runId))) {
         logger.warn(
           `the previous ${job} run ${died.runId} (pid ${died.pid}, started ${died.startedAt}) ended without a result`,
           { diedRun: died },
@@ -113,7 +118,7 @@ export async function runJob<T extends JobOutcome>(
     });
     let outcome: T;
     try {
-      outcome = await body();
+      outcome = await body(lock);
     } catch (error) {
       await record({
         exitCode: exitCodeOf(error),
@@ -123,7 +128,15 @@ export async function runJob<T extends JobOutcome>(
       });
       throw error;
     }
-    await record({ exitCode: outcome.exitCode, result: resultOf(outcome.exitCode), counts: outcome.counts });
+    // A run that lost its lock stopped before its next write (the lease logged how): it ends as a refused one.
+    const lost = lock.lost();
+    if (lost) outcome = { ...outcome, exitCode: ExitCode.locked };
+    await record({
+      exitCode: outcome.exitCode,
+      result: resultOf(outcome.exitCode),
+      counts: outcome.counts,
+      ...(lost ? { message: lost.message } : {}),
+    });
     return outcome;
   } finally {
     await lock.release();

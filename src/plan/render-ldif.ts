@@ -65,9 +65,11 @@ function records(action: PlanAction): string[][] {
         modifyRecord(action.dn, action.changes),
       ];
     case 'write-retirement-states':
-      return action.add
-        ? [addRecord(action.dn, action.add)]
-        : [modifyRecord(action.dn, action.replace ?? [])];
+      return [
+        ...(action.add ? [addRecord(action.dn, action.add)] : []),
+        ...(action.replace ? [modifyRecord(action.dn, action.replace)] : []),
+        ...(action.removeOld !== undefined ? [deleteRecord(action.removeOld)] : []),
+      ];
     case 'modify':
     case 'keep':
     case 'lifecycle-mark':

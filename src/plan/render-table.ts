@@ -83,6 +83,8 @@ function detail(action: PlanAction): string {
       return `${action.dn}  +${action.added.length} −${action.removed.length}`;
     case 'change-owner':
       return ownerDetail(action);
+    case 'write-retirement-states':
+      return action.removeOld === undefined ? action.dn : `${action.dn}  (moved from ${action.removeOld})`;
     default:
       return action.dn;
   }

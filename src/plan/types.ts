@@ -231,7 +231,8 @@ export type GroupAction = CreateGroupAction | ModifyGroupAction | DeleteGroupAct
 
 /**
  * `rostersync retirement populate-states`: the state list kept in the directory made equal to
- * `retirement.states` — the entry added, or its list replaced.
+ * `retirement.states` — the entry added, or its list replaced; and the list at its old place (directly
+ * under the base DN, before run state moved under `ou=rostersync`) removed once the new one is written.
  */
 export interface WriteRetirementStatesAction {
   kind: 'write-retirement-states';
@@ -241,6 +242,8 @@ export interface WriteRetirementStatesAction {
   add?: Record<string, string[]>;
   /** The list replaced when it is. */
   replace?: Modification[];
+  /** The DN of the list at its old place, deleted after the write (one action: never before it). */
+  removeOld?: string;
 }
 
 /**

@@ -8,13 +8,23 @@ import type { RunContext } from '../apply/run-context.js';
 import { dn, rdn } from '../dn.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { configDigest } from '../plan/basis.js';
-import { PLAN_VERSION, type RetirementStatesPlan, type WriteRetirementStatesAction } from '../plan/types.js';
+import {
+  type CreateContainerAction,
+  PLAN_VERSION,
+  type RetirementStatesPlan,
+  type WriteRetirementStatesAction,
+} from '../plan/types.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
 import { readRetiringUsers } from './read.js';
 
-/** Where the list is kept: one entry under the base DN, a `description` value `N:STATE` per state. */
-export function retirementStatesDn(baseDn: string): string {
-  return dn(rdn('cn', 'rostersync-retirement-states'), baseDn);
+/** Where the list is kept: an entry under `ou=rostersync` (run state, SPEC §5), a `description` value `N:STATE` per state. */
+export function retirementStatesDn(layout: DirectoryLayout): string {
+  return dn(rdn('cn', 'retirement-states'), layout.runStateDn);
+}
+
+/** Where earlier versions kept it, directly under the base DN: read while the new place is empty, then removed. */
+export function oldRetirementStatesDn(layout: DirectoryLayout): string {
+  return dn(rdn('cn', 'rostersync-retirement-states'), layout.baseDn);
 }
 
 /** `N:STATE` values in step order. */
@@ -35,7 +45,7 @@ export async function runPopulateStates(
 ): Promise<RunOutcome<RetirementStatesPlan>> {
   const { config, now, stdout } = runtime;
   const layout = new DirectoryLayout(config);
-  const target = retirementStatesDn(layout.baseDn);
+  const target = retirementStatesDn(layout);
   const wanted = config.retirement.states;
   const run = new PlannedRun<RetirementStatesPlan>(runtime, 'retirement-states', options, {
     input: 'retirement populate-states',
@@ -45,7 +55,9 @@ export async function runPopulateStates(
     problemsStopTheRun: true,
     plan: async (directory) => {
       const entry = await directory.searchOne(target, ['description']);
-      const current = entry ? storedStates(entry.attributes.description ?? []) : [];
+      const old = await directory.searchOne(oldRetirementStatesDn(layout), ['description']);
+      const stored = entry ?? old;
+      const current = stored ? storedStates(stored.attributes.description ?? []) : [];
       const added = wanted.filter((state) => !current.includes(state));
       const removed = current.filter((state) => !wanted.includes(state));
       const remaining = current.filter((state) => wanted.includes(state));
@@ -53,27 +65,34 @@ export async function runPopulateStates(
         .filter((user) => !wanted.includes(user.state))
         .map(({ dn: userDn, username, state }) => ({ dn: userDn, username, state }));
       const same = entry !== undefined && current.join(',') === wanted.join(',');
-      const write: WriteRetirementStatesAction[] = same
-        ? []
-        : [
-            entry
-              ? {
-                  kind: 'write-retirement-states',
-                  phase: 'updates',
-                  dn: target,
-                  replace: [{ operation: 'replace', attribute: 'description', values: numbered(wanted) }],
-                }
-              : {
-                  kind: 'write-retirement-states',
-                  phase: 'updates',
-                  dn: target,
-                  add: {
-                    objectClass: ['applicationProcess'],
-                    cn: ['rostersync-retirement-states'],
-                    description: numbered(wanted),
-                  },
-                },
-          ];
+      const container: CreateContainerAction[] =
+        entry === undefined && !(await directory.exists(layout.runStateDn))
+          ? [
+              {
+                kind: 'create-container',
+                phase: 'containers',
+                dn: layout.runStateDn,
+                attributes: { objectClass: ['organizationalUnit'], ou: ['rostersync'] },
+              },
+            ]
+          : [];
+      // The list at the new place; the old one goes in the same action, once the new one is written.
+      const write: WriteRetirementStatesAction = {
+        kind: 'write-retirement-states',
+        phase: 'updates',
+        dn: target,
+        ...(old !== undefined ? { removeOld: old.dn } : {}),
+      };
+      if (entry === undefined) {
+        write.add = {
+          objectClass: ['applicationProcess'],
+          cn: ['retirement-states'],
+          description: numbered(wanted),
+        };
+      } else if (!same) {
+        write.replace = [{ operation: 'replace', attribute: 'description', values: numbered(wanted) }];
+      }
+      const writes = write.add || write.replace || write.removeOld !== undefined ? [write] : [];
       return {
         version: PLAN_VERSION,
         job: 'retirement-states',
@@ -87,7 +106,7 @@ export async function runPopulateStates(
         states: [...wanted],
         stranded,
         problems: [],
-        actions: write,
+        actions: [...container, ...writes],
       };
     },
   });
@@ -107,6 +126,11 @@ export function renderDifference(plan: RetirementStatesPlan, dryRun: boolean): s
     `Added: ${list(plan.added)}`,
     `Removed: ${list(plan.removed)}`,
     `Remaining: ${list(plan.remaining)}`,
+    ...plan.actions.flatMap((action) =>
+      action.kind === 'write-retirement-states' && action.removeOld !== undefined
+        ? [`The list ${dryRun ? 'would move' : 'moved'} from ${action.removeOld} to ${action.dn}.`]
+        : [],
+    ),
     'Current states:',
     ...plan.states.map((state, index) => `  ${String(index + 1).padStart(2)} ${state}`),
   ];

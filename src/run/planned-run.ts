@@ -178,7 +178,7 @@ export class PlannedRun<P extends Plan> {
         directory,
         ...(this.runtime.hooks ? { hooks: this.runtime.hooks } : {}),
         ...(this.runtime.signal ? { signal: this.runtime.signal } : {}),
-        writer: new AuditedWriter(directory, audit),
+        writer: new AuditedWriter(directory, audit, this.runtime.writeGuard),
         ...(archives ? { archive: new ArchiveWriter(audit) } : {}),
         userImport: this.runtime.userImport ?? new UserImport(),
         logger,

@@ -226,6 +226,48 @@ export const ATTRIBUTE_TYPES = [
     ...caseIgnoreString,
     singleValue: true,
   },
+  {
+    number: 18,
+    key: 'leaseHolder',
+    name: 'rostersyncLeaseHolder',
+    description: 'rostersync: the run holding the run lock lease (host, pid, run id, a random token)',
+    // An opaque token compared byte for byte: taking over and renewing delete exactly this value.
+    ...caseExactString,
+    singleValue: true,
+  },
+  {
+    number: 19,
+    key: 'leaseExpires',
+    name: 'rostersyncLeaseExpires',
+    description: 'rostersync: when the run lock lease ends unless its holder renews it',
+    ...generalizedTime,
+    singleValue: true,
+  },
+  {
+    number: 20,
+    key: 'leaseSource',
+    name: 'rostersyncLeaseSource',
+    description: 'rostersync: the source (import job) a run lock lease is for',
+    // Like rostersyncSourceUid: source ids are compared exactly.
+    ...caseExactString,
+    singleValue: true,
+  },
+  {
+    number: 21,
+    key: 'leaseSchool',
+    name: 'rostersyncLeaseSchool',
+    description: 'rostersync: the school a partition run lock lease is for; none for the whole source',
+    ...caseIgnoreString,
+    singleValue: true,
+  },
+  {
+    number: 22,
+    key: 'leaseJob',
+    name: 'rostersyncLeaseJob',
+    description: 'rostersync: the job holding the run lock lease (import, purge, ...)',
+    ...caseIgnoreString,
+    singleValue: true,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -238,15 +280,16 @@ export interface ObjectClassDefinition {
   readonly description: string;
   readonly kind: ObjectClassKind;
   readonly superior: string;
-  readonly must: readonly AttributeTypeName[];
+  readonly must: readonly (AttributeTypeName | StandardAttributeName)[];
   readonly may: readonly (AttributeTypeName | StandardAttributeName)[];
 }
 
 /**
  * Attributes of the standard schemas an object class of ours may carry: `member` lets a posixGroup
- * (structural in RFC 2307's nis.schema, so it cannot be combined with groupOfNames) hold member DNs.
+ * (structural in RFC 2307's nis.schema, so it cannot be combined with groupOfNames) hold member DNs;
+ * `cn` names a lease entry and `description` says what it is for.
  */
-export const STANDARD_ATTRIBUTES = ['member'] as const;
+export const STANDARD_ATTRIBUTES = ['member', 'cn', 'description'] as const;
 export type StandardAttributeName = (typeof STANDARD_ATTRIBUTES)[number];
 
 /** Object classes. NEVER renumber or reuse a `number` (see ATTRIBUTE_TYPES). */
@@ -283,6 +326,22 @@ export const OBJECT_CLASSES = [
     superior: 'top',
     must: ['rostersyncSourceUid'],
     may: ['rostersyncSchool', 'rostersyncClass', 'member'],
+  },
+  {
+    number: 3,
+    name: 'rostersyncLease',
+    description: 'rostersync: the run lock of a source, or of one school of it, held by one run at a time',
+    kind: 'STRUCTURAL',
+    superior: 'top',
+    must: ['cn'],
+    may: [
+      'rostersyncLeaseHolder',
+      'rostersyncLeaseExpires',
+      'rostersyncLeaseSource',
+      'rostersyncLeaseSchool',
+      'rostersyncLeaseJob',
+      'description',
+    ],
   },
 ] as const satisfies readonly ObjectClassDefinition[];
 

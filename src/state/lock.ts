@@ -4,7 +4,7 @@
  * process that died (crash, kill -9, reboot) is noticed and taken over.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,35 +37,56 @@ export interface LockInfo {
   bootId?: string;
 }
 
-/** Another live process holds the lock for this directory and source. */
+/** How a refusal describes the lock that was busy, when it is not the source's lock file. */
+export interface LockedDetails {
+  /** What part of the source the lock is for, e.g. `school gym1`. */
+  part?: string;
+  /** Name the holder's host even when it is this one: a lease is shared by every host. */
+  nameHost?: boolean;
+}
+
+/** Another live process holds the lock for this directory and source (or school of it). */
 export class LockedError extends RostersyncError {
   constructor(
     readonly sourceUid: string,
     readonly holder: LockInfo | undefined,
+    /** The lock file, or the lease entry's DN. */
     readonly lockFile: string,
+    details: LockedDetails = {},
   ) {
-    super(lockedMessage(sourceUid, holder), ExitCode.locked);
+    super(lockedMessage(sourceUid, holder, details), ExitCode.locked);
   }
 }
 
-function lockedMessage(sourceUid: string, holder: LockInfo | undefined): string {
+function lockedMessage(sourceUid: string, holder: LockInfo | undefined, details: LockedDetails): string {
+  const host =
+    holder && (details.nameHost === true || holder.host !== hostname()) ? ` on host ${holder.host}` : '';
   const who = holder
-    ? `pid ${holder.pid}${holder.host === hostname() ? '' : ` on host ${holder.host}`}, ${holder.job}, started ${holder.startedAt}`
+    ? `pid ${holder.pid}${host}, ${holder.job}, started ${holder.startedAt}`
     : 'holder unknown';
-  return `another run holds the lock for source ${sourceUid} (${who}); exit ${ExitCode.locked}`;
+  const part = details.part === undefined ? '' : `, ${details.part}`;
+  return `another run holds the lock for source ${sourceUid}${part} (${who}); exit ${ExitCode.locked}`;
 }
 
 /**
  * The lock file for a config: the source uid (readable in `ls`) plus a short hash of directory URL, base DN
- * and source, so two sources, or one source synced into two directories, never block each other.
+ * and source, so two sources, or one source synced into two directories, never block each other. With
+ * `schools` (a run with `--school` whose partition the directory's lease guards), one of that partition.
  */
-export function lockFilePath(config: Config): string {
+export function lockFilePath(config: Config, schools: readonly string[] = []): string {
+  const partition = partitionKey(schools);
   const hash = createHash('sha256')
-    .update([config.ldap.url, config.ldap.base_dn, config.source_uid].join('\0'))
+    .update([config.ldap.url, config.ldap.base_dn, config.source_uid, ...partition].join('\0'))
     .digest('hex')
     .slice(0, 12);
-  const readable = config.source_uid.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  const plain = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_');
+  const readable = [plain(config.source_uid), ...partition.map(plain)].join('+').slice(0, 64);
   return join(config.state_dir, 'locks', `${readable}-${hash}.lock`);
+}
+
+/** School ids compare case-insensitively: one spelling, once each, in one order. */
+function partitionKey(schools: readonly string[]): string[] {
+  return [...new Set(schools.map((school) => school.toLowerCase()))].sort();
 }
 
 /**
@@ -88,9 +109,18 @@ export class RunLock {
     private readonly content: string,
   ) {}
 
-  /** Takes the lock for the config's directory and source, or throws `LockedError` (exit 4). */
-  static async acquire(config: Config, job: string, logger: Logger, runId?: string): Promise<RunLock> {
-    const path = lockFilePath(config);
+  /**
+   * Takes the lock for the config's directory and source (with `schools`: for that partition only), or
+   * throws `LockedError` (exit 4).
+   */
+  static async acquire(
+    config: Config,
+    job: string,
+    logger: Logger,
+    runId?: string,
+    schools: readonly string[] = [],
+  ): Promise<RunLock> {
+    const path = lockFilePath(config, schools);
     await mkdir(join(config.state_dir, 'locks'), { recursive: true, mode: 0o700 });
     const bootId = currentBootId();
     const info: LockInfo = {
@@ -214,12 +244,25 @@ export function parseLockInfo(raw: string): LockInfo | undefined {
   };
 }
 
-/** Whether the run `runId` holds the config's lock right now (its process is alive and the lock names it). */
+/**
+ * Whether the run `runId` holds a lock file of the config's state_dir right now (its process is alive and
+ * the lock names it): the source's, or a partition's.
+ */
 export async function lockHeldBy(config: Config, runId: string): Promise<boolean> {
-  const raw = await readRaw(lockFilePath(config));
-  if (raw === undefined) return false;
-  const holder = parseLockInfo(raw);
-  return holder?.runId === runId && holderIsAlive(raw, holder);
+  let names: string[];
+  try {
+    names = await readdir(join(config.state_dir, 'locks'));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+  for (const name of names.filter((file) => file.endsWith('.lock'))) {
+    const raw = await readRaw(join(config.state_dir, 'locks', name));
+    if (raw === undefined) continue;
+    const holder = parseLockInfo(raw);
+    if (holder?.runId === runId) return holderIsAlive(raw, holder);
+  }
+  return false;
 }
 
 function holderIsAlive(raw: string, holder: LockInfo): boolean {

@@ -30,12 +30,14 @@ function linesAbout(stderr: string, file: string, line: number): string {
     .join('\n');
 }
 
+/** The entries under the base DN but run state (the run lock's lease and containers, SPEC §5: ou=rostersync). */
 async function entriesUnder(fx: ImportFixture): Promise<number> {
   const { searchEntries } = await fx.tree.client.search(fx.tree.baseDn, {
     scope: 'sub',
     attributes: ['1.1'],
   });
-  return searchEntries.length;
+  const runState = `ou=rostersync,${fx.tree.baseDn}`.toLowerCase();
+  return searchEntries.filter((entry) => !entry.dn.toLowerCase().endsWith(runState)).length;
 }
 
 const good: RosterRow = {

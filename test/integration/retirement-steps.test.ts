@@ -151,7 +151,7 @@ describe('retirement steps, status, set, check, populate-states', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Removed: -');
     expect(first.stdout).toContain(' 4 RETIRING_LMS');
-    const stored = await fx.tree.client.search(`cn=rostersync-retirement-states,${fx.tree.baseDn}`, {
+    const stored = await fx.tree.client.search(`cn=retirement-states,ou=rostersync,${fx.tree.baseDn}`, {
       scope: 'base',
       attributes: ['description'],
     });

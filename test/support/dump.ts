@@ -2,8 +2,8 @@
  * A canonical text of a directory subtree, for comparing two directories with plain string equality:
  * DNs normalized (attribute types lower case, values unescaped and escaped again one way, multi-valued
  * RDNs sorted), attribute names lower case, values sorted, entries sorted by DN. What differs between two
- * servers by nature is left out: operational bookkeeping (UUIDs, CSNs, timestamps, creators) and
- * `userPassword`, which holds a random initial password.
+ * servers by nature is left out: operational bookkeeping (UUIDs, CSNs, timestamps, creators),
+ * `userPassword`, which holds a random initial password, and the run lock's leases.
  */
 import { Client } from 'ldapts';
 
@@ -107,6 +107,13 @@ function valueText(value: string | Buffer): string {
   return Buffer.isBuffer(value) ? value.toString('utf8') : value;
 }
 
+/**
+ * The run lock's leases and their containers (SPEC §5: run state under `ou=rostersync`): a run takes and
+ * releases its lease whatever its plan says, so the containers are there after any run and the lease of a
+ * killed one until the next run. The data is what dumps compare; the retirement state list stays in.
+ */
+const RUN_LOCK_ENTRY = /^(?:ou=rostersync,|(?:.+,)?ou=leases,ou=rostersync,)/;
+
 /** Sorts by DN from the root down, so parents come before their children. */
 function compareDns(a: string, b: string): number {
   const left = splitUnescaped(a, ',').reverse().join('\n');
@@ -149,8 +156,9 @@ export async function dumpDirectory(
       }
       return { dn, text: [`dn: ${dn}`, ...lines].join('\n') };
     });
-    entries.sort((a, b) => compareDns(a.dn, b.dn));
-    return `${entries.map((entry) => entry.text).join('\n\n')}\n`;
+    const data = entries.filter((entry) => !RUN_LOCK_ENTRY.test(entry.dn));
+    data.sort((a, b) => compareDns(a.dn, b.dn));
+    return `${data.map((entry) => entry.text).join('\n\n')}\n`;
   } finally {
     await client.unbind().catch(() => {});
   }

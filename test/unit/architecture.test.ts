@@ -27,6 +27,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['apply'],
   ['plan'],
   ['snapshot'],
+  ['lease'], // the run lock: a lease in the directory, or the lock file of state
   ['directory', 'roster', 'state', 'passwords', 'mail', 'archive'],
   ['config'],
   ['logging', 'naming', 'schema'],

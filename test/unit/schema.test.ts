@@ -71,10 +71,16 @@ describe('schema definition', () => {
       [15, 'rostersyncLockFound'],
       [16, 'rostersyncRetirementUpdated'],
       [17, 'rostersyncRetirementError'],
+      [18, 'rostersyncLeaseHolder'],
+      [19, 'rostersyncLeaseExpires'],
+      [20, 'rostersyncLeaseSource'],
+      [21, 'rostersyncLeaseSchool'],
+      [22, 'rostersyncLeaseJob'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
       [2, 'rostersyncGroup'],
+      [3, 'rostersyncLease'],
     ]);
   });
 
