@@ -301,7 +301,7 @@ function compare(a: string, b: string): number {
  */
 export function normalizeDn(text: string): string {
   // Almost every DN a run sees is plain ASCII: its canonical form is just its lower-case form.
-  if (PLAIN_DN.test(text)) return text.toLowerCase();
+  if (PLAIN_DN.test(text)) return lowerCase(text);
   const cached = normalizedDns.get(text);
   if (cached !== undefined) return cached;
   const normalized = formatDn(parseDn(text).map(normalizeRdn));
@@ -319,6 +319,16 @@ const PLAIN_DN =
   /^[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?: [A-Za-z0-9._@-]+)*(?:,[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?: [A-Za-z0-9._@-]+)*)*$/;
 
 const NORMALIZED_CACHE_SIZE = 500_000;
+
+const MAY_CHANGE_CASE = /[A-Z\u0080-\uFFFF]/;
+
+/**
+ * `text.toLowerCase()`, but `text` itself when nothing in it has case to fold: `toLowerCase` always makes a
+ * new string, and a run keeps a lower-case key of every DN and username it manages (a million at scale).
+ */
+export function lowerCase(text: string): string {
+  return MAY_CHANGE_CASE.test(text) ? text.toLowerCase() : text;
+}
 const normalizedDns = new Map<string, string>();
 
 /** True when both strings name the same entry. */

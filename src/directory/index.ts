@@ -13,6 +13,7 @@ export {
   isDescendantOf,
   leafRdn,
   normalizeDn,
+  lowerCase,
   parentDn,
   parseDn,
   parseRdn,

@@ -5,7 +5,7 @@
  * tested without a server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
  */
 import type { Config, MaxDeletions } from '../config/index.js';
-import { leafRdn, type Modification, normalizeDn, parentDn } from '../directory/index.js';
+import { leafRdn, lowerCase, type Modification, normalizeDn, parentDn } from '../directory/index.js';
 import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
@@ -284,7 +284,7 @@ export class ImportPlanner {
     // Nothing of an untouched user is this run's business, its group memberships included.
     if (outcome.untouched) return;
     const dn = normalizeDn(outcome.dn);
-    const username = outcome.username.toLowerCase();
+    const username = lowerCase(outcome.username);
     this.managed.add(dn);
     this.managedUsernames.add(username);
     if (outcome.movedTo !== undefined) {
@@ -466,7 +466,7 @@ export class ImportPlanner {
       ...deleteMode(config, this.input.now),
       ...archiveOf(config, this.input.now, user.username),
     };
-    const username = user.username.toLowerCase();
+    const username = lowerCase(user.username);
     if (config.scheme.reserve_deleted && username !== '') {
       if (!this.reservations.has(username)) {
         action.reservation = reservationEntry(this.layout, user, config.source_uid, 'deleted');
@@ -594,7 +594,7 @@ export class ImportPlanner {
       };
       this.actions.push(action);
       this.managed.add(normalizeDn(dn));
-      this.managedUsernames.add(username.toLowerCase());
+      this.managedUsernames.add(lowerCase(username));
       this.placements.push({ dn, username, record, schools: desired.schools });
     }
   }
@@ -602,7 +602,10 @@ export class ImportPlanner {
   private planGroups(): void {
     const { scope, config } = this.input;
     const snapshot = this.snapshotRest();
-    const managed = new Set([...this.managed, ...snapshot.danglingMembers]);
+    // Dangling members count as managed: they are cleaned up. (Added in place: a copy of a set of every
+    // user would double it at the end of the run.)
+    const managed = this.managed;
+    for (const member of snapshot.danglingMembers) managed.add(member);
     const gidNumbers = config.ldap.posix
       ? new NumberAllocator(config.posix.gid_number_min, snapshot.taken?.gidNumbers ?? [])
       : undefined;

@@ -12,6 +12,7 @@ import {
   eq,
   type Filter,
   isDescendantOf,
+  lowerCase,
   normalizeDn,
   not,
   parseDn,
@@ -225,8 +226,8 @@ export async function readTakenNames(
     filter: or(...presence),
     attributes: ['uid', 'mail', ...(posix ? ['uidNumber', 'gidNumber'] : [])],
   })) {
-    for (const uid of all(entry, 'uid')) taken.usernames.push(uid.toLowerCase());
-    for (const mail of all(entry, 'mail')) taken.emails.push(mail.toLowerCase());
+    for (const uid of all(entry, 'uid')) taken.usernames.push(lowerCase(uid));
+    for (const mail of all(entry, 'mail')) taken.emails.push(lowerCase(mail));
     for (const number of all(entry, 'uidNumber')) taken.uidNumbers.push(Number(number));
     for (const number of all(entry, 'gidNumber')) taken.gidNumbers.push(Number(number));
   }
@@ -241,7 +242,7 @@ export async function readReservations(directory: Directory, layout: DirectoryLa
     filter: present('uid'),
     attributes: ['uid'],
   })) {
-    for (const uid of all(entry, 'uid')) reserved.push(uid.toLowerCase());
+    for (const uid of all(entry, 'uid')) reserved.push(lowerCase(uid));
   }
   return reserved;
 }
