@@ -66,11 +66,17 @@ const byRecordUid = (a: { recordUid: string }, b: { recordUid: string }): number
  * streamed, not held); an outcome keeps only what assembling the plan needs, and outcomes are folded in
  * record-uid order so the plan does not depend on the order the server returned the entries in.
  */
+/** What few users have: kept apart, so that the outcome of each of a million unchanged users stays small. */
+interface RareOutcome {
+  problems?: PlanProblem[];
+  movedTo?: string;
+  freedUsername?: string;
+  freedEmail?: string;
+  entryCSN?: string;
+}
+
 class UserOutcome {
   actions: PlanAction[] | undefined;
-  problems: PlanProblem[] | undefined;
-  /** The DN after this run's moves, when it differs. */
-  movedTo: string | undefined;
   /** Where the user ends up, for group membership; unset when the user leaves this run's schools. */
   record: RosterRecord | undefined;
   schools: string[] | undefined;
@@ -80,11 +86,46 @@ class UserOutcome {
    * `--no-delete` keeps it. Such a user is not this run's to manage in any group.
    */
   untouched = false;
-  freedUsername: string | undefined;
-  freedEmail: string | undefined;
   unchanged = false;
+  private rare: RareOutcome | undefined;
+
+  get problems(): PlanProblem[] | undefined {
+    return this.rare?.problems;
+  }
+
+  /** The DN after this run's moves, when it differs. */
+  get movedTo(): string | undefined {
+    return this.rare?.movedTo;
+  }
+
+  set movedTo(dn: string | undefined) {
+    (this.rare ??= {}).movedTo = dn;
+  }
+
+  get freedUsername(): string | undefined {
+    return this.rare?.freedUsername;
+  }
+
+  set freedUsername(username: string | undefined) {
+    (this.rare ??= {}).freedUsername = username;
+  }
+
+  get freedEmail(): string | undefined {
+    return this.rare?.freedEmail;
+  }
+
+  set freedEmail(email: string | undefined) {
+    (this.rare ??= {}).freedEmail = email;
+  }
+
   /** The entry's CSN when read, kept only for a user the plan touches (a held plan records it). */
-  entryCSN: string | undefined;
+  get entryCSN(): string | undefined {
+    return this.rare?.entryCSN;
+  }
+
+  set entryCSN(csn: string | undefined) {
+    (this.rare ??= {}).entryCSN = csn;
+  }
 
   constructor(
     readonly recordUid: string,
@@ -97,7 +138,7 @@ class UserOutcome {
   }
 
   report(problem: PlanProblem): void {
-    (this.problems ??= []).push(problem);
+    ((this.rare ??= {}).problems ??= []).push(problem);
   }
 
   /** Not deleted after all: left exactly as it is, group memberships included. */
@@ -183,7 +224,8 @@ export class ImportPlanner {
       this.pending.set(recordUid, user);
       return;
     }
-    this.outcomes.set(recordUid, this.planUser(user, record));
+    // The roster's copy of the uid, so that the directory's can go with the entry read.
+    this.outcomes.set(record?.recordUid ?? recordUid, this.planUser(user, record));
   }
 
   /** Whether `finish` needs every username and address in use: users are created or addresses change. */
@@ -308,7 +350,7 @@ export class ImportPlanner {
   }
 
   private planUser(user: DirectoryUser, record: RosterRecord | undefined): UserOutcome {
-    const out = new UserOutcome(user.recordUid, user.dn, user.username);
+    const out = new UserOutcome(record?.recordUid ?? user.recordUid, user.dn, user.username);
     if (record) this.planPresentUser(out, user, record);
     // A row that failed validation still counts as present: never deactivate a user for a bad row, nor
     // take it out of a group.
