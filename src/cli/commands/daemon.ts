@@ -1,4 +1,3 @@
-import { Daemon } from '../../daemon/daemon.js';
 import { ExitCode } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { configOption } from '../options.js';
@@ -9,6 +8,8 @@ export const daemonCommand = defineCommand({
     'run the purge, the lifecycle rules and imports on the schedules in daemon.schedules until SIGTERM',
   builder: (yargs) => yargs.option('config', configOption),
   run: async (args, io) => {
+    // Loaded when it runs: the daemon brings every job and the scheduler with it.
+    const { Daemon } = await import('../../daemon/daemon.js');
     const daemon = await Daemon.start(args, io);
     const stop = (signal: string) => () => void daemon.stop(signal);
     const reload = () => void daemon.reload();

@@ -1,6 +1,5 @@
 import { loadRuntime } from '../../app/runtime.js';
 import { checkCaFile } from '../../config/index.js';
-import { readSessionSecret, startConsole } from '../../console/server.js';
 import { ExitCode } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { configOption } from '../options.js';
@@ -10,6 +9,8 @@ export const serveCommand = defineCommand({
   describe: 'run the web console on console.listen until SIGTERM (sign-in by LDAP bind, see console.*)',
   builder: (yargs) => yargs.option('config', configOption),
   run: async (args, io) => {
+    // The console's web server is loaded only when it is asked for: every other command starts faster.
+    const { readSessionSecret, startConsole } = await import('../../console/server.js');
     const { config, logger } = await loadRuntime(args, io);
     await checkCaFile(config);
     const sessionSecret = await readSessionSecret(config);
