@@ -34,7 +34,8 @@
  *
  * --churn: the churn's share of the roster in all, in the proportions 5 : 2 : 2 (renamed : missing : new);
  *   default 9 (5 % renamed, 2 % missing, 2 % new), or 2 for a seeded size (issue 15's churn at 1M);
- * --purge-due: the users due for the purge (default 10 %); --no-purge leaves the purge out;
+ * --purge-due: the users due for the purge, in % (default 10, or 1 for a seeded size); --no-purge leaves the
+ *   purge out;
  * --profile writes a V8 CPU profile of every rostersync run on server A and prints its top frames;
  * --concurrency/--page-size set ldap.concurrency/ldap.page_size (default: the product's defaults);
  * --cli runs another build's bin/rostersync.js (to measure a change before and after);
@@ -88,6 +89,11 @@ const PURGE_NOW_GENERALIZED = '20261015040000Z';
 const SEEDED_FROM = 200_000;
 /** The churn of a seeded size, in % of the roster: issue 15's "2 % churn" at 1M. */
 const SEEDED_CHURN = 2;
+/**
+ * The users due for the purge at a seeded size, in %: 1 % of 1M is the 10k of the 100k size's 10 %; 10 % of
+ * 1M (200k writes on each side, after two imports that deactivate them) would take hours on a 2-core machine.
+ */
+const SEEDED_PURGE_DUE = 1;
 
 function parseArgs(argv) {
   const options = {
@@ -100,7 +106,7 @@ function parseArgs(argv) {
     only: undefined,
     ruleIndex: true,
     churn: undefined,
-    purgeDue: 10,
+    purgeDue: undefined,
     purge: true,
   };
   for (let index = 0; index < argv.length; index++) {
@@ -132,12 +138,13 @@ function parseArgs(argv) {
     throw new Error('--only: import, lifecycle, console or seed');
   if (options.churn !== undefined && !(options.churn > 0 && options.churn <= 50))
     throw new Error('--churn: a percentage above 0 and up to 50');
-  if (!(options.purgeDue > 0 && options.purgeDue <= 50))
+  if (options.purgeDue !== undefined && !(options.purgeDue > 0 && options.purgeDue <= 50))
     throw new Error('--purge-due: a percentage above 0 and up to 50');
   return options;
 }
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+const fmt = (value, digits = 2) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 const seconds = (value) => value.toFixed(1);
 /** The machine is shared: each size's log says how busy it was. */
 const loadAverage = () =>
@@ -192,6 +199,7 @@ class SizeRun {
     const churn = options.churn ?? (this.seeded ? SEEDED_CHURN : undefined);
     this.churnLabel = churn === undefined ? '9 % churn (5/2/2)' : `${churn} % churn`;
     this.mix = churn === undefined ? DEFAULT_CHURN : churnMix(churn);
+    this.purgeDue = options.purgeDue ?? (this.seeded ? SEEDED_PURGE_DUE : 10);
   }
 
   /** A rostersync run, timed; a failure ends this size's steps (it is recorded as a row). */
@@ -346,7 +354,7 @@ class SizeRun {
     });
     const row = this.rows.at(-1);
     log(
-      `${scenario} ${this.size}: rostersync ${row.rostersyncSeconds?.toFixed(2)} s, ${tool} ${row.toolSeconds?.toFixed(2)} s, ratio ${row.ratio.toFixed(2)}, RSS ${row.rssMb?.toFixed(0)} MB, CPU ${row.cpuSeconds?.toFixed(2)} s${check && !check.same ? ' (CHECK FAILED)' : ''}`,
+      `${scenario} ${this.size}: rostersync ${fmt(row.rostersyncSeconds)} s, ${tool} ${fmt(row.toolSeconds)} s, ratio ${fmt(row.ratio)}, RSS ${fmt(row.rssMb, 0)} MB, CPU ${fmt(row.cpuSeconds)} s${check && !check.same ? ' (CHECK FAILED)' : ''}`,
     );
   }
 
@@ -389,7 +397,7 @@ class SizeRun {
     const churned = churnRoster(roster, 2, this.mix);
     this.churnCounts = churnCounts(size, this.mix);
     // The purge finds `purgeDue` %: the churn's missing users plus more dropped by an (untimed) import.
-    const extra = Math.max(0, Math.round((size * this.options.purgeDue) / 100) - this.churnCounts.missing);
+    const extra = Math.max(0, Math.round((size * this.purgeDue) / 100) - this.churnCounts.missing);
     const beforePurge = dropUsers(churned, extra, 3);
     this.files = {
       initial: join(work, 'roster-initial.csv'),
@@ -518,7 +526,7 @@ class SizeRun {
   /** purge: `purgeDue` % due on both sides after the same (untimed) import, then purged 44 days later. */
   async purge(configA, configB) {
     const { size, files } = this;
-    log(`purge ${size}: setting up ${this.options.purgeDue} % due users`);
+    log(`purge ${size}: setting up ${this.purgeDue} % due users`);
     await this.rostersync('before-purge', 'A', this.importArgs(configA, files.beforePurge));
     await this.rostersync('before-purge', 'B', this.importArgs(configB, files.beforePurge));
     const due = await countDue(this.b);
@@ -535,12 +543,10 @@ class SizeRun {
       purgeOurs,
       purgeTool,
       await this.compare('purge'),
-      `${due} due: ${purge.counts.modify} group modifies, ${purge.counts.add} reservation adds, ${purge.counts.delete} deletes`,
+      `${due} due (${this.purgeDue} %): ${purge.counts.modify} group modifies, ${purge.counts.add} reservation adds, ${purge.counts.delete} deletes`,
     );
   }
 }
-
-const fmt = (value, digits = 2) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 
 function table(rows) {
   const lines = [
