@@ -22,7 +22,7 @@
  * table. The no-op is checked to write nothing: every user unchanged, no action done, and the same number of
  * entries and the same newest entryCSN on the server before and after.
  *
- * Large sizes (`--size N`, or any size from SEEDED_FROM on) skip the timed create: both servers are loaded
+ * Large sizes (`--size N`, or any size from SEEDED_FROM on, bench/seeding.js) skip the timed create: both servers are loaded
  * offline with slapadd from the import's own create plan (bench/seed.js: entries exactly as the import makes
  * them, one {SSHA} password per user), and the no-op's check shows that the import finds nothing to do.
  * `--only seed` checks that seed against the real thing: the import creates the users on A, slapadd loads
@@ -48,7 +48,7 @@
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   bind,
@@ -63,6 +63,7 @@ import { cliEnv, HAVE_GNU_TIME, timed } from './measure.js';
 import { ConsoleRun } from './console.js';
 import { LifecycleRun } from './lifecycle.js';
 import { formatSummary, summarizeProfile } from './profile-top.js';
+import { isSeeded, makeSeed } from './seeding.js';
 import { writeConfig } from './config.js';
 import {
   churnCounts,
@@ -82,11 +83,6 @@ const NOW = '2026-09-01T06:00:00+02:00';
 const PURGE_NOW = '2026-10-15T06:00:00+02:00';
 const PURGE_NOW_GENERALIZED = '20261015040000Z';
 
-/**
- * From this size on the create is not timed: both servers are loaded with slapadd (a create through LDAP
- * takes ~3 min per 100k users on each side, so half an hour per side at 1M).
- */
-const SEEDED_FROM = 200_000;
 /** The churn of a seeded size, in % of the roster: issue 15's "2 % churn" at 1M. */
 const SEEDED_CHURN = 2;
 /**
@@ -195,7 +191,7 @@ class SizeRun {
     this.options = options;
     this.work = join(work, String(size));
     this.rows = [];
-    this.seeded = options.seededSizes.includes(size) || size >= SEEDED_FROM;
+    this.seeded = isSeeded(size, options);
     const churn = options.churn ?? (this.seeded ? SEEDED_CHURN : undefined);
     this.churnLabel = churn === undefined ? '9 % churn (5/2/2)' : `${churn} % churn`;
     this.mix = churn === undefined ? DEFAULT_CHURN : churnMix(churn);
@@ -267,42 +263,9 @@ class SizeRun {
     return { file, counts: countChanges(ldif) };
   }
 
-  /**
-   * The seed for slapadd: the import's create plan for the initial roster, planned against the config's
-   * server while it is still empty (bench/seed.js, with the build of the CLI measured). Setup, not measured:
-   * the plan of a million creates needs more than Node's default heap (~0.7 GB per 100k users), so the heap
-   * limit grows with the roster.
-   */
-  async seedLdif(configPath) {
-    const file = join(this.work, 'seed.ldif');
-    const heapMb = Math.max(4096, Math.ceil(this.size / 1000) * 12);
-    const result = await timed(
-      process.execPath,
-      [
-        `--max-old-space-size=${heapMb}`,
-        join(root, 'bench/seed.js'),
-        '--dist',
-        join(dirname(dirname(this.options.cli)), 'dist'),
-        '--config',
-        configPath,
-        '--input',
-        this.files.initial,
-        '--now',
-        NOW,
-        '--out',
-        file,
-      ],
-      { stdout: join(this.work, 'seed.out'), stderr: join(this.work, 'seed.log'), env: cliEnv() },
-    );
-    if (result.exitCode !== 0) {
-      const tail = (await readFile(join(this.work, 'seed.log'), 'utf8').catch(() => '')).slice(-3000);
-      throw new Error(`bench/seed.js exited ${result.exitCode}\n${tail}`);
-    }
-    const counts = JSON.parse(await readFile(join(this.work, 'seed.out'), 'utf8'));
-    log(
-      `seed ${this.size}: ${counts.entries} entries (${counts.users} users) in ${seconds(result.seconds)} s, peak RSS ${result.rssMb?.toFixed(0)} MB`,
-    );
-    return { file, counts, result };
+  makeSeed(configPath) {
+    const { size, work, options } = this;
+    return makeSeed({ size, work, configPath, roster: this.files.initial, now: NOW, cli: options.cli });
   }
 
   async compare(label) {
@@ -483,7 +446,7 @@ class SizeRun {
 
   /** A seeded size: both servers loaded offline with slapadd from the create plan; the create is not timed. */
   async seed(configA) {
-    const seed = await this.seedLdif(configA);
+    const seed = await this.makeSeed(configA);
     const slapaddA = await loadOffline(this.a, seed.file);
     const slapaddB = await loadOffline(this.b, seed.file);
     if (!this.options.keep) await rm(seed.file, { force: true });
@@ -508,7 +471,7 @@ class SizeRun {
     const configB = await writeConfig(join(work, 'B'), this.b, this.options);
     await this.writeRosters();
     const { files } = this;
-    const seed = await this.seedLdif(configB);
+    const seed = await this.makeSeed(configB);
     const slapadd = await loadOffline(this.b, seed.file);
     const createOurs = await this.rostersync('create', 'A', this.importArgs(configA, files.initial));
     this.record(
@@ -577,8 +540,12 @@ async function main() {
       const jobs = [
         ...(runs('import') || options.only === 'seed' ? [new SizeRun(size, options, work)] : []),
         ...(runs('lifecycle') ? [new LifecycleRun(size, options, work)] : []),
-        ...(runs('console') ? [new ConsoleRun(size, options, work)] : []),
+        ...(runs('console') && (options.only === 'console' || !isSeeded(size, options))
+          ? [new ConsoleRun(size, options, work)]
+          : []),
       ];
+      if (runs('console') && options.only !== 'console' && isSeeded(size, options))
+        log(`console plan ${size}: left out at a seeded size; --only console runs it (loaded with slapadd)`);
       for (const job of jobs) {
         try {
           rows.push(...(await job.run()));

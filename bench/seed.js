@@ -6,7 +6,7 @@
 // them. The CLI's `--dry-run --format ldif` prints the same records, but as one string, which a million
 // users make longer than V8 allows; here the plan is rendered a slice of actions at a time.
 //
-//   node bench/seed.js --config rostersync.yaml --input roster.csv --now ISO --out seed.ldif [--dist DIR]
+//   node bench/seed.js --config rostersync.yaml --input roster.csv --out seed.ldif [--now ISO] [--dist DIR]
 //
 // --dist: the build whose planning to use (default: this checkout's dist/), as the bench's --cli.
 // Prints { users, entries } as JSON. Exits 1 if the plan is anything but adds into an empty directory.
@@ -25,7 +25,8 @@ const arg = (name, fallback) => {
 };
 const distDir = resolve(arg('--dist', fileURLToPath(new URL('../dist', import.meta.url))));
 const dist = (path) => join(distDir, path);
-const [configPath, input, now, out] = ['--config', '--input', '--now', '--out'].map(arg);
+const [configPath, input, out] = ['--config', '--input', '--out'].map((name) => arg(name));
+const now = process.argv.includes('--now') ? arg('--now') : undefined;
 
 const { loadRuntime } = await import(dist('app/runtime.js'));
 const { importJob } = await import(dist('jobs/jobs.js'));
