@@ -2,15 +2,18 @@
  * The console-plan row of `npm run bench` (SPEC §10, §11): planning an uploaded roster through the console's
  * service function (bench/console-plan.js: `ConsoleService.planImport`, the new-import page's path) beside
  * the CLI's dry run of the same roster (`rostersync import --dry-run --plan-out`), each in a process of its
- * own against the same slapd. The directory holds the roster's users (an untimed import); the planned
+ * own against the same slapd. The directory holds the roster's users (an untimed import, or slapadd of
+ * the create plan at a seeded size, bench/seeding.js); the planned
  * roster is the churn scenario's (5 % renamed, 2 % missing, 2 % new), so both plan real work.
  * Target: the console within 1.2× the CLI. Checked: both plans hold the same actions (kind and DN).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeConfig } from './config.js';
+import { loadOffline, mdbMaxSize } from './directory.js';
 import { cliEnv, timed } from './measure.js';
+import { isSeeded, makeSeed } from './seeding.js';
 import { churnRoster, makeRoster, rosterCsv } from './roster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,12 +31,14 @@ export class ConsoleRun {
   async run() {
     const { startSlapd } = await import(join(root, 'build/testkit/slapd.js'));
     await mkdir(this.work, { recursive: true });
-    const maxSizeBytes = Math.max(1, Math.ceil(this.size / 50_000)) * 4 * 1024 ** 3;
-    const server = await startSlapd({ maxSizeBytes });
+    // A directory of its own, so that a server stopped for slapadd keeps its files.
+    const dir = join(this.work, 'slapd');
+    const server = await startSlapd({ dir, maxSizeBytes: mdbMaxSize(this.size) });
     try {
       return await this.steps(server);
     } finally {
       await server.stop();
+      if (!this.options.keep) await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -60,8 +65,15 @@ export class ConsoleRun {
     await writeFile(initial, rosterCsv(roster));
     await writeFile(churn, rosterCsv(churnRoster(roster, 2)));
     const cli = this.options.cli;
-    log(`console-plan ${size}: loading the directory (untimed import)`);
-    await this.process('load', cli, ['import', '--config', config, '--input', initial], server);
+    if (isSeeded(size, this.options)) {
+      log(`console-plan ${size}: loading the directory offline (slapadd of the create plan)`);
+      const seed = await makeSeed({ size, work, configPath: config, roster: initial, cli });
+      await loadOffline(server, seed.file);
+      if (!this.options.keep) await rm(seed.file, { force: true });
+    } else {
+      log(`console-plan ${size}: loading the directory (untimed import)`);
+      await this.process('load', cli, ['import', '--config', config, '--input', initial], server);
+    }
 
     const cliPlan = join(work, 'cli-plan.json');
     const ours = await this.process(

@@ -1,7 +1,4 @@
-/**
- * LDIF helpers for the native-tool side of the benchmark, and a fingerprint of a directory's content so that
- * both servers can be shown to hold the same result after each step.
- */
+/** LDIF helpers for the native-tool side of the benchmark: passwords for new users, counts of changes. */
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -39,53 +36,4 @@ export function countChanges(ldif) {
     if (isUserAdd(record)) counts.userAdds++;
   }
   return counts;
-}
-
-/** Parses `ldapsearch -LLL -o ldif-wrap=no` output into [{ dn, lines: ['attr: value', …] }]. */
-export function parseEntries(text) {
-  const entries = [];
-  for (const block of text.split(/\n\n+/)) {
-    const lines = block.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-    if (lines.length === 0 || !/^dn::? /.test(lines[0])) continue;
-    entries.push({ dn: lines[0], lines: lines.slice(1) });
-  }
-  return entries;
-}
-
-/**
- * What both sides must agree on: every user and group, with all user attributes except the password
- * (random per side), as sorted lines; DNs and attribute names compared case-insensitively.
- */
-export function fingerprint(text) {
-  const entries = parseEntries(text);
-  let users = 0;
-  let groups = 0;
-  let members = 0;
-  const canonical = entries
-    .map(({ dn, lines }) => {
-      const kept = lines
-        .filter((line) => !/^userPassword::? /i.test(line))
-        .map((line) => {
-          const colon = line.indexOf(':');
-          return `${line.slice(0, colon).toLowerCase()}${line.slice(colon)}`;
-        })
-        .sort();
-      if (kept.some((line) => /^objectclass: inetOrgPerson$/i.test(line))) users++;
-      if (kept.some((line) => /^objectclass: groupOfNames$/i.test(line))) groups++;
-      members += kept.filter((line) => line.startsWith('member:')).length;
-      return `${dn.toLowerCase()}\n${kept.join('\n')}`;
-    })
-    .sort();
-  const hash = createHash('sha256').update(canonical.join('\n\n')).digest('hex').slice(0, 16);
-  return { entries: entries.length, users, groups, members, hash, canonical };
-}
-
-/** The first few entries that differ between two fingerprints, for the log when they disagree. */
-export function firstDifferences(left, right, limit = 3) {
-  const rightSet = new Set(right.canonical);
-  const leftSet = new Set(left.canonical);
-  return {
-    onlyLeft: left.canonical.filter((entry) => !rightSet.has(entry)).slice(0, limit),
-    onlyRight: right.canonical.filter((entry) => !leftSet.has(entry)).slice(0, limit),
-  };
 }

@@ -26,9 +26,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { writeConfig } from './config.js';
-import { bind, countEntries, directoryFingerprint } from './directory.js';
-import { countChanges, firstDifferences } from './ldif.js';
-import { capture, cliEnv, timed } from './measure.js';
+import { bind, compareDirectories, countEntries, loadOffline, mdbMaxSize } from './directory.js';
+import { countChanges } from './ldif.js';
+import { cliEnv, timed } from './measure.js';
 import { makeRoster, prng, SCHOOLS } from './roster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -188,8 +188,8 @@ export class LifecycleRun {
   }
 
   async run() {
-    const { startSlapd, findOpenLdapProgram } = await import(join(root, 'build/testkit/slapd.js'));
-    const maxSizeBytes = Math.max(1, Math.ceil(this.size / 50_000)) * 4 * 1024 ** 3;
+    const { startSlapd } = await import(join(root, 'build/testkit/slapd.js'));
+    const maxSizeBytes = mdbMaxSize(this.size);
     await mkdir(this.work, { recursive: true });
     log(`lifecycle ${this.size}: generating the users`);
     const { ldif, due } = lifecycleLdif(this.size, 'dc=rostersync,dc=test');
@@ -212,20 +212,8 @@ export class LifecycleRun {
           lines.splice(lastIndex + 1, 0, 'index rostersyncWarningRule eq');
           await writeFile(conf, lines.join('\n'));
         }
-        const started = performance.now();
-        await capture(findOpenLdapProgram('slapadd'), [
-          '-q',
-          '-f',
-          conf,
-          '-b',
-          server.suffix,
-          '-l',
-          ldifFile,
-        ]);
-        await server.restart();
-        log(
-          `lifecycle ${this.size}: server ${side} loaded with slapadd in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-        );
+        const slapadd = await loadOffline(server, ldifFile);
+        log(`lifecycle ${this.size}: server ${side} loaded with slapadd in ${slapadd.toFixed(1)} s`);
       }
       return [await this.steps(servers[0], servers[1], sink, due)];
     } finally {
@@ -309,13 +297,11 @@ export class LifecycleRun {
     const twice = [...sink.recipients.values()].filter((count) => count > 1).length;
     const marked = await countEntries(a, `(rostersyncWarningRule=${RULE.name})`);
     const autoSubmitted = /^Auto-Submitted: auto-generated\r?$/im.test(sink.sample ?? '');
-    const [left, right] = await Promise.all([directoryFingerprint(a), directoryFingerprint(b)]);
-    const same = left.hash === right.hash;
+    const { same, onlyLeft, onlyRight } = await compareDirectories(a, b);
     if (!same) {
-      const diff = firstDifferences(left, right);
       log(`lifecycle ${size}: the directories differ after this step`);
-      log(`  only on A (rostersync): ${JSON.stringify(diff.onlyLeft).slice(0, 1500)}`);
-      log(`  only on B (tool): ${JSON.stringify(diff.onlyRight).slice(0, 1500)}`);
+      log(`  only on A (rostersync): ${JSON.stringify(onlyLeft).slice(0, 1500)}`);
+      log(`  only on B (tool): ${JSON.stringify(onlyRight).slice(0, 1500)}`);
     }
     const done =
       sink.messages === due.length &&

@@ -126,24 +126,48 @@ function sample(random, length, count, exclude = new Set()) {
   return chosen;
 }
 
+/** The bench's churn: 5 % of the users renamed, 2 % missing, 2 % new (9 % of the roster in all). */
+export const DEFAULT_CHURN = { renamed: 0.05, missing: 0.02, added: 0.02 };
+
 /**
- * The churn roster: 5 % of the users change their last name, 2 % are missing, 2 % are new students.
- * Returns the rows and which record uids went missing.
+ * A churn of `percent` % of the roster in all, in the default churn's proportions (5 : 2 : 2): e.g. 2 % is
+ * 1.11 % renamed, 0.44 % missing and 0.44 % new.
  */
-export function churnRoster(roster, seed = 2) {
+export function churnMix(percent) {
+  const total = DEFAULT_CHURN.renamed + DEFAULT_CHURN.missing + DEFAULT_CHURN.added;
+  const scale = percent / 100 / total;
+  return {
+    renamed: DEFAULT_CHURN.renamed * scale,
+    missing: DEFAULT_CHURN.missing * scale,
+    added: DEFAULT_CHURN.added * scale,
+  };
+}
+
+/** How many users a churn of `mix` renames, drops and adds in a roster of `size` rows. */
+export function churnCounts(size, mix = DEFAULT_CHURN) {
+  return {
+    renamed: Math.round(size * mix.renamed),
+    missing: Math.round(size * mix.missing),
+    added: Math.round(size * mix.added),
+  };
+}
+
+/**
+ * The churn roster: of the users, `mix.renamed` change their last name, `mix.missing` are missing, and
+ * `mix.added` (of the roster's size) are new students. Returns the rows and which record uids went missing.
+ */
+export function churnRoster(roster, seed = 2, mix = DEFAULT_CHURN) {
   const random = prng(seed);
   const { rows } = roster;
-  const modifyCount = Math.round(rows.length * 0.05);
-  const missingCount = Math.round(rows.length * 0.02);
-  const newCount = Math.round(rows.length * 0.02);
-  const missing = sample(random, rows.length, missingCount);
-  const modified = sample(random, rows.length, modifyCount, missing);
+  const counts = churnCounts(rows.length, mix);
+  const missing = sample(random, rows.length, counts.missing);
+  const modified = sample(random, rows.length, counts.renamed, missing);
   const out = [];
   rows.forEach((row, index) => {
     if (missing.has(index)) return;
     out.push(modified.has(index) ? { ...row, last: `${row.last}-${lastName(random)}` } : row);
   });
-  for (let count = 0; count < newCount; count++) {
+  for (let count = 0; count < counts.added; count++) {
     const school = pick(random, SCHOOLS);
     const klass = className(Math.floor(random() * roster.classesPerSchool));
     out.push({
@@ -155,7 +179,7 @@ export function churnRoster(roster, seed = 2) {
       classes: [`${school}-${klass}`],
     });
   }
-  return { rows: out, next: roster.next + newCount, classesPerSchool: roster.classesPerSchool };
+  return { rows: out, next: roster.next + counts.added, classesPerSchool: roster.classesPerSchool };
 }
 
 /** Drops `count` more users (not new ones), so that the purge finds that many more due. */
