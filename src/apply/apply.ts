@@ -41,6 +41,7 @@ import type { Mailer } from '../mail/index.js';
 import type { RetirementRuntime } from './user-context.js';
 import type { ArchiveWriter } from '../archive/index.js';
 import { archiveUser } from './archive.js';
+import { appendAll } from '../arrays.js';
 
 /** The events hook modules can attach to (SPEC §6): `pre<Event>` and `post<Event>`. */
 export type HookEvent = 'Create' | 'Modify' | 'Deactivate' | 'Reactivate' | 'Delete';
@@ -234,7 +235,7 @@ class Applier {
 
   private async runSubject(actions: PlanAction[], started = false): Promise<void> {
     if (!started && this.stopping) {
-      this.result.skipped.push(...actions);
+      appendAll(this.result.skipped, actions);
       return;
     }
     for (const action of actions) {
@@ -574,7 +575,7 @@ class Applier {
     for (let start = 0; start < creates.length; start += CREATE_BATCH) {
       const batch = creates.slice(start, start + CREATE_BATCH);
       if (this.stopping) {
-        this.result.skipped.push(...creates.slice(start));
+        appendAll(this.result.skipped, creates.slice(start));
         return;
       }
       // pre hooks first, so a vetoed user never gets a password line.

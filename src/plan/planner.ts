@@ -33,6 +33,7 @@ import {
   type PlanProblem,
 } from './types.js';
 import { desiredUser, diffUser, schoolOfRole } from './user-state.js';
+import { appendAll } from '../arrays.js';
 
 /** Everything the planner needs before the first directory user arrives. */
 export interface PlanSetup {
@@ -266,7 +267,7 @@ export class ImportPlanner {
         message: formatProblem(problem),
       });
     }
-    this.problems.push(...this.leftAlone);
+    appendAll(this.problems, this.leftAlone);
     for (const [recordUid, holders] of this.duplicates) {
       this.problems.push({
         where: holders.join(' and '),
@@ -537,8 +538,8 @@ export class ImportPlanner {
       deleted,
       ownership && ownershipInput(config, ownership),
     );
-    this.actions.push(...actions);
-    this.problems.push(...problems);
+    appendAll(this.actions, actions);
+    appendAll(this.problems, problems);
     for (const outcome of deleted) if (kept.has(normalizeDn(outcome.dn))) outcome.keep();
   }
 
@@ -651,8 +652,9 @@ export class ImportPlanner {
     const gidNumbers = config.ldap.posix
       ? new NumberAllocator(config.posix.gid_number_min, snapshot.taken?.gidNumbers ?? [])
       : undefined;
-    this.actions.push(
-      ...planGroups({
+    appendAll(
+      this.actions,
+      planGroups({
         layout: this.layout,
         scope,
         sourceUid: config.source_uid,

@@ -6,6 +6,7 @@
 import { type Modification, normalizeDn } from '../directory/index.js';
 import type { LeavingUser, ReferencingGroup } from '../snapshot/types.js';
 import type { GroupAction, PlanProblem } from './types.js';
+import { appendAll } from '../arrays.js';
 
 export interface ReferencePlan {
   /** `modify-group` (or `delete-group` for a class group that loses its last member), phase `removals`. */
@@ -41,7 +42,7 @@ function removalFrom(
     if (gone.length === 0) continue;
     if (gone.length === values.length) emptied = true;
     changes.push({ operation: 'delete', attribute, values: gone });
-    removedDns.push(...gone);
+    appendAll(removedDns, gone);
   }
   const goneUids = group.memberUid.filter((uid) => uids.has(uid));
   if (goneUids.length > 0) changes.push({ operation: 'delete', attribute: 'memberUid', values: goneUids });

@@ -7,6 +7,7 @@ import {
   type PlanAction,
   REMOVAL_KINDS,
 } from './types.js';
+import { appendAll } from '../arrays.js';
 
 const LABELS: Record<ActionKind, string> = {
   'create-container': 'create container',
@@ -123,7 +124,7 @@ export function renderPlanTable(plan: Plan): string {
   const out: string[] = [];
   out.push(heading(plan));
   out.push(`now: ${plan.now} (${plan.timezone})`);
-  if (plan.job === 'lifecycle') out.push(...renderLifecycleLists(plan));
+  if (plan.job === 'lifecycle') appendAll(out, renderLifecycleLists(plan));
 
   // Grouped by what is done (the kind, or a delete that moves) and school, in apply order.
   const sections = new Map<
