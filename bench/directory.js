@@ -68,44 +68,18 @@ export function searchEntries(server, args, onEntry) {
   });
 }
 
-/**
- * Left out of the comparison: what differs between two servers by nature (operational bookkeeping, the
- * times of writes and binds) and `userPassword`, random per side. The same list as the tests' canonical
- * dump (test/support/dump.ts), so the bench's "same result" means what the tests' does.
- */
-const EXCLUDED = new Set(
-  [
-    'entryUUID',
-    'entryCSN',
-    'entryDN',
-    'createTimestamp',
-    'modifyTimestamp',
-    'creatorsName',
-    'modifiersName',
-    'structuralObjectClass',
-    'subschemaSubentry',
-    'hasSubordinates',
-    'numSubordinates',
-    'pwdChangedTime',
-    'pwdLastSuccess',
-    'pwdFailureTime',
-    'contextCSN',
-    'rostersyncRetirementUpdated',
-    'userPassword',
-  ].map((name) => name.toLowerCase()),
+// What the comparison leaves out, the same as the tests' canonical dump (testkit/comparison.ts).
+const { COMPARISON_EXCLUDED_ATTRIBUTES, isRunLockEntry } = await import(
+  join(root, 'build/testkit/comparison.js')
 );
+const EXCLUDED = new Set(COMPARISON_EXCLUDED_ATTRIBUTES);
 
-/**
- * Run state (SPEC §5: the run lock's leases, the retirement state list) lives under `ou=rostersync,<suffix>`;
- * only rostersync's side has it, and a no-op run takes its lease there. Left out, as the tests' dump does.
- */
-export function isRunState(dnLine, suffix) {
+/** Whether an entry (by its `dn:` or `dn::` line) is the run lock's: only rostersync's side has those. */
+export function isRunState(dnLine) {
   const dn = dnLine.startsWith('dn:: ')
     ? Buffer.from(dnLine.slice(5), 'base64').toString('utf8')
     : dnLine.slice('dn: '.length);
-  const lower = dn.toLowerCase();
-  const base = `ou=rostersync,${suffix.toLowerCase()}`;
-  return lower === base || lower.endsWith(`,${base}`);
+  return isRunLockEntry(dn);
 }
 
 /** One entry as both sides must agree on it: the DN and the kept lines, names lower case, values sorted. */
@@ -133,7 +107,7 @@ export async function directoryFingerprint(server) {
     server,
     ['-b', server.suffix, '-E', 'pr=1000/noprompt', '(objectClass=*)', '*', '+'],
     (entry) => {
-      if (isRunState(entry.dn, server.suffix)) return;
+      if (isRunState(entry.dn)) return;
       const text = canonicalEntry(entry);
       if (/^objectclass: inetOrgPerson$/im.test(text)) users++;
       if (/^objectclass: groupOfNames$/im.test(text)) groups++;
@@ -195,7 +169,7 @@ export async function directoryState(server) {
     server,
     ['-b', server.suffix, '-E', 'pr=1000/noprompt', '(objectClass=*)', 'entryCSN'],
     (entry) => {
-      if (isRunState(entry.dn, server.suffix)) return;
+      if (isRunState(entry.dn)) return;
       entries++;
       for (const line of entry.lines) {
         const csn = line.slice('entryCSN: '.length);

@@ -6,30 +6,10 @@
  * `userPassword`, which holds a random initial password, and the run lock's leases.
  */
 import { Client } from 'ldapts';
+import { COMPARISON_EXCLUDED_ATTRIBUTES, isRunLockEntry } from '../../testkit/comparison.js';
 
 /** Left out of the dump: operational attributes that differ per server or per run, and passwords. */
-export const DUMP_EXCLUDED_ATTRIBUTES: ReadonlySet<string> = new Set(
-  [
-    'entryUUID',
-    'entryCSN',
-    'entryDN',
-    'createTimestamp',
-    'modifyTimestamp',
-    'creatorsName',
-    'modifiersName',
-    'structuralObjectClass',
-    'subschemaSubentry',
-    'hasSubordinates',
-    'numSubordinates',
-    'pwdChangedTime',
-    'pwdLastSuccess',
-    'pwdFailureTime',
-    'contextCSN',
-    // When a retirement step last wrote its state: the time of that run.
-    'rostersyncRetirementUpdated',
-    'userPassword',
-  ].map((name) => name.toLowerCase()),
-);
+export const DUMP_EXCLUDED_ATTRIBUTES: ReadonlySet<string> = new Set(COMPARISON_EXCLUDED_ATTRIBUTES);
 
 const SPECIAL = new Set([',', '+', '"', '\\', '<', '>', ';', '=']);
 
@@ -107,13 +87,6 @@ function valueText(value: string | Buffer): string {
   return Buffer.isBuffer(value) ? value.toString('utf8') : value;
 }
 
-/**
- * The run lock's leases and their containers (SPEC §5: run state under `ou=rostersync`): a run takes and
- * releases its lease whatever its plan says, so the containers are there after any run and the lease of a
- * killed one until the next run. The data is what dumps compare; the retirement state list stays in.
- */
-const RUN_LOCK_ENTRY = /^(?:ou=rostersync,|(?:.+,)?ou=leases,ou=rostersync,)/;
-
 /** Sorts by DN from the root down, so parents come before their children. */
 function compareDns(a: string, b: string): number {
   const left = splitUnescaped(a, ',').reverse().join('\n');
@@ -156,7 +129,7 @@ export async function dumpDirectory(
       }
       return { dn, text: [`dn: ${dn}`, ...lines].join('\n') };
     });
-    const data = entries.filter((entry) => !RUN_LOCK_ENTRY.test(entry.dn));
+    const data = entries.filter((entry) => !isRunLockEntry(entry.dn));
     data.sort((a, b) => compareDns(a.dn, b.dn));
     return `${data.map((entry) => entry.text).join('\n\n')}\n`;
   } finally {
