@@ -4,7 +4,8 @@ import { Attribute, BerWriter, Change, Client, type Filter } from 'ldapts';
 import { AssertionControl } from './assertion.js';
 import { type DirectoryOperation, toDirectoryError } from './classify.js';
 import { escapeDnValue, formatRdn, dn as joinDn, parentDn, parseRdn } from '../dn.js';
-import { type DirectoryEntry, toDirectoryEntry } from './entry.js';
+import { type DirectoryEntry, entryMapper, toDirectoryEntry } from './entry.js';
+import { searchEntryPages } from './entry-pages.js';
 import { DirectoryError } from './errors.js';
 import { buildTlsOptions, type DirectoryOptions, parseLdapUrl } from './options.js';
 
@@ -131,17 +132,15 @@ export class Directory {
   ): AsyncGenerator<DirectoryEntry[]> {
     await this.ensureSession('search', base);
     const attributes = options.attributes.length > 0 ? options.attributes : [NO_ATTRIBUTES];
-    const pages = this.client.searchPaginated(base, {
+    const pages = searchEntryPages(this.client, base, {
       scope: options.scope,
       filter: options.filter,
       attributes,
-      paged: { pageSize: options.pageSize ?? this.options.pageSize },
+      pageSize: options.pageSize ?? this.options.pageSize,
     });
-    const everything = options.attributes.includes('*') || options.attributes.includes('+');
+    const toEntry = entryMapper(options.attributes);
     try {
-      for await (const page of pages) {
-        yield page.searchEntries.map((entry) => toDirectoryEntry(entry, options.attributes, everything));
-      }
+      for await (const page of pages) yield page.map(toEntry);
     } catch (error) {
       throw this.failure(error, 'search', base);
     }

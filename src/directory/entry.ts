@@ -7,11 +7,19 @@ export interface DirectoryEntry {
   attributes: Record<string, string[]>;
 }
 
-type RawValue = Entry[string];
+/** A search entry as parsed: what ldapts' `SearchEntry` is, and what an ldapts `Entry` is turned back into. */
+export interface ParsedEntry {
+  name: string;
+  attributes: readonly ParsedAttribute[];
+}
 
-function asStrings(value: RawValue): string[] {
-  if (typeof value === 'string') return [value];
-  const values: readonly (Buffer | string)[] = Array.isArray(value) ? value : [value];
+export interface ParsedAttribute {
+  type: string;
+  /** Strings where the value is UTF-8, else the value's bytes (and always for `;binary`). */
+  values: readonly (string | Buffer)[];
+}
+
+function asStrings(values: readonly (string | Buffer)[]): string[] {
   // ldapts' own array is not used elsewhere: when it holds strings only (the usual case), keep it.
   for (const item of values) {
     if (typeof item !== 'string') {
@@ -21,45 +29,52 @@ function asStrings(value: RawValue): string[] {
   return values as string[];
 }
 
-/** Every attribute of the entry by lower-cased name, merging names that differ only in case. */
-function byLowerCaseName(raw: Entry): Map<string, { name: string; values: string[] }> {
-  const received = new Map<string, { name: string; values: string[] }>();
-  for (const [name, value] of Object.entries(raw)) {
-    if (name === 'dn') continue;
-    const key = name.toLowerCase();
-    const known = received.get(key);
-    if (known) known.values.push(...asStrings(value));
-    else received.set(key, { name, values: asStrings(value) });
-  }
-  return received;
-}
+/** The attribute names the entries of one search are mapped to. */
+export type EntryMapper = (entry: ParsedEntry) => DirectoryEntry;
 
 /**
- * Maps an ldapts search entry to the requested attribute names. Servers usually answer with the names as
- * requested, which is looked up directly (this runs once per entry of every read); when they use another
- * letter case (`uid` vs `UID`), names are matched case-insensitively. `*` (all user attributes) and `+`
- * (all operational ones) return whatever the entry has, under the names the server used.
+ * Maps the entries of a search to the requested attribute names; built once per search, as it runs once
+ * per entry of every read. Servers usually answer with the names as requested, which are looked up
+ * directly; another letter case (`uid` vs `UID`) is matched case-insensitively (one requested name per
+ * attribute: asked for twice in different cases, only the first gets the values). `*` (all user attributes)
+ * and `+` (all operational ones) add whatever else the entry has, under the names the server used.
  */
-export function toDirectoryEntry(
-  raw: Entry,
-  requested: readonly string[],
-  everything = requested.includes('*') || requested.includes('+'),
-): DirectoryEntry {
-  const attributes: Record<string, string[]> = {};
-  let received: Map<string, { name: string; values: string[] }> | undefined;
-  if (everything) {
-    received = byLowerCaseName(raw);
-    for (const { name, values } of received.values()) if (values.length > 0) attributes[name] = values;
-  }
-  for (const name of requested) {
-    if (name === '*' || name === '+') continue;
-    const exact = raw[name];
-    if (exact !== undefined) {
-      attributes[name] = asStrings(exact);
-      continue;
+export function entryMapper(requested: readonly string[]): EntryMapper {
+  const everything = requested.includes('*') || requested.includes('+');
+  const names = requested.filter((name) => name !== '*' && name !== '+');
+  // Received name (as requested, or lower-cased) → the requested name it fills.
+  const byName = new Map<string, string>();
+  for (const name of names) byName.set(name, name);
+  for (const name of names) if (!byName.has(name.toLowerCase())) byName.set(name.toLowerCase(), name);
+  return (entry) => {
+    const attributes: Record<string, string[]> = {};
+    for (const attribute of entry.attributes) {
+      let name = byName.get(attribute.type) ?? byName.get(attribute.type.toLowerCase());
+      if (name === undefined) {
+        if (!everything || attribute.values.length === 0) continue;
+        name = attribute.type;
+      }
+      const values = asStrings(attribute.values);
+      const known = attributes[name];
+      if (known === undefined) attributes[name] = values;
+      else attributes[name] = [...known, ...values];
     }
-    received ??= byLowerCaseName(raw);
-    attributes[name] = received.get(name.toLowerCase())?.values ?? [];
+    for (const name of names) attributes[name] ??= [];
+    return { dn: entry.name, attributes };
+  };
+}
+
+/** An ldapts `Entry` (from `Client.search`) as the entry it was parsed from. */
+export function parsedEntry(entry: Entry): ParsedEntry {
+  const attributes: ParsedAttribute[] = [];
+  for (const [type, value] of Object.entries(entry)) {
+    if (type === 'dn') continue;
+    attributes.push({ type, values: Array.isArray(value) ? value : [value] });
   }
-  return { dn: raw.dn, attributes };
+  return { name: entry.dn, attributes };
+}
+
+/** Maps one ldapts `Entry` to the requested attribute names (see `entryMapper`). */
+export function toDirectoryEntry(raw: Entry, requested: readonly string[]): DirectoryEntry {
+  return entryMapper(requested)(parsedEntry(raw));
 }

@@ -1,0 +1,90 @@
+/**
+ * A paged search (RFC 2696) that hands over ldapts' parsed entries as they are. ldapts' own
+ * `searchPaginated` turns every entry into an object first (`SearchEntry.toObject`: a Set, a
+ * `toLocaleLowerCase` per attribute, `[]` for each requested attribute the entry lacks), which `entry.ts`
+ * then maps again: for a read of a hundred thousand users that was a third of the reading thread's CPU.
+ * Here each entry is mapped once, straight from its parsed attributes.
+ *
+ * This sends the request through ldapts' message layer (`_send`, `_nextMessageId`: the same two calls its
+ * `searchPaginated` makes). Where a version of ldapts lacks them, its public `searchPaginated` is used.
+ */
+import {
+  type Client,
+  type Filter,
+  FilterParser,
+  PagedResultsControl,
+  SearchRequest,
+  type SearchResponse,
+  StatusCodeParser,
+} from 'ldapts';
+import { type ParsedEntry, parsedEntry } from './entry.js';
+
+export interface EntryPageSearch {
+  scope: 'base' | 'one' | 'sub';
+  filter: Filter | string;
+  attributes: string[];
+  pageSize: number;
+}
+
+/** ldapts' message layer, where this version of it has one. */
+interface MessageLayer {
+  _send(message: SearchRequest): Promise<SearchResponse | undefined>;
+  _nextMessageId(): number;
+}
+
+function messageLayer(client: Client): MessageLayer | undefined {
+  const layer = client as unknown as Partial<MessageLayer>;
+  return typeof layer._send === 'function' && typeof layer._nextMessageId === 'function'
+    ? (layer as MessageLayer)
+    : undefined;
+}
+
+/** The entries of a paged search, a page at a time. The client must be connected and bound. */
+export async function* searchEntryPages(
+  client: Client,
+  base: string,
+  search: EntryPageSearch,
+): AsyncGenerator<ParsedEntry[]> {
+  const layer = messageLayer(client);
+  if (layer === undefined) {
+    yield* publicEntryPages(client, base, search);
+    return;
+  }
+  const paging = new PagedResultsControl({ value: { size: search.pageSize } });
+  const request = new SearchRequest({
+    messageId: -1,
+    baseDN: base,
+    scope: search.scope,
+    filter: typeof search.filter === 'string' ? FilterParser.parseString(search.filter) : search.filter,
+    attributes: search.attributes,
+    controls: [paging],
+  });
+  for (;;) {
+    request.messageId = layer._nextMessageId();
+    const response = await layer._send(request);
+    if (response?.status !== 0) throw StatusCodeParser.parse(response);
+    yield response.searchEntries;
+    const answer = response.controls?.find(
+      (control): control is PagedResultsControl => control instanceof PagedResultsControl,
+    );
+    const cookie = answer?.value?.cookie;
+    const empty = response.searchEntries.length === 0 && response.searchReferences.length === 0;
+    if (empty || cookie === undefined || cookie.length === 0) return;
+    paging.value = { size: search.pageSize, cookie };
+  }
+}
+
+async function* publicEntryPages(
+  client: Client,
+  base: string,
+  search: EntryPageSearch,
+): AsyncGenerator<ParsedEntry[]> {
+  for await (const page of client.searchPaginated(base, {
+    scope: search.scope,
+    filter: search.filter,
+    attributes: search.attributes,
+    paged: { pageSize: search.pageSize },
+  })) {
+    yield page.searchEntries.map(parsedEntry);
+  }
+}
