@@ -38,7 +38,8 @@ describe('an entry read from the directory', () => {
   it('turns values that are not UTF-8 strings into strings', () => {
     const toEntry = entryMapper(['description']);
     expect(
-      toEntry({ name: dn, attributes: [{ type: 'description', values: ['a', Buffer.from('b')] }] }).attributes,
+      toEntry({ name: dn, attributes: [{ type: 'description', values: ['a', Buffer.from('b')] }] })
+        .attributes,
     ).toEqual({ description: ['a', 'b'] });
   });
 
