@@ -64,6 +64,41 @@ export function entryMapper(requested: readonly string[]): EntryMapper {
   };
 }
 
+/** An entry's values by the position of each requested attribute; `undefined` where the entry lacks it. */
+export interface EntryRow {
+  dn: string;
+  values: (string[] | undefined)[];
+}
+
+/**
+ * Maps the entries of a search to rows: the values of `requested[i]` at `values[i]`, names matched as
+ * `entryMapper` matches them. For reads of many entries of one kind (no `*` or `+`).
+ */
+export function rowMapper(requested: readonly string[]): (entry: ParsedEntry) => EntryRow {
+  if (requested.includes('*') || requested.includes('+'))
+    throw new Error('entry rows hold named attributes only, not * or +');
+  const positions = new Map<string, number>();
+  // A name requested twice fills its first position only.
+  requested.forEach((name, position) => {
+    if (!positions.has(name)) positions.set(name, position);
+  });
+  requested.forEach((name, position) => {
+    if (!positions.has(name.toLowerCase())) positions.set(name.toLowerCase(), position);
+  });
+  const width = requested.length;
+  return (entry) => {
+    const values = new Array<string[] | undefined>(width);
+    for (const attribute of entry.attributes) {
+      const position = positions.get(attribute.type) ?? positions.get(attribute.type.toLowerCase());
+      if (position === undefined) continue;
+      const known = values[position];
+      values[position] =
+        known === undefined ? asStrings(attribute.values) : [...known, ...asStrings(attribute.values)];
+    }
+    return { dn: entry.name, values };
+  };
+}
+
 /** An ldapts `Entry` (from `Client.search`) as the entry it was parsed from. */
 export function parsedEntry(entry: Entry): ParsedEntry {
   const attributes: ParsedAttribute[] = [];

@@ -20,7 +20,7 @@ export {
   type Rdn,
   rdn,
 } from '../dn.js';
-export type { DirectoryEntry } from './entry.js';
+export type { DirectoryEntry, EntryRow } from './entry.js';
 export {
   DirectoryError,
   type DirectoryErrorDetails,

@@ -28,7 +28,7 @@ import type {
   SnapshotRest,
   TakenNames,
 } from './types.js';
-import { ENTRY_CSN, toUser, type UserShape, userAttributes } from './user-entry.js';
+import { ENTRY_CSN, type UserShape, userAttributes, userMapper } from './user-entry.js';
 import { readUserPages, type UserRead, type UserReaderThread } from './user-reader.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
@@ -149,14 +149,16 @@ export async function readJoiningUsers(
 ): Promise<void> {
   const { layout, config } = request;
   const names = layout.attributes;
+  const shape = userShape(request);
+  const toUser = userMapper(shape);
   for (let start = 0; start < recordUids.length; start += RECORD_UID_BATCH) {
     const batch = recordUids.slice(start, start + RECORD_UID_BATCH);
-    for await (const entry of directory.search(layout.baseDn, {
+    for await (const page of directory.searchRows(layout.baseDn, {
       scope: 'sub',
       filter: and(sourceUsersFilter(names, config.source_uid), anyOf(names.recordUid, batch)),
-      attributes: userAttributes(userShape(request)),
+      attributes: userAttributes(shape),
     })) {
-      onUser(toUser(entry, userShape(request)));
+      for (const row of page) onUser(toUser(row));
     }
   }
 }

@@ -3,7 +3,7 @@
  * reader thread (`user-reader-worker.ts`) runs the same code as an in-thread read.
  */
 import type { AttributeNames } from '../config/index.js';
-import type { DirectoryEntry } from '../directory/index.js';
+import type { EntryRow } from '../directory/index.js';
 import type { DirectoryUser } from './types.js';
 
 /** Operational: only sent when asked for. A held plan records it for every entry it writes (SPEC §11). */
@@ -18,11 +18,7 @@ export interface UserShape {
   entryCsn: boolean;
 }
 
-const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
-  entry.attributes[attribute]?.[0];
-const all = (entry: DirectoryEntry, attribute: string): string[] => entry.attributes[attribute] ?? [];
-
-/** The attributes of a user the planner reads. */
+/** The attributes of a user the planner reads, in the order of the rows `userMapper` takes. */
 export function userAttributes(shape: UserShape): string[] {
   const { names } = shape;
   return [
@@ -53,33 +49,70 @@ export function userAttributes(shape: UserShape): string[] {
   ];
 }
 
-export function toUser(entry: DirectoryEntry, shape: UserShape): DirectoryUser {
+/**
+ * Maps the rows of a search for `userAttributes(shape)` (`Directory.searchRows`) to users. Positions are
+ * found once, so each of a directory's users costs only its own values.
+ */
+export function userMapper(shape: UserShape): (row: EntryRow) => DirectoryUser {
   const { names } = shape;
-  return {
-    dn: entry.dn,
-    entryUUID: first(entry, 'entryUUID') ?? '',
-    objectClasses: all(entry, 'objectClass'),
-    username: first(entry, 'uid') ?? '',
-    recordUid: first(entry, names.recordUid) ?? '',
-    firstname: first(entry, 'givenName') ?? '',
-    lastname: first(entry, 'sn') ?? '',
-    commonName: first(entry, 'cn') ?? '',
-    displayName: first(entry, 'displayName') ?? '',
-    email: first(entry, 'mail'),
-    schools: all(entry, names.school),
-    roles: all(entry, names.role),
-    mapped: Object.fromEntries(shape.mappedAttributes.map((name) => [name, all(entry, name)])),
-    purgeTimestamp: first(entry, names.purgeTimestamp),
-    missingSince: first(entry, names.missingSince),
-    deactivatedTimestamp: first(entry, names.deactivatedTimestamp),
-    lockFound: first(entry, names.lockFound)?.toUpperCase() === 'TRUE',
-    lockedTime: first(entry, 'pwdAccountLockedTime'),
-    endTime: first(entry, 'pwdEndTime'),
-    priorEndTime: first(entry, names.priorEndTime),
-    shadowExpire: first(entry, 'shadowExpire'),
-    warnedAt: first(entry, names.warningTimestamp),
-    warningRule: first(entry, names.warningRule),
-    keptAt: first(entry, names.keptTimestamp),
-    entryCSN: first(entry, ENTRY_CSN),
+  const attributes = userAttributes(shape);
+  const at = (name: string): number => attributes.indexOf(name);
+  const column = {
+    objectClass: at('objectClass'),
+    entryUUID: at('entryUUID'),
+    entryCSN: at(ENTRY_CSN),
+    uid: at('uid'),
+    givenName: at('givenName'),
+    sn: at('sn'),
+    cn: at('cn'),
+    displayName: at('displayName'),
+    mail: at('mail'),
+    recordUid: at(names.recordUid),
+    school: at(names.school),
+    role: at(names.role),
+    purgeTimestamp: at(names.purgeTimestamp),
+    missingSince: at(names.missingSince),
+    deactivatedTimestamp: at(names.deactivatedTimestamp),
+    lockFound: at(names.lockFound),
+    priorEndTime: at(names.priorEndTime),
+    lockedTime: at('pwdAccountLockedTime'),
+    endTime: at('pwdEndTime'),
+    shadowExpire: at('shadowExpire'),
+    warnedAt: at(names.warningTimestamp),
+    warningRule: at(names.warningRule),
+    keptAt: at(names.keptTimestamp),
+  };
+  const mapped = shape.mappedAttributes.map((name) => [name, at(name)] as const);
+  return ({ dn, values }) => {
+    const first = (position: number): string | undefined =>
+      position < 0 ? undefined : values[position]?.[0];
+    const all = (position: number): string[] => values[position] ?? [];
+    return {
+      dn,
+      entryUUID: first(column.entryUUID) ?? '',
+      objectClasses: all(column.objectClass),
+      username: first(column.uid) ?? '',
+      recordUid: first(column.recordUid) ?? '',
+      firstname: first(column.givenName) ?? '',
+      lastname: first(column.sn) ?? '',
+      commonName: first(column.cn) ?? '',
+      displayName: first(column.displayName) ?? '',
+      email: first(column.mail),
+      schools: all(column.school),
+      roles: all(column.role),
+      mapped: Object.fromEntries(mapped.map(([name, position]) => [name, all(position)])),
+      purgeTimestamp: first(column.purgeTimestamp),
+      missingSince: first(column.missingSince),
+      deactivatedTimestamp: first(column.deactivatedTimestamp),
+      lockFound: first(column.lockFound)?.toUpperCase() === 'TRUE',
+      lockedTime: first(column.lockedTime),
+      endTime: first(column.endTime),
+      priorEndTime: first(column.priorEndTime),
+      shadowExpire: first(column.shadowExpire),
+      warnedAt: first(column.warnedAt),
+      warningRule: first(column.warningRule),
+      keptAt: first(column.keptAt),
+      entryCSN: first(column.entryCSN),
+    };
   };
 }

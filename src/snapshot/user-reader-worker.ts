@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Directory } from '../directory/client.js';
-import { toUser, userAttributes } from './user-entry.js';
+import { userAttributes, userMapper } from './user-entry.js';
 import { serializeError, type UserReaderData, type UserReaderMessage } from './user-reader.js';
 
 const port = parentPort;
@@ -24,14 +24,15 @@ const send = (message: UserReaderMessage) => port.postMessage(message);
 async function main(): Promise<void> {
   const directory = await Directory.connect(connection);
   try {
-    for await (const page of directory.searchPages(read.base, {
+    const toUser = userMapper(read.shape);
+    for await (const page of directory.searchRows(read.base, {
       scope: 'sub',
       filter: read.filter,
       attributes: userAttributes(read.shape),
     })) {
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit -= 1;
-      send({ type: 'page', users: JSON.stringify(page.map((entry) => toUser(entry, read.shape))) });
+      send({ type: 'page', users: JSON.stringify(page.map(toUser)) });
     }
     send({ type: 'done' });
   } finally {

@@ -21,7 +21,7 @@ import {
 } from '../directory/index.js';
 import { registerSecret } from '../logging/index.js';
 import type { DirectoryUser } from './types.js';
-import { toUser, type UserShape, userAttributes } from './user-entry.js';
+import { type UserShape, userAttributes, userMapper } from './user-entry.js';
 
 /** A read of users: plain data, the same on either thread. */
 export interface UserRead {
@@ -111,12 +111,13 @@ function sameRead(a: UserRead, b: UserRead): boolean {
 }
 
 async function* readInThread(directory: Directory, read: UserRead): AsyncGenerator<DirectoryUser[]> {
-  for await (const page of directory.searchPages(read.base, {
+  const toUser = userMapper(read.shape);
+  for await (const page of directory.searchRows(read.base, {
     scope: 'sub',
     filter: read.filter,
     attributes: userAttributes(read.shape),
   })) {
-    yield page.map((entry) => toUser(entry, read.shape));
+    yield page.map(toUser);
   }
 }
 

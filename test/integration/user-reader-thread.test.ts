@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory, type DirectoryOptions } from '../../src/directory/index.js';
-import { toUser, type UserShape, userAttributes } from '../../src/snapshot/user-entry.js';
+import { type UserShape, userAttributes, userMapper } from '../../src/snapshot/user-entry.js';
 import type * as UserReader from '../../src/snapshot/user-reader.js';
 import type { AttributeNames } from '../../src/config/index.js';
 import { ATTRIBUTE_TYPES } from '../../src/schema/index.js';
@@ -81,12 +81,12 @@ describe('the users read on a thread of their own', () => {
     const directory = await Directory.connect(options);
     try {
       const here = [];
-      for await (const page of directory.searchPages(read().base, {
+      for await (const page of directory.searchRows(read().base, {
         scope: 'sub',
         filter: read().filter,
         attributes: userAttributes(shape),
       })) {
-        here.push(...page.map((entry) => toUser(entry, shape)));
+        here.push(...page.map(userMapper(shape)));
       }
       const there = [];
       const pageSizes: number[] = [];

@@ -3,7 +3,7 @@
  * server's letter case forgiven, and `*`/`+` adding what else the entry has.
  */
 import { describe, expect, it } from 'vitest';
-import { entryMapper, parsedEntry, toDirectoryEntry } from '../../src/directory/entry.js';
+import { entryMapper, parsedEntry, rowMapper, toDirectoryEntry } from '../../src/directory/entry.js';
 
 const dn = 'uid=kim,ou=people,dc=example,dc=org';
 
@@ -68,5 +68,21 @@ describe('an entry read from the directory', () => {
       dn,
       attributes: { uid: ['kim'], mail: [], sn: [] },
     });
+  });
+
+  it('as a row, holds each requested attribute at its position, forgiving the letter case', () => {
+    const toRow = rowMapper(['uid', 'mail', 'objectClass', 'uid']);
+    const row = toRow({
+      name: dn,
+      attributes: [
+        { type: 'objectclass', values: ['top', 'inetOrgPerson'] },
+        { type: 'cn', values: ['Kim Meyer'] },
+        { type: 'uid', values: ['kim'] },
+      ],
+    });
+    expect(row.dn).toBe(dn);
+    // A name requested twice fills its first position; what the entry lacks stays undefined.
+    expect([...row.values]).toEqual([['kim'], undefined, ['top', 'inetOrgPerson'], undefined]);
+    expect(() => rowMapper(['*'])).toThrow(/not \* or \+/);
   });
 });
