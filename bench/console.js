@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeConfig } from './config.js';
 import { loadOffline, mdbMaxSize } from './directory.js';
-import { cliEnv, timed } from './measure.js';
+import { cliEnv, launcherFlags, timed } from './measure.js';
 import { isSeeded, makeSeed } from './seeding.js';
 import { churnRoster, makeRoster, rosterCsv } from './roster.js';
 
@@ -43,7 +43,9 @@ export class ConsoleRun {
   }
 
   async process(label, script, args, server) {
-    const result = await timed(process.execPath, [script, ...args], {
+    // Both sides with the installed command's Node flags.
+    const flags = await launcherFlags(this.options.cli);
+    const result = await timed(process.execPath, [...flags, script, ...args], {
       stdout: join(this.work, `${label}.out`),
       stderr: join(this.work, `${label}.log`),
       env: cliEnv(),

@@ -28,7 +28,7 @@ import { SMTPServer } from 'smtp-server';
 import { writeConfig } from './config.js';
 import { bind, compareDirectories, countEntries, loadOffline, mdbMaxSize } from './directory.js';
 import { countChanges } from './ldif.js';
-import { cliEnv, timed } from './measure.js';
+import { cliEnv, launcherFlags, timed } from './measure.js';
 import { makeRoster, prng, SCHOOLS } from './roster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -223,7 +223,8 @@ export class LifecycleRun {
   }
 
   async rostersync(label, side, server, args) {
-    const result = await timed(process.execPath, [this.options.cli, ...args], {
+    const flags = await launcherFlags(this.options.cli);
+    const result = await timed(process.execPath, [...flags, this.options.cli, ...args], {
       stdout: join(this.work, `${label}.${side}.out`),
       stderr: join(this.work, `${label}.${side}.log`),
       env: cliEnv(),

@@ -85,6 +85,20 @@ export async function timed(
 }
 
 /** A clean environment for the CLI: no ROSTERSYNC_* from the caller's shell changes what is measured. */
+/**
+ * The Node flags on a script's `#!/usr/bin/env -S node …` line: rostersync runs with them when installed
+ * (a command on the PATH runs through that line), so the benchmark's runs take them too.
+ */
+export async function launcherFlags(script) {
+  const [first] = (await readFile(script, 'utf8')).split('\n', 1);
+  const words =
+    /^#!\S*env\s+-S\s+(.*)$/
+      .exec(first ?? '')?.[1]
+      ?.trim()
+      .split(/\s+/) ?? [];
+  return words[0] === 'node' ? words.slice(1) : [];
+}
+
 export function cliEnv() {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ROSTERSYNC_')));
 }

@@ -59,7 +59,7 @@ import {
   mdbMaxSize,
 } from './directory.js';
 import { addPasswords, countChanges } from './ldif.js';
-import { cliEnv, HAVE_GNU_TIME, timed } from './measure.js';
+import { cliEnv, HAVE_GNU_TIME, launcherFlags, timed } from './measure.js';
 import { ConsoleRun } from './console.js';
 import { LifecycleRun } from './lifecycle.js';
 import { formatSummary, summarizeProfile } from './profile-top.js';
@@ -198,11 +198,17 @@ class SizeRun {
     this.purgeDue = options.purgeDue ?? (this.seeded ? SEEDED_PURGE_DUE : 10);
   }
 
-  /** A rostersync run, timed; a failure ends this size's steps (it is recorded as a row). */
+  /**
+   * A rostersync run, timed; a failure ends this size's steps (it is recorded as a row). It runs with the
+   * Node flags of the installed command's `#!` line, as `rostersync` on a PATH runs (bench/read-users.js,
+   * the read alone, with those of the CLI it stands for).
+   */
   async rostersync(label, side, args, script = this.options.cli) {
     const dir = join(this.work, side);
     const profileDir = join(this.work, 'profiles', label);
-    const nodeArgs = this.options.profile && side === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const profiling =
+      this.options.profile && side === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const nodeArgs = [...(await launcherFlags(this.options.cli)), ...profiling];
     const server = side === 'A' ? this.a : this.b;
     const result = await timed(process.execPath, [...nodeArgs, script, ...args], {
       stdout: join(dir, `${label}.out`),
@@ -228,7 +234,7 @@ class SizeRun {
         tail,
       );
     }
-    if (nodeArgs.length > 0) {
+    if (profiling.length > 0) {
       const [file] = await readdir(profileDir);
       if (file) {
         const summary = formatSummary(await summarizeProfile(join(profileDir, file), 12));
