@@ -90,7 +90,8 @@ export async function* searchEntryPages(
   }
 }
 
-async function* publicEntryPages(
+/** The same pages through ldapts' public `searchPaginated` (each entry through `toObject` and back). */
+export async function* publicEntryPages(
   client: Client,
   base: string,
   search: EntryPageSearch,
