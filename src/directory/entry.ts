@@ -64,10 +64,13 @@ export function entryMapper(requested: readonly string[]): EntryMapper {
   };
 }
 
-/** An entry's values by the position of each requested attribute; `undefined` where the entry lacks it. */
+/**
+ * An entry's values by the position of each requested attribute: `undefined` where the entry lacks it
+ * (`null` once the row has crossed to another thread as JSON).
+ */
 export interface EntryRow {
   dn: string;
-  values: (string[] | undefined)[];
+  values: (string[] | null | undefined)[];
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type DirectoryErrorKind,
   type DirectoryOptions,
   directoryOptionsFromConfig,
+  type EntryRow,
 } from '../directory/index.js';
 import { registerSecret } from '../logging/index.js';
 import type { DirectoryUser } from './types.js';
@@ -38,9 +39,12 @@ export interface UserReaderData {
   pagesAhead: number;
 }
 
-/** Messages from the reader thread: a page of users (JSON), the end, or what went wrong. */
+/**
+ * Messages from the reader thread: a page of users (JSON of `[dn, values]` rows: see `EntryRow`), the end,
+ * or what went wrong.
+ */
 export type UserReaderMessage =
-  { type: 'page'; users: string } | { type: 'done' } | { type: 'error'; error: SerializedError };
+  { type: 'page'; rows: string } | { type: 'done' } | { type: 'error'; error: SerializedError };
 
 /** A `DirectoryError` (or any error) as plain data, rebuilt on this side as the same kind. */
 export interface SerializedError {
@@ -132,11 +136,13 @@ export class UserReaderThread {
   private failure: Error | undefined;
   private exited = false;
   private taken = false;
+  private readonly toUser: (row: EntryRow) => DirectoryUser;
 
   private constructor(
     connection: DirectoryOptions,
     readonly read: UserRead,
   ) {
+    this.toUser = userMapper(read.shape);
     const data: UserReaderData = { connection, read, pagesAhead: PAGES_AHEAD };
     this.worker = new Worker(WORKER_URL, { workerData: data });
     this.worker.on('message', (message: UserReaderMessage) => {
@@ -179,7 +185,8 @@ export class UserReaderThread {
         if (message.type === 'done') return;
         if (message.type === 'error') throw deserializeError(message.error);
         this.worker.postMessage('next');
-        yield JSON.parse(message.users) as DirectoryUser[];
+        const rows = JSON.parse(message.rows) as [string, EntryRow['values']][];
+        yield rows.map(([dn, values]) => this.toUser({ dn, values }));
       }
     } finally {
       await this.cancel();
