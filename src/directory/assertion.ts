@@ -1,14 +1,11 @@
 /**
  * The LDAP Assertion control (RFC 4528): the server carries out the operation only while the entry matches
- * the filter, else it answers assertionFailed (122) and changes nothing. It makes "delete this entry if it
+ * the filter, else it answers assertionFailed (122: the error kind `assertion-failed`) and changes nothing. It makes "delete this entry if it
  * is still mine" one atomic step.
  */
 import { BerWriter, Control, type Filter } from 'ldapts';
 
 export const ASSERTION_CONTROL_OID = '1.3.6.1.1.12';
-
-/** The result code of an operation whose assertion did not hold. */
-export const ASSERTION_FAILED = 122;
 
 export class AssertionControl extends Control {
   constructor(private readonly assertion: Filter) {

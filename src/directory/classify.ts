@@ -17,13 +17,23 @@ export interface ErrorContext {
   timeoutMs: number;
 }
 
+/** LDAP result codes (RFC 4511, RFC 4528's 122) as the kinds callers decide on. */
 const RESULT_KINDS: ReadonlyMap<number, DirectoryErrorKind> = new Map([
   [3, 'timeout'],
+  [12, 'control-unsupported'],
+  [16, 'no-such-attribute'],
+  [17, 'schema-violation'],
   [19, 'constraint'],
+  [20, 'value-exists'],
+  // slapd's answer to an objectClass value the schema does not define.
+  [21, 'schema-violation'],
   [32, 'no-such-object'],
   [49, 'invalid-credentials'],
   [50, 'insufficient-access'],
+  [53, 'unwilling'],
+  [65, 'schema-violation'],
   [68, 'already-exists'],
+  [122, 'assertion-failed'],
 ]);
 
 /** Result codes by which a server says it cannot serve anything right now (52: unavailable, e.g. shutting down). */

@@ -62,31 +62,41 @@ export async function* searchEntryPages(
     attributes: search.attributes,
     controls: [paging],
   });
+  let pending = false;
   const send = (): Promise<SearchResponse | undefined> => {
     request.messageId = layer._nextMessageId();
     const response = layer._send(request);
+    pending = true;
     // Seen when awaited; until then a failure of a page nobody waits for is no unhandled rejection.
     response.catch(() => undefined);
     return response;
   };
   let next = send();
-  for (;;) {
-    const response = await next;
-    if (response?.status !== 0) throw StatusCodeParser.parse(response);
-    const answer = response.controls?.find(
-      (control): control is PagedResultsControl => control instanceof PagedResultsControl,
-    );
-    const cookie = answer?.value?.cookie;
-    const empty = response.searchEntries.length === 0 && response.searchReferences.length === 0;
-    const more = !empty && cookie !== undefined && cookie.length > 0;
-    // The next page is asked for before this one is handed over: the server finds it while the
-    // consumer decodes this one.
-    if (more) {
-      paging.value = { size: search.pageSize, cookie };
-      next = send();
+  try {
+    for (;;) {
+      const response = await next;
+      pending = false;
+      if (response?.status !== 0) throw StatusCodeParser.parse(response);
+      const answer = response.controls?.find(
+        (control): control is PagedResultsControl => control instanceof PagedResultsControl,
+      );
+      const cookie = answer?.value?.cookie;
+      const empty = response.searchEntries.length === 0 && response.searchReferences.length === 0;
+      const more = !empty && cookie !== undefined && cookie.length > 0;
+      // The next page is asked for before this one is handed over: the server finds it while the
+      // consumer decodes this one.
+      if (more) {
+        paging.value = { size: search.pageSize, cookie };
+        next = send();
+      }
+      yield response.searchEntries;
+      if (!more) return;
     }
-    yield response.searchEntries;
-    if (!more) return;
+  } finally {
+    // A consumer that stopped early left the next page asked for. slapd keeps one paged search per
+    // connection and may run two operations of one connection at once: the next search must not begin
+    // before this one's last page is answered, or the server takes its cookie for stale.
+    if (pending) await next.catch(() => undefined);
   }
 }
 

@@ -10,6 +10,17 @@ export type DirectoryErrorKind =
   | 'already-exists'
   | 'constraint'
   | 'insufficient-access'
+  /** A modify deleted a value or attribute the entry does not have. */
+  | 'no-such-attribute'
+  /** A modify added a value the entry has already. */
+  | 'value-exists'
+  /** The schema lacks an attribute type or object class the entry names, or the entry breaks its rules. */
+  | 'schema-violation'
+  | 'unwilling'
+  /** An RFC 4528 assertion on the operation did not hold: the entry was not as the writer expected. */
+  | 'assertion-failed'
+  /** The server does not support a control the operation marked critical. */
+  | 'control-unsupported'
   | 'other';
 
 export interface DirectoryErrorDetails {

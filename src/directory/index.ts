@@ -1,4 +1,3 @@
-export { ASSERTION_FAILED } from './assertion.js';
 export { unavailableCause } from './classify.js';
 export { Directory, type DirectorySearchOptions, type Modification, type SearchScope } from './client.js';
 // DN syntax sits below config, which validates DNs too; whoever talks to the directory finds it here as well.

@@ -13,10 +13,10 @@ import type { AttributeNames } from '../config/index.js';
 import { parseGeneralizedTime, toGeneralizedTime } from '../dates.js';
 import {
   and,
-  ASSERTION_FAILED,
   type Directory,
   type DirectoryEntry,
   DirectoryError,
+  type DirectoryErrorKind,
   eq,
   leafRdn,
   type Modification,
@@ -32,36 +32,21 @@ import { leaseDn, leaseName, leasesConflict, partitionOf } from './partition.js'
 
 export const LEASE_OBJECT_CLASS = 'rostersyncLease';
 
-// LDAP result codes (RFC 4511) the lease acts on.
-const NO_SUCH_ATTRIBUTE = 16;
-const UNDEFINED_ATTRIBUTE_TYPE = 17;
-const CONSTRAINT_VIOLATION = 19;
-const ATTRIBUTE_OR_VALUE_EXISTS = 20;
-const INVALID_ATTRIBUTE_SYNTAX = 21;
-const NO_SUCH_OBJECT = 32;
-const INSUFFICIENT_ACCESS = 50;
-const UNWILLING_TO_PERFORM = 53;
-const OBJECT_CLASS_VIOLATION = 65;
-const ALREADY_EXISTS = 68;
-const UNAVAILABLE_CRITICAL_EXTENSION = 12;
-
 /**
  * What a server answers when it cannot hold a lease entry at all: the schema lacks the class or its
- * attributes (an unknown objectClass value is an invalid syntax to slapd), or the bind DN may not add there.
+ * attributes, or the bind DN may not add there.
  */
-const CANNOT_HOLD: ReadonlyMap<number, string> = new Map([
-  [UNDEFINED_ATTRIBUTE_TYPE, 'the schema lacks the lease attributes'],
-  [INVALID_ATTRIBUTE_SYNTAX, `the schema lacks the ${LEASE_OBJECT_CLASS} object class`],
-  [OBJECT_CLASS_VIOLATION, `the schema lacks the ${LEASE_OBJECT_CLASS} object class`],
-  [INSUFFICIENT_ACCESS, 'the bind DN may not add entries there'],
-  [UNWILLING_TO_PERFORM, 'the server is unwilling to store it'],
+const CANNOT_HOLD: ReadonlyMap<DirectoryErrorKind, string> = new Map([
+  ['schema-violation', `the schema lacks the ${LEASE_OBJECT_CLASS} object class or its attributes`],
+  ['insufficient-access', 'the bind DN may not add entries there'],
+  ['unwilling', 'the server is unwilling to store it'],
 ]);
 
 /** Of two takers of one stale lease, the one whose modify the server refused: the lease went to the other. */
-const LOST_RACE: ReadonlySet<number> = new Set([
-  NO_SUCH_ATTRIBUTE,
-  CONSTRAINT_VIOLATION,
-  ATTRIBUTE_OR_VALUE_EXISTS,
+const LOST_RACE: ReadonlySet<DirectoryErrorKind> = new Set([
+  'no-such-attribute',
+  'constraint',
+  'value-exists',
 ]);
 
 /** The directory cannot hold the lease entry (see CANNOT_HOLD); `lock.store` decides what then. */
@@ -100,8 +85,8 @@ interface HeldLease {
 /** The holder values this process holds, to tell its own live leases from those of an earlier process with its pid. */
 const ownHolders = new Set<string>();
 
-function resultCodeOf(error: unknown): number | undefined {
-  return error instanceof DirectoryError ? error.resultCode : undefined;
+function kindOf(error: unknown): DirectoryErrorKind | undefined {
+  return error instanceof DirectoryError ? error.kind : undefined;
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -169,10 +154,10 @@ export class DirectoryLease {
         await directory.delete(lease.dn, { assertion: eq(names.leaseHolder, lease.holder) });
         logger.debug(`released the run lock's lease ${lease.dn}`);
       } catch (error) {
-        const code = resultCodeOf(error);
-        if (code === ASSERTION_FAILED || code === NO_SUCH_OBJECT) {
+        const kind = kindOf(error);
+        if (kind === 'assertion-failed' || kind === 'no-such-object') {
           logger.warn(`the run lock's lease ${lease.dn} was no longer this run's at its end; left as it is`);
-        } else if (code === UNAVAILABLE_CRITICAL_EXTENSION) {
+        } else if (kind === 'control-unsupported') {
           // A server without the assertion control: let the lease run out now instead, still only if ours.
           await directory.modify(lease.dn, this.renewal(lease.holder, new Date(0))).catch(() => undefined);
         } else {
@@ -250,13 +235,13 @@ export class DirectoryLease {
         return;
       } catch (error) {
         ownHolders.delete(holder);
-        const code = resultCodeOf(error);
-        if (code === NO_SUCH_OBJECT) {
+        const kind = kindOf(error);
+        if (kind === 'no-such-object') {
           await this.makeContainers();
           continue;
         }
         this.throwIfCannotHold(error);
-        if (code !== ALREADY_EXISTS) throw error;
+        if (kind !== 'already-exists') throw error;
       }
 
       const found = await this.read(dn);
@@ -284,9 +269,9 @@ export class DirectoryLease {
         await directory.modify(dn, changes);
       } catch (error) {
         ownHolders.delete(takeover);
-        const code = resultCodeOf(error);
-        if (code === NO_SUCH_OBJECT) continue;
-        if (code !== undefined && LOST_RACE.has(code)) {
+        const kind = kindOf(error);
+        if (kind === 'no-such-object') continue;
+        if (kind !== undefined && LOST_RACE.has(kind)) {
           const now = await this.read(dn);
           if (now === undefined) continue;
           throw this.locked(now, school);
@@ -334,8 +319,8 @@ export class DirectoryLease {
           await directory.modify(lease.dn, this.renewal(lease.holder, new Date(Date.now() + this.ttlMs)));
           lease.validUntil = this.validFrom(sentAt);
         } catch (error) {
-          const code = resultCodeOf(error);
-          if (code === NO_SUCH_OBJECT || code === NO_SUCH_ATTRIBUTE) {
+          const kind = kindOf(error);
+          if (kind === 'no-such-object' || kind === 'no-such-attribute') {
             this.markLost(lease.dn, 'removed or taken over');
             return;
           }
@@ -386,7 +371,7 @@ export class DirectoryLease {
           [name.attribute]: [name.value],
         });
       } catch (error) {
-        if (resultCodeOf(error) === ALREADY_EXISTS) continue;
+        if (kindOf(error) === 'already-exists') continue;
         this.throwIfCannotHold(error);
         throw error;
       }
@@ -394,8 +379,8 @@ export class DirectoryLease {
   }
 
   private throwIfCannotHold(error: unknown): void {
-    const code = resultCodeOf(error);
-    const reason = code === undefined ? undefined : CANNOT_HOLD.get(code);
+    const kind = kindOf(error);
+    const reason = kind === undefined ? undefined : CANNOT_HOLD.get(kind);
     if (reason !== undefined) {
       throw new CannotHoldLeaseError(`${reason}: ${messageOf(error)}`, ExitCode.failed, { cause: error });
     }

@@ -150,6 +150,10 @@ class UserOutcome {
   }
 }
 
+/** An outcome whose user stays in this run's schools, with what group membership needs. */
+const isPlaced = (outcome: UserOutcome): outcome is UserOutcome & Placement =>
+  outcome.record !== undefined && outcome.schools !== undefined;
+
 /**
  * Plans an import in two steps: `addUser` for every directory user of the source as it is read, then
  * `finish` with the rest of the snapshot. Pure: it reads and writes nothing itself.
@@ -334,13 +338,14 @@ export class ImportPlanner {
       this.renamed.set(dn, outcome.movedTo);
       this.managed.add(normalizeDn(outcome.movedTo));
     }
-    if (outcome.record && outcome.schools) {
-      this.placements.push({
-        dn: outcome.movedTo ?? outcome.dn,
-        username: outcome.username,
-        record: outcome.record,
-        schools: outcome.schools,
-      });
+    if (isPlaced(outcome)) {
+      // An unmoved user's outcome is its own placement: one object less for each user of a large source.
+      const { movedTo } = outcome;
+      this.placements.push(
+        movedTo === undefined
+          ? outcome
+          : { dn: movedTo, username: outcome.username, record: outcome.record, schools: outcome.schools },
+      );
     }
     if (outcome.deleted) {
       this.deleted.add(dn);

@@ -43,6 +43,8 @@ const uniqueSorted = (values: string[], fold: (value: string) => string): string
         fold(a).localeCompare(fold(b)),
       );
 const lower = (value: string): string => value.toLowerCase();
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((value, index) => value === b[index]);
 const exact = (value: string): string => value;
 
 export function desiredUser(
@@ -58,7 +60,10 @@ export function desiredUser(
     const school = schoolOfRole(value);
     return school !== undefined && !scope.includes(school);
   });
-  const schools = uniqueSorted([...ownSchools, ...keptSchools], lower);
+  const sorted = uniqueSorted([...ownSchools, ...keptSchools], lower);
+  // Usually the record's own list, which is shared by every record with the same schools: an outcome keeps
+  // that one rather than a copy per user.
+  const schools = sameList(sorted, record.schools) ? record.schools : sorted;
   const roles = uniqueSorted(
     [...ownSchools.flatMap((school) => record.roles.map((role) => roleValue(role, school))), ...keptRoles],
     lower,

@@ -279,7 +279,7 @@ describe('errors', () => {
     const schema = await failureOf(
       directory.modify(userDn, [{ operation: 'add', attribute: 'noSuchAttributeType', values: ['x'] }]),
     );
-    expect(schema.kind).toBe('other');
+    expect(schema.kind).toBe('schema-violation');
     expect(schema.message).toContain(`modify ${userDn} failed`);
 
     await directory.delete(userDn);

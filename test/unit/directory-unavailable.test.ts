@@ -5,9 +5,17 @@
 import {
   AlreadyExistsError,
   ConstraintViolationError,
+  InvalidSyntaxError,
+  NoSuchAttributeError,
   NoSuchObjectError,
+  ObjectClassViolationError,
   TimeLimitExceededError,
+  TypeOrValueExistsError,
+  UnavailableCriticalExtensionError,
   UnavailableError,
+  UndefinedTypeError,
+  UnknownStatusCodeError,
+  UnwillingToPerformError,
 } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { toDirectoryError, unavailableCause } from '../../src/directory/classify.js';
@@ -55,5 +63,28 @@ describe('directory unavailable', () => {
     const perEntry = toDirectoryError(new AlreadyExistsError('exists'), context);
     expect(unavailableCause(new Error('wrapped', { cause: perEntry }))).toBeUndefined();
     expect(unavailableCause('a string')).toBeUndefined();
+  });
+
+  it.each([
+    ['no such attribute (16)', new NoSuchAttributeError('gone'), 'no-such-attribute'],
+    ['value exists (20)', new TypeOrValueExistsError('there'), 'value-exists'],
+    ['undefined attribute type (17)', new UndefinedTypeError('unknown'), 'schema-violation'],
+    [
+      'an unknown object class (21)',
+      new InvalidSyntaxError('objectClass: value #1 invalid'),
+      'schema-violation',
+    ],
+    ['object class violation (65)', new ObjectClassViolationError('no structural'), 'schema-violation'],
+    ['unwilling to perform (53)', new UnwillingToPerformError('no'), 'unwilling'],
+    ['a critical control unknown (12)', new UnavailableCriticalExtensionError('?'), 'control-unsupported'],
+    [
+      'an assertion that did not hold (122)',
+      new UnknownStatusCodeError(122, 'assertion failed'),
+      'assertion-failed',
+    ],
+  ])('%s: has its own kind, so callers never read result codes', (_, cause, kind) => {
+    const error = toDirectoryError(cause, context);
+    expect(error.kind).toBe(kind);
+    expect(error.unavailable).toBe(false);
   });
 });

@@ -26,6 +26,15 @@ const record = (overrides: Partial<RosterRecord> = {}): RosterRecord => ({
 });
 
 describe('desiredUser', () => {
+  it('keeps the record’s own school list when it is the result, so users of one school share one list', () => {
+    const schools = Object.freeze(['gym1', 'rs2']) as string[];
+    expect(desiredUser(record({ schools }), undefined, new Scope([]), names).schools).toBe(schools);
+    // Sorted into another order, or narrowed by the scope: a list of its own.
+    const unsorted = record({ schools: ['rs2', 'gym1'] });
+    expect(desiredUser(unsorted, undefined, new Scope([]), names).schools).toEqual(['gym1', 'rs2']);
+    expect(desiredUser(unsorted, undefined, new Scope(['rs2']), names).schools).toEqual(['rs2']);
+  });
+
   it('places the entry in the record’s first school, and reports it under the run’s first school', () => {
     const desired = desiredUser(record({ schools: ['gym1', 'rs2'] }), undefined, new Scope(['rs2']), names);
     expect(desired.placementSchool).toBe('gym1');
