@@ -7,7 +7,7 @@
  * groups are posixGroups and `memberUid` follows `member`.
  */
 import { type Modification, normalizeDn } from '../directory/index.js';
-import type { RosterRecord } from '../roster/index.js';
+import type { ClassRef, RosterRecord } from '../roster/index.js';
 import type { DirectoryGroup } from '../snapshot/types.js';
 import type { DirectoryLayout } from '../directory/layout.js';
 import type { Scope } from './scope.js';
@@ -65,13 +65,26 @@ export interface Placement {
 /** The class groups this run's users belong in: a class of one of this run's schools the user is in. */
 export function wantedGroups(placements: readonly Placement[], scope: Scope): WantedGroup[] {
   const wanted = new Map<string, WantedGroup>();
+  // Records share their school lists and class refs (roster/shared-values.ts): what is derived from them is
+  // derived once, not once per user of a large source.
+  const schoolSets = new Map<readonly string[], ReadonlySet<string>>();
+  const keys = new Map<ClassRef, string>();
   for (const placement of placements) {
-    const schools = new Set(placement.schools.map((school) => school.toLowerCase()));
+    let schools = schoolSets.get(placement.schools);
+    if (schools === undefined) {
+      schools = new Set(placement.schools.map((school) => school.toLowerCase()));
+      schoolSets.set(placement.schools, schools);
+    }
     for (const ref of placement.record.classes) {
       if (!scope.includes(ref.school) || !schools.has(ref.school.toLowerCase())) continue;
-      const key = groupKey(ref.school, ref.name);
+      let key = keys.get(ref);
+      if (key === undefined) {
+        key = groupKey(ref.school, ref.name);
+        keys.set(ref, key);
+      }
       const group = wanted.get(key) ?? { school: ref.school, className: ref.name, members: [] };
-      group.members.push({ dn: placement.dn, username: placement.username });
+      // The placement is a member as it is (it has the DN and username): no object per membership.
+      group.members.push(placement);
       wanted.set(key, group);
     }
   }
