@@ -3,6 +3,7 @@
  * Each check reports instead of throwing, so one run shows every problem.
  */
 import { attributeName, type Config } from '../config/index.js';
+import type { ObjectClassName } from '../schema/index.js';
 import type { Directory } from './client.js';
 import { isDirectoryError } from './errors.js';
 import { present } from './filter.js';
@@ -30,6 +31,49 @@ async function schemaHasObjectClass(directory: Directory, name: string): Promise
     if ((entry.attributes.objectClasses ?? []).some((definition) => pattern.test(definition))) return true;
   }
   return false;
+}
+
+const LEASE_CLASS: ObjectClassName = 'rostersyncLease';
+
+/** Where the run lock is held (SPEC §5, `lock.store`), and whether this server can hold its lease entries. */
+async function runLockCheck(directory: Directory, config: Config): Promise<PreflightCheck> {
+  const name = 'run lock';
+  const { store } = config.lock;
+  if (store === 'file') {
+    return {
+      name,
+      ok: true,
+      detail: 'lock.store: file: a lock file on each host, which keeps no two hosts apart',
+    };
+  }
+  const { lock_url: lockUrl } = config.ldap;
+  if (lockUrl !== undefined && lockUrl !== config.ldap.url) {
+    return { name, ok: true, detail: `leases are held on ${lockUrl} (ldap.lock_url); not checked here` };
+  }
+  try {
+    if (await schemaHasObjectClass(directory, LEASE_CLASS)) {
+      return {
+        name,
+        ok: true,
+        detail: `object class ${LEASE_CLASS} is known: runs hold their lock as a lease here`,
+      };
+    }
+  } catch (error) {
+    const detail = isDirectoryError(error) ? error.message : String(error);
+    return { name, ok: false, detail: `cannot read the subschema: ${detail}` };
+  }
+  const load = 'load the current schema (`rostersync schema --format ldif`)';
+  return store === 'directory'
+    ? {
+        name,
+        ok: false,
+        detail: `object class ${LEASE_CLASS} is unknown and lock.store is directory: every run would fail; ${load}`,
+      }
+    : {
+        name,
+        ok: true,
+        detail: `object class ${LEASE_CLASS} is unknown: runs fall back to a lock file on each host (lock.store: auto), which keeps no two hosts apart; ${load}`,
+      };
 }
 
 export async function runPreflight(directory: Directory, config: Config): Promise<PreflightCheck[]> {
@@ -67,6 +111,7 @@ export async function runPreflight(directory: Directory, config: Config): Promis
       const detail = isDirectoryError(error) ? error.message : String(error);
       checks.push({ name: 'schema', ok: false, detail: `cannot read the subschema: ${detail}` });
     }
+    checks.push(await runLockCheck(directory, config));
   } else {
     checks.push({
       name: 'schema',

@@ -175,7 +175,27 @@ describe('config check', () => {
     expect(result.stderr).toMatch(/ok\s+bind/);
     expect(result.stderr).toMatch(/ok\s+base_dn/);
     expect(result.stderr).toMatch(/ok\s+schema: object class rostersyncUser is known/);
+    expect(result.stderr).toMatch(/ok\s+run lock: object class rostersyncLease is known/);
     expect(result.code).toBe(0);
+  });
+
+  it('--connect says where the run lock is held when it is not a lease on this server', async () => {
+    const server = sharedSlapd();
+    const base = ldapConfig({
+      url: server.url,
+      bindDn: server.adminDn,
+      passwordFile: server.adminPasswordFile,
+      baseDn: server.suffix,
+    });
+    const fileLock = await writeConfig('lock-file.yaml', `${base}lock:\n  store: file\n`);
+    const files = await runCli(['config', 'check', '--config', fileLock, '--connect']);
+    expect(files.stderr).toMatch(/ok\s+run lock: lock.store: file: a lock file on each host/);
+    const elsewhere = await writeConfig(
+      'lock-url.yaml',
+      base.replace(`url: ${server.url}`, `url: ${server.url}\n  lock_url: ldap://ldap-lock.example`),
+    );
+    const other = await runCli(['config', 'check', '--config', elsewhere, '--connect']);
+    expect(other.stderr).toMatch(/ok\s+run lock: leases are held on ldap:\/\/ldap-lock.example/);
   });
 
   it('--connect reports a missing base DN with exit 1', async () => {
