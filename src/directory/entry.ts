@@ -29,6 +29,24 @@ function asStrings(values: readonly (string | Buffer)[]): string[] {
   return values as string[];
 }
 
+/**
+ * Received attribute name → what it fills, for each requested name as requested and lower-cased (a server
+ * may answer `UID` for `uid`). The first requested name wins: one asked for twice fills its first place.
+ */
+function byReceivedName<T>(
+  requested: readonly string[],
+  fill: (name: string, position: number) => T,
+): Map<string, T> {
+  const map = new Map<string, T>();
+  requested.forEach((name, position) => {
+    if (!map.has(name)) map.set(name, fill(name, position));
+  });
+  requested.forEach((name, position) => {
+    if (!map.has(name.toLowerCase())) map.set(name.toLowerCase(), fill(name, position));
+  });
+  return map;
+}
+
 /** The attribute names the entries of one search are mapped to. */
 export type EntryMapper = (entry: ParsedEntry) => DirectoryEntry;
 
@@ -42,10 +60,7 @@ export type EntryMapper = (entry: ParsedEntry) => DirectoryEntry;
 export function entryMapper(requested: readonly string[]): EntryMapper {
   const everything = requested.includes('*') || requested.includes('+');
   const names = requested.filter((name) => name !== '*' && name !== '+');
-  // Received name (as requested, or lower-cased) → the requested name it fills.
-  const byName = new Map<string, string>();
-  for (const name of names) byName.set(name, name);
-  for (const name of names) if (!byName.has(name.toLowerCase())) byName.set(name.toLowerCase(), name);
+  const byName = byReceivedName(names, (name) => name);
   return (entry) => {
     const attributes: Record<string, string[]> = {};
     for (const attribute of entry.attributes) {
@@ -80,14 +95,7 @@ export interface EntryRow {
 export function rowMapper(requested: readonly string[]): (entry: ParsedEntry) => EntryRow {
   if (requested.includes('*') || requested.includes('+'))
     throw new Error('entry rows hold named attributes only, not * or +');
-  const positions = new Map<string, number>();
-  // A name requested twice fills its first position only.
-  requested.forEach((name, position) => {
-    if (!positions.has(name)) positions.set(name, position);
-  });
-  requested.forEach((name, position) => {
-    if (!positions.has(name.toLowerCase())) positions.set(name.toLowerCase(), position);
-  });
+  const positions = byReceivedName(requested, (_, position) => position);
   const width = requested.length;
   return (entry) => {
     const values = new Array<string[] | undefined>(width);

@@ -4,11 +4,11 @@
  * guards this host only — the fallback of `auto` when the directory cannot hold lease entries.
  */
 import { type Config, ConfigError, attributeNames } from '../config/index.js';
-import { connectDirectory } from '../directory/index.js';
+import { connectDirectory, type Directory } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import type { Logger } from '../logging/index.js';
 import { RunLock } from '../state/lock.js';
-import { CannotHoldLeaseError, DirectoryLease } from './lease.js';
+import { CannotHoldLeaseError, DirectoryLease, type LeaseOptions } from './lease.js';
 
 /** The lock as the run holds it. */
 export interface HeldRunLock {
@@ -54,31 +54,44 @@ export async function fileRunLock(
  * source's lock file, with a warning, when the directory cannot hold lease entries (the schema lacks
  * `rostersyncLease`, or the bind DN may not add under `ou=rostersync`); `directory` makes that exit 2.
  */
+/** The lease of one run, on `directory` (the server of `ldap.lock_url`), where the config says leases live. */
+export function leaseOptions(
+  config: Config,
+  directory: Directory,
+  run: Pick<LeaseOptions, 'schools' | 'job' | 'runId' | 'leaseSeconds' | 'logger'>,
+): LeaseOptions {
+  const layout = new DirectoryLayout(config);
+  return {
+    directory,
+    names: attributeNames(config),
+    leasesDn: layout.leasesDn,
+    runStateDn: layout.runStateDn,
+    sourceUid: config.source_uid,
+    ...run,
+  };
+}
+
 export async function takeRunLock(request: RunLockRequest): Promise<HeldRunLock> {
   const { config, env, job, schools, logger, runId } = request;
   if (config.lock.store === 'file') return fileRunLock(request);
 
-  const layout = new DirectoryLayout(config);
   const url = config.ldap.lock_url ?? config.ldap.url;
   const directory = await connectDirectory(config, env, url);
   let lease: DirectoryLease;
   try {
-    lease = await DirectoryLease.take({
-      directory,
-      names: attributeNames(config),
-      leasesDn: layout.leasesDn,
-      runStateDn: layout.runStateDn,
-      sourceUid: config.source_uid,
-      schools,
-      job,
-      runId,
-      leaseSeconds: config.lock.lease_seconds,
-      logger,
-    });
+    lease = await DirectoryLease.take(
+      leaseOptions(config, directory, {
+        schools,
+        job,
+        runId,
+        leaseSeconds: config.lock.lease_seconds,
+        logger,
+      }),
+    );
   } catch (error) {
     await directory.close();
     if (!(error instanceof CannotHoldLeaseError)) throw error;
-    const where = `${url} cannot hold the run lock's lease under ${layout.leasesDn} (${error.message})`;
+    const where = `${url} cannot hold the run lock's lease under ${new DirectoryLayout(config).leasesDn} (${error.message})`;
     if (config.lock.store === 'directory') {
       throw new ConfigError([
         { source: 'config', path: 'lock.store', message: `is 'directory', but ${where}` },

@@ -12,11 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Attribute, Change, NoSuchObjectError } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { attributeNames, type Config, loadConfig } from '../../src/config/index.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
 import { connectDirectory, type Directory } from '../../src/directory/index.js';
 import { DirectoryLayout } from '../../src/directory/layout.js';
 import { parseGeneralizedTime, toGeneralizedTime } from '../../src/dates.js';
-import { DirectoryLease } from '../../src/lease/index.js';
+import { DirectoryLease, leaseOptions } from '../../src/lease/index.js';
 import { LockedError } from '../../src/state/lock.js';
 import { childEnv } from '../support/child-env.js';
 import { dumpSubtree } from '../support/dump.js';
@@ -335,19 +335,15 @@ describe('DirectoryLease against a real server', () => {
   async function take(schools: string[] = [], job = 'import'): Promise<DirectoryLease> {
     const directory = await connectDirectory(config, {});
     directories.push(directory);
-    const layout = new DirectoryLayout(config);
-    return DirectoryLease.take({
-      directory,
-      names: attributeNames(config),
-      leasesDn: layout.leasesDn,
-      runStateDn: layout.runStateDn,
-      sourceUid: config.source_uid,
-      schools,
-      job,
-      runId: 'test-run',
-      leaseSeconds: LEASE_SECONDS,
-      logger: silentLogger,
-    });
+    return DirectoryLease.take(
+      leaseOptions(config, directory, {
+        schools,
+        job,
+        runId: 'test-run',
+        leaseSeconds: LEASE_SECONDS,
+        logger: silentLogger,
+      }),
+    );
   }
 
   it('renews the lease while it is held, and deletes it on release', async () => {
@@ -413,19 +409,15 @@ describe('the daemon on a standby host', () => {
       // The active host's run, holding the source's lease (this test process, alive on this host).
       const { config } = await loadConfig({ configPath: fx.configPath, env: {} });
       const directory = await connectDirectory(config, {});
-      const layout = new DirectoryLayout(config);
-      const active = await DirectoryLease.take({
-        directory,
-        names: attributeNames(config),
-        leasesDn: layout.leasesDn,
-        runStateDn: layout.runStateDn,
-        sourceUid: config.source_uid,
-        schools: [],
-        job: 'purge',
-        runId: 'active-host-run',
-        leaseSeconds: LEASE_SECONDS,
-        logger: silentLogger,
-      });
+      const active = await DirectoryLease.take(
+        leaseOptions(config, directory, {
+          schools: [],
+          job: 'purge',
+          runId: 'active-host-run',
+          leaseSeconds: LEASE_SECONDS,
+          logger: silentLogger,
+        }),
+      );
       const daemon = start(standby, ['daemon'], { ROSTERSYNC_NOW: '2026-12-24' });
       try {
         const refusal = `purge run not started: another run holds the lock for source sis-test (pid ${process.pid} on host ${hostname()}, purge, started `;
