@@ -4,6 +4,8 @@
 // between steps so only what the step keeps alive is counted.
 //
 //   node --expose-gc bench/memory.js [--size 100000]
+//   node --expose-gc bench/memory.js --config FILE --input ROSTER   (an existing directory and its roster, e.g. a
+//                                                                     bench run's kept with --keep)
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,8 +17,15 @@ import { makeRoster, rosterCsv } from './roster.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dist = (path) => join(root, 'dist', path);
-const sizeArg = process.argv.indexOf('--size');
-const size = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : 100_000;
+const option = (name) => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+};
+const size = Number(option('--size') ?? 100_000);
+const existing =
+  option('--config') && option('--input')
+    ? { config: option('--config'), input: option('--input') }
+    : undefined;
 if (typeof globalThis.gc !== 'function') {
   process.stderr.write('run with: node --expose-gc bench/memory.js\n');
   process.exit(2);
@@ -41,19 +50,32 @@ function measure(step) {
 }
 
 const work = await mkdtemp(join(tmpdir(), 'rostersync-memory-'));
-const server = await startSlapd({ dir: join(work, 'slapd'), maxSizeBytes: 8 * 1024 ** 3 });
+const server = existing
+  ? undefined
+  : await startSlapd({ dir: join(work, 'slapd'), maxSizeBytes: 8 * 1024 ** 3 });
 try {
-  const rosterPath = join(work, 'roster.csv');
-  await writeFile(rosterPath, rosterCsv(makeRoster(size)));
-  const configPath = await writeConfig(work, server, {});
-  process.stderr.write(`[memory] importing ${size} users (untimed)…\n`);
   const now = '2026-09-01T06:00:00+02:00';
-  const created = spawnSync(
-    process.execPath,
-    [join(root, 'bin/rostersync.js'), 'import', '--config', configPath, '--input', rosterPath, '--now', now],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  if (created.status !== 0) throw new Error(`the import failed (exit ${created.status})`);
+  const rosterPath = existing?.input ?? join(work, 'roster.csv');
+  const configPath = existing?.config ?? (await writeConfig(work, server, {}));
+  if (!existing) {
+    await writeFile(rosterPath, rosterCsv(makeRoster(size)));
+    process.stderr.write(`[memory] importing ${size} users (untimed)…\n`);
+    const created = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin/rostersync.js'),
+        'import',
+        '--config',
+        configPath,
+        '--input',
+        rosterPath,
+        '--now',
+        now,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (created.status !== 0) throw new Error(`the import failed (exit ${created.status})`);
+  }
 
   measure('baseline (modules loaded)');
   const { config } = await loadConfig({ configPath, env: {} });
@@ -77,7 +99,7 @@ try {
     planner,
   );
   measure(`snapshot read and users planned: ${rest.groups.length} groups`);
-  const plan = planner.finish(rest);
+  const plan = await planner.finish(rest);
   measure(`plan: ${plan.actions.length} actions, ${plan.unchanged} unchanged`);
   await directory.close();
 
@@ -113,6 +135,6 @@ try {
   const summary = await summarizeProfile(join(profileDir, file));
   process.stdout.write(`\nno-op import, profiled: ${seconds.toFixed(2)} s wall\n${formatSummary(summary)}\n`);
 } finally {
-  await server.stop();
+  await server?.stop();
   await rm(work, { recursive: true, force: true });
 }

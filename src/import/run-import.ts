@@ -181,7 +181,7 @@ async function importWithRoster(
         planner.deletedUsers(),
         config.ownership.last_owner === 'inherit',
       );
-      return planner.finish(rest, ownership);
+      return await planner.finish(rest, ownership);
     },
   });
 }

@@ -1,10 +1,30 @@
 /**
- * Hands out unique names from templates within one run. The caller seeds it with every name already in
- * the directory (and the reserved names of deleted users); results depend only on that set and on the
- * order of calls, so a dry run and the real run agree.
+ * Hands out unique names from templates within one run. The caller tells it which names the directory
+ * already uses (and the reserved names of deleted users); results depend only on those and on the order
+ * of calls, so a dry run and the real run agree.
  */
 import { EmptyNameError, NameCollisionError } from './errors.js';
 import type { CounterKind, FieldValues, NameTemplate } from './template.js';
+
+/**
+ * The names in use before this run (lower-cased). A large directory is not read whole for them: the names
+ * a run may give out are looked up, and `isUsed` answers for those (see `NameBook`).
+ */
+export interface UsedNames {
+  isUsed(name: string): boolean;
+  /**
+   * While the names worth looking up are being found: how many further names of a counter's sequence to
+   * ask about as well, past one that turned out taken. Zero or absent otherwise.
+   */
+  lookahead?(): number;
+}
+
+/** Names known one by one, e.g. a test's or a small snapshot's. */
+export function usedNamesOf(names: Iterable<string>): UsedNames {
+  const used = new Set<string>();
+  for (const name of names) used.add(name.toLowerCase());
+  return { isUsed: (name) => used.has(name) };
+}
 
 export interface AllocateOptions {
   /** `scheme.max_length`; counts counter digits too. Ignored for e-mail templates. */
@@ -14,7 +34,11 @@ export interface AllocateOptions {
 }
 
 export class NameAllocator {
+  readonly #used: UsedNames;
+  /** Taken in this run: given out, or in use by entries the run keeps. */
   readonly #taken = new Set<string>();
+  /** Used before this run and freed by it (a deleted user's address), unless taken again. */
+  readonly #released = new Set<string>();
   /**
    * The first counter worth trying per template, base and length: every lower one is known taken. Saves
    * rescanning long runs of `meier2`…`meier40`; dropped on release, when a lower one may be free again.
@@ -26,16 +50,20 @@ export class NameAllocator {
    * §8): a name is taken while any of them is, so a retired name is never handed out again.
    */
   constructor(
-    taken: Iterable<string> = [],
+    used: UsedNames | Iterable<string> = [],
     private readonly stillTaken?: (name: string) => readonly string[],
   ) {
-    for (const name of taken) this.take(name);
+    this.#used = isUsedNames(used) ? used : usedNamesOf(used);
   }
 
   isTaken(name: string): boolean {
     const lower = name.toLowerCase();
-    if (this.#taken.has(lower)) return true;
-    return this.stillTaken?.(lower).some((left) => this.#taken.has(left.toLowerCase())) ?? false;
+    if (this.#holds(lower)) return true;
+    return this.stillTaken?.(lower).some((left) => this.#holds(left.toLowerCase())) ?? false;
+  }
+
+  #holds(lower: string): boolean {
+    return this.#taken.has(lower) || (!this.#released.has(lower) && this.#used.isUsed(lower));
   }
 
   take(name: string): void {
@@ -44,7 +72,10 @@ export class NameAllocator {
 
   /** Frees a name, e.g. the e-mail of a user deleted earlier in the same run. */
   release(name: string): void {
-    if (this.#taken.delete(name.toLowerCase())) this.#nextCounter.clear();
+    const lower = name.toLowerCase();
+    this.#taken.delete(lower);
+    this.#released.add(lower);
+    this.#nextCounter.clear();
   }
 
   /** The first free name the template allows for these values; it is taken from then on. */
@@ -62,8 +93,11 @@ export class NameAllocator {
     }
 
     const hintKey = `${template.source}\n${base}\n${maxLength ?? ''}`;
-    for (let counter = this.#nextCounter.get(hintKey) ?? 1; ; counter++) {
-      const name = template.compose(base, counterText(template.counter, counter), maxLength);
+    const counterKind = template.counter;
+    const nameAt = (counter: number) => template.compose(base, counterText(counterKind, counter), maxLength);
+    const first = this.#nextCounter.get(hintKey) ?? 1;
+    for (let counter = first; ; counter++) {
+      const name = nameAt(counter);
       if (name === undefined) {
         throw new NameCollisionError(
           template.key,
@@ -73,12 +107,30 @@ export class NameAllocator {
         );
       }
       if (!this.isTaken(name)) {
+        if (counter > first) this.#askAhead(nameAt, counter);
         this.take(name);
         this.#nextCounter.set(hintKey, counter + 1);
         return name;
       }
     }
   }
+
+  /**
+   * While names to look up are being found, a sequence that met taken names asks about the ones after
+   * `counter` too: a long run of them (`meier2`…`meier40`) is then found in a few rounds, not one per name.
+   */
+  #askAhead(nameAt: (counter: number) => string | undefined, counter: number): void {
+    const ahead = this.#used.lookahead?.() ?? 0;
+    for (let next = counter + 1; next <= counter + ahead; next++) {
+      const name = nameAt(next);
+      if (name === undefined) return;
+      this.isTaken(name);
+    }
+  }
+}
+
+function isUsedNames(used: UsedNames | Iterable<string>): used is UsedNames {
+  return typeof (used as Partial<UsedNames>).isUsed === 'function';
 }
 
 /** Attempt 1, 2, 3, … as counter text: COUNTER2 leaves the first attempt bare. */

@@ -1,4 +1,4 @@
-export { type AllocateOptions, NameAllocator } from './allocator.js';
+export { type AllocateOptions, NameAllocator, type UsedNames, usedNamesOf } from './allocator.js';
 export { EmptyNameError, NameCollisionError, NameError, TemplateError } from './errors.js';
 export {
   type CompileOptions,

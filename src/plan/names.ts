@@ -1,8 +1,8 @@
 /**
  * Names for the users a plan creates (SPEC §4.4): a username from the roster's `username` column or the
  * `scheme.username` template, an address from the `email` column or `scheme.email`, each unique across
- * the whole base DN — and the reservation entry that keeps a deleted user's username taken. Pure: the
- * names in use come in as plain values.
+ * the whole base DN — and the reservation entry that keeps a deleted user's username taken. The names in
+ * use are not read whole: the ones a run may give out are looked up (`NameBook`, `settleNames`).
  */
 import type { Config } from '../config/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   type PseudonymSettings,
   retiredEmailCandidates,
   retiredUsernameCandidates,
+  type UsedNames,
 } from '../naming/index.js';
 import type { RosterRecord } from '../roster/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
@@ -33,10 +34,10 @@ export function templateValues(record: RosterRecord, school: string): Record<str
 }
 
 export interface NamesInUse {
-  /** Every username under the base DN (lower-cased), reservations included. */
-  usernames: readonly string[];
-  /** Every address under the base DN (lower-cased). */
-  emails: readonly string[];
+  /** The usernames under the base DN (lower-cased), reservations included. */
+  usernames: UsedNames | readonly string[];
+  /** The addresses under the base DN (lower-cased). */
+  emails: UsedNames | readonly string[];
   /** Freed by this run's deletions, which go out before the creations. */
   freedUsernames: readonly string[];
   freedEmails: readonly string[];
@@ -107,6 +108,80 @@ export class NameGiver {
       email = this.emails.allocate(this.emailTemplate, values, { record: describe });
     }
     return { username, email };
+  }
+}
+
+/**
+ * What the directory holds of the names a run asks about: each name is looked up once (`learn`). Asking
+ * about a name never looked up is a bug, except in a trial (`settleNames`), which collects such names and
+ * counts them free meanwhile.
+ */
+export class NameBook implements UsedNames {
+  readonly #used = new Set<string>();
+  readonly #asked = new Set<string>();
+  #trial: Set<string> | undefined;
+  #trials = 0;
+
+  /** `lookUp`: which of these lower-cased names are in use. */
+  constructor(private readonly lookUp: (names: string[]) => Promise<readonly string[]>) {}
+
+  isUsed(name: string): boolean {
+    if (this.#used.has(name)) return true;
+    if (this.#asked.has(name)) return false;
+    if (this.#trial === undefined)
+      throw new Error(`the name '${name}' was not looked up before it was given out`);
+    this.#trial.add(name);
+    return false;
+  }
+
+  /** A counter's sequence that met taken names asks about more of its next names each trial: 2, 4, … 64. */
+  lookahead(): number {
+    return this.#trial === undefined ? 0 : Math.min(2 ** this.#trials, 64);
+  }
+
+  async learn(names: Iterable<string>): Promise<void> {
+    const fresh: string[] = [];
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      if (this.#asked.has(lower)) continue;
+      this.#asked.add(lower);
+      fresh.push(lower);
+    }
+    if (fresh.length === 0) return;
+    for (const used of await this.lookUp(fresh)) this.#used.add(used.toLowerCase());
+  }
+
+  beginTrial(): void {
+    this.#trial = new Set();
+    this.#trials += 1;
+  }
+
+  /** The names the trial asked about that were never looked up. */
+  endTrial(): string[] {
+    const wanted = [...(this.#trial ?? [])];
+    this.#trial = undefined;
+    return wanted;
+  }
+}
+
+/**
+ * Looks up every name `giveAll` would ask the books about: it runs as a trial (unknown names count as
+ * free), the names it met are looked up, and again until a trial meets none. The names handed out depend
+ * only on the names asked about, so a run with the same books then gives what a run knowing every name in
+ * the directory would.
+ */
+export async function settleNames(books: readonly NameBook[], giveAll: () => void): Promise<void> {
+  for (;;) {
+    for (const book of books) book.beginTrial();
+    try {
+      giveAll();
+    } catch (error) {
+      for (const book of books) book.endTrial();
+      throw error;
+    }
+    const wanted = books.map((book) => book.endTrial());
+    if (wanted.every((names) => names.length === 0)) return;
+    await Promise.all(books.map((book, index) => book.learn(wanted[index] ?? [])));
   }
 }
 

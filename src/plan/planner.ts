@@ -1,14 +1,22 @@
 /**
- * The planner: (roster, directory snapshot, config, now) → plan. Pure — it reads nothing and writes
- * nothing; the directory's users are folded in one at a time as they are read, so a run never holds the
- * whole directory — and a dry run shows exactly what the real run will do, and every rule of SPEC §4 can be
- * tested without a server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
+ * The planner: (roster, directory snapshot, config, now) → plan. It writes nothing, and reads only through
+ * the snapshot: the directory's users are folded in one at a time as they are read, so a run never holds
+ * the whole directory, and the names a new user may get are looked up through the snapshot's `names` —
+ * so a dry run shows exactly what the real run will do, and every rule of SPEC §4 can be tested without a
+ * server. Deletion semantics follow the UCS@school import (seed 002) to the letter.
  */
 import type { Config, MaxDeletions } from '../config/index.js';
 import { leafRdn, lowerCase, type Modification, normalizeDn, parentDn } from '../directory/index.js';
 import { NameError } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
-import type { DirectoryUser, LeavingUser, Snapshot, SnapshotRest } from '../snapshot/types.js';
+import type {
+  DirectoryUser,
+  LeavingUser,
+  NameLookup,
+  Snapshot,
+  SnapshotRest,
+  TakenNames,
+} from '../snapshot/types.js';
 import type { OwnershipSnapshot } from '../snapshot/ownership.js';
 import { archiveOf } from './archive.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
@@ -17,7 +25,7 @@ import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
 import { configDigest, heldBasis } from './basis.js';
 import { missingContainers } from './containers.js';
-import { NameGiver, reservationEntry } from './names.js';
+import { NameBook, NameGiver, reservationEntry, settleNames } from './names.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
 import { ownershipInput, planReferencesAndOwners } from './ownership.js';
@@ -32,7 +40,7 @@ import {
   type PlanAction,
   type PlanProblem,
 } from './types.js';
-import { desiredUser, diffUser, schoolOfRole } from './user-state.js';
+import { desiredUser, diffUser, placementSchool, schoolOfRole } from './user-state.js';
 import { appendAll } from '../arrays.js';
 
 /** Everything the planner needs before the first directory user arrives. */
@@ -156,7 +164,7 @@ const isPlaced = (outcome: UserOutcome): outcome is UserOutcome & Placement =>
 
 /**
  * Plans an import in two steps: `addUser` for every directory user of the source as it is read, then
- * `finish` with the rest of the snapshot. Pure: it reads and writes nothing itself.
+ * `finish` with the rest of the snapshot. It writes nothing, and reads only names, through the snapshot.
  */
 export class ImportPlanner {
   private readonly layout: DirectoryLayout;
@@ -186,7 +194,9 @@ export class ImportPlanner {
   private readonly duplicates = new Map<string, string[]>();
   private readonly leftAlone: PlanProblem[] = [];
   private rest: SnapshotRest | undefined;
-  private takenEmails: ReadonlySet<string> | undefined;
+  /** The usernames and addresses in use that this run asked about: set up by `finish`. */
+  private usernameBook: NameBook | undefined;
+  private emailBook: NameBook | undefined;
   /** Addresses this run gives to existing users (lower-cased): taken for later users and new ones. */
   private readonly givenEmails = new Set<string>();
 
@@ -233,13 +243,6 @@ export class ImportPlanner {
     this.outcomes.set(record?.recordUid ?? recordUid, this.planUser(user, record));
   }
 
-  /** Whether `finish` needs every username and address in use: users are created or addresses change. */
-  get needsNames(): boolean {
-    if (this.pending.size > 0) return true;
-    for (const recordUid of this.present.keys()) if (!this.isExisting(recordUid)) return true;
-    return false;
-  }
-
   /**
    * Roster records of a `--school` run that no user in scope holds: before they are created, the directory
    * is asked whether this source has them in another school (they join this one instead).
@@ -261,8 +264,11 @@ export class ImportPlanner {
   }
 
   /** `ownership`: the entries the deleted users own (SPEC §8), read once `deletedUsers` is known. */
-  finish(rest: SnapshotRest, ownership?: OwnershipSnapshot): ImportPlan {
+  async finish(rest: SnapshotRest, ownership?: OwnershipSnapshot): Promise<ImportPlan> {
     this.rest = rest;
+    const lookup = rest.names ?? lookupIn(rest.taken);
+    const usernameBook = (this.usernameBook = new NameBook((names) => lookup.usernames(names)));
+    const emailBook = (this.emailBook = new NameBook((addresses) => lookup.emails(addresses)));
     const { roster, config, scope, now } = this.input;
     for (const problem of roster.problems) {
       this.problems.push({
@@ -281,6 +287,9 @@ export class ImportPlanner {
     }
     // In record-uid order, so which of two rows asking for the same address gets it does not depend on
     // the order the server returned the entries in.
+    await emailBook.learn(
+      [...this.pending.values()].flatMap((user) => this.present.get(user.recordUid)?.email ?? []),
+    );
     for (const user of [...this.pending.values()].sort(byRecordUid)) {
       this.outcomes.set(user.recordUid, this.planUser(user, this.present.get(user.recordUid)));
     }
@@ -293,6 +302,19 @@ export class ImportPlanner {
     this.planReferences(outcomes, ownership);
     for (const outcome of outcomes) this.fold(outcome);
 
+    // Every name the creations may ask about is looked up first: then they are planned as if the books
+    // held every name in the directory.
+    await settleNames([usernameBook, emailBook], () => {
+      const names = this.nameGiver();
+      for (const record of creates) {
+        if (record.action === 'M') continue;
+        try {
+          names.give(record, placementSchool(record));
+        } catch (error) {
+          if (!(error instanceof NameError)) throw error;
+        }
+      }
+    });
     this.planCreates(creates);
     this.planGroups();
     this.planContainers();
@@ -557,22 +579,21 @@ export class ImportPlanner {
     const wanted = email.toLowerCase();
     if ((user.email ?? '').toLowerCase() === wanted) return false;
     if (this.givenEmails.has(wanted)) return true;
-    const taken = this.rest?.taken;
-    if (!taken) return false;
-    this.takenEmails ??= new Set(taken.emails);
-    return this.takenEmails.has(wanted);
+    return this.books().emails.isUsed(wanted);
   }
-  private planCreates(records: RosterRecord[]): void {
-    if (records.length === 0) return;
-    const { config, scope } = this.input;
-    const names = this.layout.attributes;
-    const taken = this.rest?.taken ?? { usernames: [], emails: [], uidNumbers: [], gidNumbers: [] };
-    const uidNumbers = config.ldap.posix
-      ? new NumberAllocator(config.posix.uid_number_min, taken.uidNumbers)
-      : undefined;
-    const nameGiver = new NameGiver(config.scheme, {
-      usernames: taken.usernames,
-      emails: taken.emails,
+
+  private books(): { usernames: NameBook; emails: NameBook } {
+    if (!this.usernameBook || !this.emailBook) throw new Error('ImportPlanner: finish() has not been called');
+    return { usernames: this.usernameBook, emails: this.emailBook };
+  }
+
+  /** Hands out names to new users from the books, after this run's deletions and address changes. */
+  private nameGiver(): NameGiver {
+    const { config } = this.input;
+    const { usernames, emails } = this.books();
+    return new NameGiver(config.scheme, {
+      usernames,
+      emails,
       freedUsernames: this.freedUsernames,
       freedEmails: this.freedEmails,
       givenEmails: this.givenEmails,
@@ -580,6 +601,15 @@ export class ImportPlanner {
         ? { retired: { salts: this.input.retirementSalts, settings: pseudonymSettings(config) } }
         : {}),
     });
+  }
+  private planCreates(records: RosterRecord[]): void {
+    if (records.length === 0) return;
+    const { config, scope } = this.input;
+    const names = this.layout.attributes;
+    const uidNumbers = config.ldap.posix
+      ? new NumberAllocator(config.posix.uid_number_min, this.rest?.taken?.uidNumbers ?? [])
+      : undefined;
+    const nameGiver = this.nameGiver();
 
     for (const record of records) {
       const where = `${this.input.roster.file}:${record.line}`;
@@ -705,9 +735,19 @@ function entryCsns(
 }
 
 /** The whole plan at once, from a snapshot held in memory. */
-export function planImport(input: PlanInput): ImportPlan {
+export async function planImport(input: PlanInput): Promise<ImportPlan> {
   const { snapshot, ...setup } = input;
   const planner = new ImportPlanner({ ...setup, reservations: snapshot.reservations });
   for (const user of snapshot.users) planner.addUser(user);
   return planner.finish(snapshot);
+}
+
+/** Names read whole (a snapshot held in memory), asked like a directory. */
+function lookupIn(taken: TakenNames | undefined): NameLookup {
+  const usernames = new Set(taken?.usernames.map((name) => name.toLowerCase()));
+  const emails = new Set(taken?.emails.map((address) => address.toLowerCase()));
+  return {
+    usernames: (names) => Promise.resolve(names.filter((name) => usernames.has(name))),
+    emails: (addresses) => Promise.resolve(addresses.filter((address) => emails.has(address))),
+  };
 }

@@ -20,6 +20,11 @@ export interface DesiredUser {
   attributes: Record<string, string[]>;
 }
 
+/** The record's first school, in scope or not: the container its entry belongs in. */
+export function placementSchool(record: { schools: readonly string[] }): string {
+  return record.schools[0] ?? '';
+}
+
 export function roleValue(role: string, school: string): string {
   return `${role}:school:${school}`;
 }
@@ -81,7 +86,7 @@ export function desiredUser(
   for (const [attribute, values] of Object.entries(record.attributes)) attributes[attribute] = values;
   return {
     primarySchool: ownSchools[0] ?? record.schools[0] ?? '',
-    placementSchool: record.schools[0] ?? '',
+    placementSchool: placementSchool(record),
     schools,
     roles,
     attributes,

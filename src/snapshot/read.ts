@@ -24,6 +24,7 @@ import type {
   DirectoryGroup,
   DirectoryUser,
   LeavingUser,
+  NameLookup,
   ReferencingGroup,
   SnapshotRest,
   TakenNames,
@@ -68,13 +69,27 @@ export { ENTRY_CSN } from './user-entry.js';
 
 const GROUP_ATTRIBUTES = ['objectClass', 'member', 'memberUid', ENTRY_CSN];
 
-function toGroup(entry: DirectoryEntry, school: string, className: string): DirectoryGroup {
+/**
+ * The users read so far, by normalized DN, with the DN as read: a group member value that spells a user's
+ * DN the same way is kept as that one string, not as a copy (a million memberships at scale).
+ */
+type KnownUsers = ReadonlyMap<string, string>;
+
+function toGroup(
+  entry: DirectoryEntry,
+  school: string,
+  className: string,
+  users: KnownUsers,
+): DirectoryGroup {
   return {
     dn: entry.dn,
     school,
     className,
     objectClasses: all(entry, 'objectClass').map((value) => value.toLowerCase()),
-    members: all(entry, 'member'),
+    members: all(entry, 'member').map((member) => {
+      const userDn = users.get(normalizeDn(member));
+      return userDn === member ? userDn : member;
+    }),
     memberUids: all(entry, 'memberUid'),
     entryCSN: first(entry, ENTRY_CSN),
   };
@@ -173,6 +188,7 @@ export async function readGroups(
   directory: Directory,
   request: SnapshotRequest,
   schoolsInPlay: ReadonlySet<string>,
+  users: KnownUsers = new Map(),
 ): Promise<DirectoryGroup[]> {
   const names = request.layout.attributes;
   const own = eq(names.sourceUid, request.config.source_uid);
@@ -190,7 +206,7 @@ export async function readGroups(
     attributes: [...GROUP_ATTRIBUTES, names.school, names.className],
   })) {
     seen.add(normalizeDn(entry.dn));
-    groups.push(toGroup(entry, first(entry, names.school) ?? '', first(entry, names.className) ?? ''));
+    groups.push(toGroup(entry, first(entry, names.school) ?? '', first(entry, names.className) ?? '', users));
   }
   const unseen = new Map(
     request.classGroups
@@ -204,7 +220,7 @@ export async function readGroups(
     [...unseen.values()].map((ref) =>
       limit(async () => {
         const entry = await directory.searchOne(ref.dn, GROUP_ATTRIBUTES);
-        return entry ? toGroup(entry, ref.school, ref.className) : undefined;
+        return entry ? toGroup(entry, ref.school, ref.className, users) : undefined;
       }),
     ),
   );
@@ -212,24 +228,51 @@ export async function readGroups(
   return groups;
 }
 
+/** How many names one lookup asks for (an OR of equality filters, answered from the `uid`/`mail` index). */
+const NAME_BATCH = 200;
+
 /**
- * Every username and e-mail address under the base DN — uniqueness spans all sources (SPEC §4.4) — and,
- * for posix accounts, every uidNumber and gidNumber in use.
+ * Which names are in use under the base DN — uniqueness spans all sources (SPEC §4.4) — asked a batch at a
+ * time, a few batches at once: a run that creates users asks for the names it may give out, so it holds
+ * what its new users need, not every name of a large directory.
  */
-export async function readTakenNames(
-  directory: Directory,
-  baseDn: string,
-  posix: boolean,
-): Promise<TakenNames> {
+export function directoryNameLookup(directory: Directory, baseDn: string, concurrency: number): NameLookup {
+  const limit = pLimit(concurrency);
+  const lookUp = async (attribute: string, names: readonly string[]): Promise<string[]> => {
+    const batches: string[][] = [];
+    for (let start = 0; start < names.length; start += NAME_BATCH)
+      batches.push(names.slice(start, start + NAME_BATCH));
+    const found = await Promise.all(
+      batches.map((batch) =>
+        limit(async () => {
+          const used: string[] = [];
+          for await (const entry of directory.search(baseDn, {
+            scope: 'sub',
+            filter: anyOf(attribute, batch),
+            attributes: [attribute],
+          })) {
+            for (const value of all(entry, attribute)) used.push(lowerCase(value));
+          }
+          return used;
+        }),
+      ),
+    );
+    return found.flat();
+  };
+  return {
+    usernames: (names) => lookUp('uid', names),
+    emails: (addresses) => lookUp('mail', addresses),
+  };
+}
+
+/** Every uidNumber and gidNumber under the base DN, for posix accounts and groups. */
+export async function readNumbersInUse(directory: Directory, baseDn: string): Promise<TakenNames> {
   const taken: TakenNames = { usernames: [], emails: [], uidNumbers: [], gidNumbers: [] };
-  const presence = [present('uid'), present('mail'), ...(posix ? [present('gidNumber')] : [])];
   for await (const entry of directory.search(baseDn, {
     scope: 'sub',
-    filter: or(...presence),
-    attributes: ['uid', 'mail', ...(posix ? ['uidNumber', 'gidNumber'] : [])],
+    filter: or(present('uidNumber'), present('gidNumber')),
+    attributes: ['uidNumber', 'gidNumber'],
   })) {
-    for (const uid of all(entry, 'uid')) taken.usernames.push(lowerCase(uid));
-    for (const mail of all(entry, 'mail')) taken.emails.push(lowerCase(mail));
     for (const number of all(entry, 'uidNumber')) taken.uidNumbers.push(Number(number));
     for (const number of all(entry, 'gidNumber')) taken.gidNumbers.push(Number(number));
   }
@@ -270,7 +313,7 @@ export async function readDanglingMembers(
   directory: Directory,
   baseDn: string,
   groups: DirectoryGroup[],
-  knownUserDns: ReadonlySet<string>,
+  knownUserDns: KnownUsers,
 ): Promise<string[]> {
   const unknown = new Map<string, string>();
   for (const group of groups) {
@@ -355,8 +398,6 @@ export interface UserSink {
   addUser(user: DirectoryUser, joining?: boolean): void;
   /** Asked after the scope's users: record uids the run would create, to look for in other schools. */
   unmatchedRecordUids(): string[];
-  /** Asked after the last user: whether every username and address in use must be read as well. */
-  readonly needsNames: boolean;
   /** Asked after the last user: the users the plan deletes, whose groups are read as well. */
   deletedUsers(): LeavingUser[];
 }
@@ -370,31 +411,32 @@ export async function readSnapshot(
   request: SnapshotRequest,
   sink: UserSink,
 ): Promise<SnapshotRest> {
-  const knownUserDns = new Set<string>();
+  const knownUserDns = new Map<string, string>();
   const schoolsInPlay = new Set(request.classGroups.map((ref) => ref.school.toLowerCase()));
   const [existingContainers] = await Promise.all([
     readExistingContainers(directory, request.containers),
     readUsers(directory, request, (user) => {
-      knownUserDns.add(normalizeDn(user.dn));
+      knownUserDns.set(normalizeDn(user.dn), user.dn);
       for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
       sink.addUser(user);
     }),
   ]);
   await readJoiningUsers(directory, request, sink.unmatchedRecordUids(), (user) => {
-    knownUserDns.add(normalizeDn(user.dn));
+    knownUserDns.set(normalizeDn(user.dn), user.dn);
     for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
     sink.addUser(user, true);
   });
   const [groups, referencingGroups] = await Promise.all([
-    readGroups(directory, request, schoolsInPlay),
+    readGroups(directory, request, schoolsInPlay, knownUserDns),
     readReferencingGroups(directory, request.layout.baseDn, sink.deletedUsers()),
   ]);
   const [danglingMembers, taken] = await Promise.all([
     readDanglingMembers(directory, request.layout.baseDn, groups, knownUserDns),
     // New posix groups need free gidNumbers even when no user is created, so posix always reads them.
-    sink.needsNames || request.config.ldap.posix
-      ? readTakenNames(directory, request.layout.baseDn, request.config.ldap.posix)
+    request.config.ldap.posix
+      ? readNumbersInUse(directory, request.layout.baseDn)
       : Promise.resolve(undefined),
   ]);
-  return { groups, referencingGroups, danglingMembers, existingContainers, taken };
+  const names = directoryNameLookup(directory, request.layout.baseDn, request.config.ldap.concurrency);
+  return { groups, referencingGroups, danglingMembers, existingContainers, taken, names };
 }

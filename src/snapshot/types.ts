@@ -70,6 +70,7 @@ export interface ReferencingGroup {
   entryCSN?: string | undefined;
 }
 
+/** Names in use, read whole: a small snapshot's or a test's. A run looks its names up instead (`NameLookup`). */
 export interface TakenNames {
   /** Every `uid` under the base DN (all sources, reservations), lower-cased. */
   usernames: string[];
@@ -99,8 +100,19 @@ export interface Snapshot {
   existingContainers: string[];
   /** Usernames with a reservation entry (lower-cased). */
   reservations: string[];
-  /** Only read when the plan creates users or changes e-mail addresses. */
+  /** Read with `ldap.posix` (the numbers; the names only in small snapshots); else absent. */
   taken: TakenNames | undefined;
+  /** Answers for usernames and addresses in place of `taken`'s lists: a run asks for the few it may give out. */
+  names?: NameLookup;
+}
+
+/**
+ * Which of some names are in use anywhere under the base DN (every source's, reservations included):
+ * each answer lists the lower-cased names asked about that some entry has.
+ */
+export interface NameLookup {
+  usernames(names: readonly string[]): Promise<readonly string[]>;
+  emails(addresses: readonly string[]): Promise<readonly string[]>;
 }
 
 /** The snapshot without the users (which are streamed to the planner) and the reservations (read first). */

@@ -132,6 +132,30 @@ describe('usernames with the default scheme', () => {
     // The run says which address is the problem, not only how many problems there were.
     expect(result.stderr).toContain('anja.weber@schule.example');
   });
+
+  it('looks each name up: a long run of names in use elsewhere is skipped to the first free one', async () => {
+    const elsewhere = `ou=elsewhere,${fx.tree.baseDn}`;
+    // j.lang, j.lang2 … j.lang20, in other spellings of case, none of them this source's.
+    for (let counter = 1; counter <= 20; counter++) {
+      await addHandUser(fx.tree.client, elsewhere, {
+        uid: `J.Lang${counter === 1 ? '' : counter}`,
+        givenName: 'Jo',
+        sn: 'Lang',
+      });
+    }
+    await fx.writeRoster([
+      ...rows,
+      { id: 'N-13', first: 'Jana', last: 'Lang', schools: 'gym1', role: 'student' },
+      { id: 'N-14', first: 'Jens', last: 'Lang', schools: 'rs2', role: 'teacher' },
+    ]);
+    const result = await fx.runImport(NOW);
+    expect(result.code).toBe(0);
+    const names = await usernames(fx);
+    expect([names.get('N-13'), names.get('N-14')]).toEqual(['j.lang21', 'j.lang22']);
+    for (const username of ['j.lang21', 'j.lang22']) {
+      expect(await findBy(fx.tree.client, fx.tree.baseDn, 'uid', username), username).toHaveLength(1);
+    }
+  });
 });
 
 describe('username and e-mail templates', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { NameError } from '../../src/naming/index.js';
 import { DirectoryLayout } from '../../src/directory/layout.js';
-import { NameGiver, reservationEntry } from '../../src/plan/names.js';
+import { NameBook, NameGiver, reservationEntry, settleNames } from '../../src/plan/names.js';
 import type { RosterRecord } from '../../src/roster/index.js';
 
 const config = parseConfig(
@@ -67,6 +67,104 @@ describe('NameGiver', () => {
     const giver = new NameGiver(config.scheme, { ...nothingInUse, usernames: ['taken'] });
     expect(giver.give(record('S-1', { username: 'own.name' }), 'gym1').username).toBe('own.name');
     expect(() => giver.give(record('S-2', { username: 'taken' }), 'gym1')).toThrow(/already taken/);
+  });
+});
+
+/** A directory that answers lookups from its names and counts what it was asked. */
+function directoryOf(names: Iterable<string>) {
+  const used = new Set(names);
+  const asked: string[][] = [];
+  return {
+    asked,
+    lookUp: (batch: string[]) => {
+      asked.push(batch);
+      return Promise.resolve(batch.filter((name) => used.has(name)));
+    },
+  };
+}
+
+describe('NameBook and settleNames: the names looked up, not read whole', () => {
+  const meiers = ['j.meier', ...Array.from({ length: 39 }, (_, index) => `j.meier${index + 2}`)];
+  const others = Array.from({ length: 10_000 }, (_, index) => `other.user${index}`);
+
+  /** New users' names as a run gives them: looked up first, then given from the same books. */
+  async function giveLookedUp(
+    records: RosterRecord[],
+    usernames: ReturnType<typeof directoryOf>,
+    emails: ReturnType<typeof directoryOf>,
+    freed: { usernames?: string[]; emails?: string[]; given?: string[] } = {},
+  ) {
+    const books = [new NameBook(usernames.lookUp), new NameBook(emails.lookUp)] as const;
+    const giver = () =>
+      new NameGiver(config.scheme, {
+        usernames: books[0],
+        emails: books[1],
+        freedUsernames: freed.usernames ?? [],
+        freedEmails: freed.emails ?? [],
+        givenEmails: freed.given ?? [],
+      });
+    const giveAll = (names: NameGiver) =>
+      records.map((row) => {
+        try {
+          return names.give(row, 'gym1');
+        } catch (error) {
+          if (error instanceof NameError) return error.message;
+          throw error;
+        }
+      });
+    await settleNames(books, () => giveAll(giver()));
+    return giveAll(giver());
+  }
+
+  it('gives what a run knowing every name gives, asking about a few of them', async () => {
+    const usernames = directoryOf([...meiers, ...others]);
+    const emails = directoryOf(['joerg.meier@school.example', 'joerg.meier3@school.example']);
+    const records = [
+      record('S-1'),
+      record('S-2'),
+      record('S-3', { firstname: 'Other', lastname: 'User1' }),
+      record('S-4', { username: 'other.user7' }),
+      record('S-5', { email: 'joerg.meier3@school.example' }),
+    ];
+    const given = await giveLookedUp(records, usernames, emails);
+
+    const everyName = new NameGiver(config.scheme, {
+      ...nothingInUse,
+      usernames: [...meiers, ...others],
+      emails: ['joerg.meier@school.example', 'joerg.meier3@school.example'],
+    });
+    const expected = records.map((row) => {
+      try {
+        return everyName.give(row, 'gym1');
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(given).toEqual(expected);
+    expect(given.slice(0, 2)).toEqual([
+      { username: 'j.meier41', email: 'joerg.meier2@school.example' },
+      { username: 'j.meier42', email: 'joerg.meier4@school.example' },
+    ]);
+    // A run of 40 taken names is found in a few rounds, each asking more of the sequence ahead.
+    expect(usernames.asked.length).toBeLessThanOrEqual(7);
+    expect(usernames.asked.flat().length).toBeLessThan(150);
+  });
+
+  it('gives out again what the run frees, and asks nothing twice', async () => {
+    const usernames = directoryOf(['j.meier']);
+    const emails = directoryOf(['joerg.meier@school.example']);
+    const given = await giveLookedUp([record('S-1')], usernames, emails, {
+      usernames: ['j.meier'],
+      emails: ['joerg.meier@school.example'],
+    });
+    expect(given).toEqual([{ username: 'j.meier', email: 'joerg.meier@school.example' }]);
+    const asked = usernames.asked.flat();
+    expect(new Set(asked).size).toBe(asked.length);
+  });
+
+  it('refuses to answer for a name never looked up, outside a trial', () => {
+    const book = new NameBook(() => Promise.resolve([]));
+    expect(() => book.isUsed('j.meier')).toThrow(/not looked up/);
   });
 });
 

@@ -75,7 +75,10 @@ function foreign(dn: string, member: string[]): ReferencingGroup {
 }
 
 /** Plans an import whose roster keeps `staying` and drops `leaving`; `referencing` as the snapshot read them. */
-function planWith(referencing: ReferencingGroup[], rosterRecords = [record('S-1')]): ImportPlan {
+async function planWith(
+  referencing: ReferencingGroup[],
+  rosterRecords = [record('S-1')],
+): Promise<ImportPlan> {
   const roster: Roster = {
     file: 'roster.csv',
     records: rosterRecords,
@@ -120,8 +123,11 @@ const summary = (plan: ImportPlan) =>
   plan.actions.map((action) => `${action.phase} ${action.kind} ${action.dn}`);
 
 describe('the import plans every group naming a user it deletes', () => {
-  it('another tool’s group loses the member before the entry goes; doDelete has nothing left to sweep', () => {
-    const plan = planWith([foreign(LIBRARY, [leaving.dn, ADMIN]), foreign(CLASS_GROUP, classGroup.members)]);
+  it('another tool’s group loses the member before the entry goes; doDelete has nothing left to sweep', async () => {
+    const plan = await planWith([
+      foreign(LIBRARY, [leaving.dn, ADMIN]),
+      foreign(CLASS_GROUP, classGroup.members),
+    ]);
     // The class group, read by both searches, is planned once, by the class group rules.
     expect(summary(plan)).toEqual([
       `removals modify-group ${LIBRARY}`,
@@ -136,10 +142,10 @@ describe('the import plans every group naming a user it deletes', () => {
     expect(plan.problems).toEqual([]);
   });
 
-  it('the last member of another tool’s group is kept, untouched, and the group is reported', () => {
+  it('the last member of another tool’s group is kept, untouched, and the group is reported', async () => {
     // The new user would take the freed username and address if the deletion went ahead.
     const newcomer = { ...record('S-3'), line: 3 };
-    const plan = planWith(
+    const plan = await planWith(
       [foreign(LIBRARY, [leaving.dn, ADMIN]), foreign(CHESS, [leaving.dn])],
       [record('S-1'), newcomer],
     );
@@ -163,8 +169,8 @@ describe('the import plans every group naming a user it deletes', () => {
     expect(plan.safety.removals).toBe(0);
   });
 
-  it('reads and plans nothing more when no group outside the class groups names the user', () => {
-    const plan = planWith([]);
+  it('reads and plans nothing more when no group outside the class groups names the user', async () => {
+    const plan = await planWith([]);
     expect(summary(plan)).toEqual([`removals modify-group ${CLASS_GROUP}`, `removals delete ${leaving.dn}`]);
   });
 });

@@ -96,8 +96,8 @@ const userActions = (actions: PlanAction[], recordUid: string) =>
   actions.filter((action) => 'recordUid' in action && action.recordUid === recordUid);
 
 describe('creating users', () => {
-  it('creates a user with a unique username, containers first and the class group last', () => {
-    const result = plan({
+  it('creates a user with a unique username, containers first and the class group last', async () => {
+    const result = await plan({
       roster: roster([record('S-1', { firstname: 'Jürgen', lastname: 'Müller' })]),
       snapshot: snapshot([], {
         taken: { usernames: ['j.mueller'], emails: [], uidNumbers: [], gidNumbers: [] },
@@ -125,14 +125,14 @@ describe('creating users', () => {
     expect(JSON.stringify(result)).not.toContain('userPassword');
   });
 
-  it('changes nothing for a user who is already as the roster says', () => {
-    const result = plan({ roster: roster([record('S-1')]), snapshot: snapshot([user('S-1')]) });
+  it('changes nothing for a user who is already as the roster says', async () => {
+    const result = await plan({ roster: roster([record('S-1')]), snapshot: snapshot([user('S-1')]) });
     expect(userActions(result.actions, 'S-1')).toEqual([]);
     expect(result.unchanged).toBe(1);
   });
 
-  it('modifies only what changed', () => {
-    const result = plan({
+  it('modifies only what changed', async () => {
+    const result = await plan({
       roster: roster([record('S-1', { lastname: 'Meyer' })]),
       snapshot: snapshot([user('S-1')]),
     });
@@ -154,23 +154,23 @@ describe('users missing from the roster (SPEC §4.5)', () => {
       snapshot: snapshot([user('S-1', extra)]),
     });
 
-  it('row 1: deletion 0 deletes now and reserves the username', () => {
-    const { actions } = missing({ deactivation: 0, deletion: 0 });
+  it('row 1: deletion 0 deletes now and reserves the username', async () => {
+    const { actions } = await missing({ deactivation: 0, deletion: 0 });
     expect(kinds(actions)).toEqual(['create-container', 'delete']);
     const action = actions[1];
     expect(action).toMatchObject({ kind: 'delete', phase: 'removals' });
     expect(action && action.kind === 'delete' ? action.reservation?.attributes.uid : []).toEqual(['us-1']);
   });
 
-  it('row 2: 0 < deletion ≤ deactivation keeps the user active with a purge timestamp', () => {
-    const [action] = missing({ deactivation: 14, deletion: 7 }).actions;
+  it('row 2: 0 < deletion ≤ deactivation keeps the user active with a purge timestamp', async () => {
+    const [action] = (await missing({ deactivation: 14, deletion: 7 })).actions;
     expect(action).toMatchObject({ kind: 'schedule-deletion', purgeAt: '20261129230000Z' });
     const attributes = action && 'changes' in action ? action.changes.map((c) => c.attribute) : [];
     expect(attributes).toEqual(['rostersyncMissingSince', 'rostersyncPurgeTimestamp']);
   });
 
-  it('row 3: deletion > deactivation = 0 locks now', () => {
-    const [action] = missing({ deactivation: 0, deletion: 30 }).actions as DeactivateAction[];
+  it('row 3: deletion > deactivation = 0 locks now', async () => {
+    const [action] = (await missing({ deactivation: 0, deletion: 30 })).actions as DeactivateAction[];
     expect(action).toMatchObject({ kind: 'deactivate', when: 'now', purgeAt: '20261222230000Z' });
     expect(action?.changes).toContainEqual({
       operation: 'replace',
@@ -179,8 +179,8 @@ describe('users missing from the roster (SPEC §4.5)', () => {
     });
   });
 
-  it('row 4: deletion > deactivation > 0 ends the account on a later day', () => {
-    const [action] = missing({ deactivation: 7, deletion: 30 }).actions as DeactivateAction[];
+  it('row 4: deletion > deactivation > 0 ends the account on a later day', async () => {
+    const [action] = (await missing({ deactivation: 7, deletion: 30 })).actions as DeactivateAction[];
     expect(action).toMatchObject({ kind: 'deactivate', when: 'later', deactivateAt: '20261129230000Z' });
     expect(action?.changes).toContainEqual({
       operation: 'replace',
@@ -189,8 +189,8 @@ describe('users missing from the roster (SPEC §4.5)', () => {
     });
   });
 
-  it('grace dates are sticky: a user already marked missing gets no new dates', () => {
-    const result = missing(
+  it('grace dates are sticky: a user already marked missing gets no new dates', async () => {
+    const result = await missing(
       { deactivation: 7, deletion: 30 },
       {
         missingSince: '20261101000000Z',
@@ -203,18 +203,18 @@ describe('users missing from the roster (SPEC §4.5)', () => {
     expect(result.unchanged).toBe(1);
   });
 
-  it('a row that failed validation counts as present', () => {
-    const result = plan({ roster: roster([], ['S-1']), snapshot: snapshot([user('S-1')]) });
+  it('a row that failed validation counts as present', async () => {
+    const result = await plan({ roster: roster([], ['S-1']), snapshot: snapshot([user('S-1')]) });
     expect(result.actions).toEqual([]);
   });
 
-  it('--no-delete computes no removals', () => {
-    const result = plan({ roster: roster([]), snapshot: snapshot([user('S-1')]), noDelete: true });
+  it('--no-delete computes no removals', async () => {
+    const result = await plan({ roster: roster([]), snapshot: snapshot([user('S-1')]), noDelete: true });
     expect(result.actions).toEqual([]);
   });
 
-  it('the safety limit counts removals against the in-scope users', () => {
-    const result = plan({
+  it('the safety limit counts removals against the in-scope users', async () => {
+    const result = await plan({
       config: config({ safety: { max_deletions: 1 } }),
       roster: roster([]),
       snapshot: snapshot([user('S-1'), user('S-2')]),
@@ -224,8 +224,8 @@ describe('users missing from the roster (SPEC §4.5)', () => {
 });
 
 describe('reactivation', () => {
-  it('lifts what rostersync set and keeps a lock set by hand', () => {
-    const ours = plan({
+  it('lifts what rostersync set and keeps a lock set by hand', async () => {
+    const ours = await plan({
       roster: roster([record('S-1')]),
       snapshot: snapshot([
         user('S-1', {
@@ -245,7 +245,7 @@ describe('reactivation', () => {
       'rostersyncPurgeTimestamp',
     ]);
 
-    const byHand = plan({
+    const byHand = await plan({
       roster: roster([record('S-1')]),
       snapshot: snapshot([user('S-1', { lockedTime: '000001010000Z', missingSince: '20261101000000Z' })]),
     });
@@ -258,8 +258,8 @@ describe('reactivation', () => {
 });
 
 describe('scope and schools', () => {
-  it('--school takes away only that school from a multi-school user who is missing', () => {
-    const result = plan({
+  it('--school takes away only that school from a multi-school user who is missing', async () => {
+    const result = await plan({
       roster: roster([]),
       schools: ['gym1'],
       snapshot: snapshot([
@@ -274,8 +274,8 @@ describe('scope and schools', () => {
     expect(result.safety.removals).toBe(0);
   });
 
-  it('leaves users of schools outside --school alone', () => {
-    const result = plan({
+  it('leaves users of schools outside --school alone', async () => {
+    const result = await plan({
       roster: roster([]),
       schools: ['gym1'],
       snapshot: snapshot([user('S-9', { schools: ['rs2'], roles: ['student:school:rs2'] })]),
@@ -285,8 +285,8 @@ describe('scope and schools', () => {
 });
 
 describe('deletions before creations', () => {
-  it('an e-mail freed by a deletion is given to a new user in the same run', () => {
-    const result = plan({
+  it('an e-mail freed by a deletion is given to a new user in the same run', async () => {
+    const result = await plan({
       config: config({ deletion_grace_period: { deactivation: 0, deletion: 0 } }),
       roster: roster([record('S-2', { email: 'jan@school.example', classes: [] })]),
       snapshot: snapshot([user('S-1', { email: 'jan@school.example' })], {
@@ -298,9 +298,9 @@ describe('deletions before creations', () => {
     expect(order).toEqual(['delete', 'create']);
   });
 
-  it('a group whose only member is deleted goes before the entry', () => {
+  it('a group whose only member is deleted goes before the entry', async () => {
     const gone = user('S-1');
-    const result = plan({
+    const result = await plan({
       config: config({ deletion_grace_period: { deactivation: 0, deletion: 0 } }),
       roster: roster([]),
       snapshot: snapshot([gone], {
@@ -325,7 +325,7 @@ describe('deletions before creations', () => {
 });
 
 describe('users streamed to the planner', () => {
-  it('plans the same whatever order the directory returns the users in', () => {
+  it('plans the same whatever order the directory returns the users in', async () => {
     const users = [
       user('A-1', { firstname: 'Old' }),
       user('B-2', { dn: `uid=ub-2,ou=people,ou=gym2,${BASE}` }),
@@ -338,8 +338,8 @@ describe('users streamed to the planner', () => {
       record('D-4', { email: 'new@example.org' }),
       record('E-5'),
     ];
-    const forward = plan({ roster: roster(records), snapshot: snapshot(users) });
-    const backward = plan({ roster: roster(records), snapshot: snapshot([...users].reverse()) });
+    const forward = await plan({ roster: roster(records), snapshot: snapshot(users) });
+    const backward = await plan({ roster: roster(records), snapshot: snapshot([...users].reverse()) });
     expect(backward).toEqual(forward);
     expect(kinds(userActions(forward.actions, 'A-1'))).toEqual(['modify']);
     expect(kinds(userActions(forward.actions, 'B-2'))).toEqual(['move']);
@@ -348,8 +348,8 @@ describe('users streamed to the planner', () => {
     expect(kinds(userActions(forward.actions, 'E-5'))).toEqual(['create']);
   });
 
-  it('leaves every holder of a duplicated record uid alone and creates no third entry', () => {
-    const result = plan({
+  it('leaves every holder of a duplicated record uid alone and creates no third entry', async () => {
+    const result = await plan({
       roster: roster([record('S-1', { firstname: 'New' })]),
       snapshot: snapshot([
         user('S-1'),
@@ -363,8 +363,8 @@ describe('users streamed to the planner', () => {
     expect(result.problems[0]?.where).toContain('uid=third');
   });
 
-  it('checks a changed e-mail address against every address in use, read after the users', () => {
-    const result = plan({
+  it('checks a changed e-mail address against every address in use, read after the users', async () => {
+    const result = await plan({
       roster: roster([record('S-1', { email: 'taken@example.org' })]),
       snapshot: snapshot([user('S-1', { email: 'old@example.org' })], {
         taken: { usernames: ['us-1'], emails: ['taken@example.org'], uidNumbers: [], gidNumbers: [] },
@@ -378,8 +378,8 @@ describe('users streamed to the planner', () => {
 });
 
 describe('one address for one entry within a run', () => {
-  it('gives a new address to the first of two users asking for it, and not to a new user either', () => {
-    const result = plan({
+  it('gives a new address to the first of two users asking for it, and not to a new user either', async () => {
+    const result = await plan({
       roster: roster([
         record('S-2', { email: 'same@example.org' }),
         record('S-1', { email: 'same@example.org' }),
