@@ -133,6 +133,9 @@ async function importWithRoster(
   }
 
   const scope = new Scope(options.schools);
+  // The plan step is the roster's last reader and takes it: the apply holds only the plan, not also the
+  // records of a large first import through every write.
+  let unplanned: Roster | undefined = roster;
   return run.run({
     // Roster problems come first in the plan and are logged above.
     problemsLogged: roster.problems.length,
@@ -143,6 +146,9 @@ async function importWithRoster(
       ),
     ),
     plan: async (directory) => {
+      const roster = unplanned;
+      unplanned = undefined;
+      if (roster === undefined) throw new Error('an import is planned once');
       await checkGivenSchools({ given: options.schools, config, roster, directory, layout });
       const planner = new ImportPlanner({
         config,

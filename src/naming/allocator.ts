@@ -3,6 +3,7 @@
  * already uses (and the reserved names of deleted users); results depend only on those and on the order
  * of calls, so a dry run and the real run agree.
  */
+import { lowerCase } from '../dn.js';
 import { EmptyNameError, NameCollisionError } from './errors.js';
 import type { CounterKind, FieldValues, NameTemplate } from './template.js';
 
@@ -22,7 +23,7 @@ export interface UsedNames {
 /** Names known one by one, e.g. a test's or a small snapshot's. */
 export function usedNamesOf(names: Iterable<string>): UsedNames {
   const used = new Set<string>();
-  for (const name of names) used.add(name.toLowerCase());
+  for (const name of names) used.add(lowerCase(name));
   return { isUsed: (name) => used.has(name) };
 }
 
@@ -57,9 +58,9 @@ export class NameAllocator {
   }
 
   isTaken(name: string): boolean {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     if (this.#holds(lower)) return true;
-    return this.stillTaken?.(lower).some((left) => this.#holds(left.toLowerCase())) ?? false;
+    return this.stillTaken?.(lower).some((left) => this.#holds(lowerCase(left))) ?? false;
   }
 
   #holds(lower: string): boolean {
@@ -67,12 +68,12 @@ export class NameAllocator {
   }
 
   take(name: string): void {
-    this.#taken.add(name.toLowerCase());
+    this.#taken.add(lowerCase(name));
   }
 
   /** Frees a name, e.g. the e-mail of a user deleted earlier in the same run. */
   release(name: string): void {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     this.#taken.delete(lower);
     this.#released.add(lower);
     this.#nextCounter.clear();

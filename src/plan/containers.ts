@@ -60,10 +60,13 @@ export function missingContainers(
 ): { actions: CreateContainerAction[]; problems: PlanProblem[] } {
   const known = new Set(existing);
   const needed = new Map<string, string>();
+  // A hundred thousand new users share a few parents: each parent's chain is walked once.
+  const parents = new Set<string>();
   for (const action of actions) {
     for (const entry of placedEntries(action)) {
       const parent = parentDn(entry);
-      if (parent === undefined) continue;
+      if (parent === undefined || parents.has(parent)) continue;
+      parents.add(parent);
       for (const container of layout.containerChain(parent)) {
         const normalized = normalizeDn(container);
         if (!known.has(normalized) && !needed.has(normalized)) needed.set(normalized, container);

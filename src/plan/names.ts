@@ -17,6 +17,7 @@ import {
 } from '../naming/index.js';
 import type { RosterRecord } from '../roster/index.js';
 import type { DirectoryLayout } from '../directory/layout.js';
+import { lowerCase } from '../dn.js';
 
 /** Fields a username or e-mail template may read from a roster row. */
 export function templateValues(record: RosterRecord, school: string): Record<string, string | undefined> {
@@ -139,16 +140,19 @@ export class NameBook implements UsedNames {
     return this.#trial === undefined ? 0 : Math.min(2 ** this.#trials, 64);
   }
 
-  async learn(names: Iterable<string>): Promise<void> {
+  /** Looks the names up; resolves with whether any of them is in use. */
+  async learn(names: Iterable<string>): Promise<boolean> {
     const fresh: string[] = [];
     for (const name of names) {
-      const lower = name.toLowerCase();
+      const lower = lowerCase(name);
       if (this.#asked.has(lower)) continue;
       this.#asked.add(lower);
       fresh.push(lower);
     }
-    if (fresh.length === 0) return;
-    for (const used of await this.lookUp(fresh)) this.#used.add(used.toLowerCase());
+    if (fresh.length === 0) return false;
+    const used = await this.lookUp(fresh);
+    for (const name of used) this.#used.add(lowerCase(name));
+    return used.length > 0;
   }
 
   beginTrial(): void {
@@ -166,9 +170,9 @@ export class NameBook implements UsedNames {
 
 /**
  * Looks up every name `giveAll` would ask the books about: it runs as a trial (unknown names count as
- * free), the names it met are looked up, and again until a trial meets none. The names handed out depend
- * only on the names asked about, so a run with the same books then gives what a run knowing every name in
- * the directory would.
+ * free), the names it met are looked up, and again until a trial meets none — or all it met are free, as
+ * the trial assumed, so the next would give the same. The names handed out depend only on the names asked
+ * about, so a run with the same books then gives what a run knowing every name in the directory would.
  */
 export async function settleNames(books: readonly NameBook[], giveAll: () => void): Promise<void> {
   for (;;) {
@@ -181,7 +185,8 @@ export async function settleNames(books: readonly NameBook[], giveAll: () => voi
     }
     const wanted = books.map((book) => book.endTrial());
     if (wanted.every((names) => names.length === 0)) return;
-    await Promise.all(books.map((book, index) => book.learn(wanted[index] ?? [])));
+    const used = await Promise.all(books.map((book, index) => book.learn(wanted[index] ?? [])));
+    if (!used.includes(true)) return;
   }
 }
 

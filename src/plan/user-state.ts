@@ -52,6 +52,27 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((value, index) => value === b[index]);
 const exact = (value: string): string => value;
 
+function roleValues(roles: readonly string[], schools: readonly string[], kept: readonly string[]): string[] {
+  return uniqueSorted(
+    [...schools.flatMap((school) => roles.map((role) => roleValue(role, school))), ...kept],
+    lower,
+  );
+}
+
+/**
+ * The role values of a record's (shared) roles in all of its (shared) schools: computed once per pair of
+ * lists and shared, frozen, by every user with the same ones, as the lists themselves are.
+ */
+const rolesBySchools = new WeakMap<readonly string[], WeakMap<readonly string[], string[]>>();
+function sharedRoles(roles: readonly string[], schools: readonly string[]): string[] {
+  let bySchools = rolesBySchools.get(roles);
+  if (bySchools === undefined) rolesBySchools.set(roles, (bySchools = new WeakMap()));
+  let values = bySchools.get(schools);
+  if (values === undefined)
+    bySchools.set(schools, (values = Object.freeze(roleValues(roles, schools, [])) as string[]));
+  return values;
+}
+
 export function desiredUser(
   record: RosterRecord,
   existing: DirectoryUser | undefined,
@@ -69,16 +90,17 @@ export function desiredUser(
   // Usually the record's own list, which is shared by every record with the same schools: an outcome keeps
   // that one rather than a copy per user.
   const schools = sameList(sorted, record.schools) ? record.schools : sorted;
-  const roles = uniqueSorted(
-    [...ownSchools.flatMap((school) => record.roles.map((role) => roleValue(role, school))), ...keptRoles],
-    lower,
-  );
-  const fullName = `${record.firstname} ${record.lastname}`;
+  const roles =
+    keptRoles.length === 0 && ownSchools.length === record.schools.length
+      ? sharedRoles(record.roles, record.schools)
+      : roleValues(record.roles, ownSchools, keptRoles);
+  // One frozen list for both: the plan of a large first import holds one list less per user.
+  const fullName = Object.freeze([`${record.firstname} ${record.lastname}`]) as string[];
   const attributes: Record<string, string[]> = {
     givenName: [record.firstname],
     sn: [record.lastname],
-    cn: [fullName],
-    displayName: [fullName],
+    cn: fullName,
+    displayName: fullName,
     [names.school]: schools,
     [names.role]: roles,
   };
