@@ -184,7 +184,7 @@ export class ImportPlanner {
 
   /** In-scope roster rows (not D) by record uid. */
   private readonly present = new Map<string, RosterRecord>();
-  private readonly records: RosterRecord[];
+  private records: RosterRecord[];
   private readonly badRows: ReadonlySet<string>;
   private readonly reservations: ReadonlySet<string>;
   private readonly outcomes = new Map<string, UserOutcome>();
@@ -285,17 +285,20 @@ export class ImportPlanner {
         message: `record uid '${recordUid}' is held by ${holders.length} entries of this source; all left alone`,
       });
     }
-    // In record-uid order, so which of two rows asking for the same address gets it does not depend on
-    // the order the server returned the entries in.
     await this.books().emails.learn(
       [...this.pending.values()].flatMap((user) => this.present.get(user.recordUid)?.email ?? []),
     );
+    // In record-uid order, so which of two rows asking for the same address gets it does not depend on
+    // the order the server returned the entries in.
     for (const user of [...this.pending.values()].sort(byRecordUid)) {
       this.outcomes.set(user.recordUid, this.planUser(user, this.present.get(user.recordUid)));
     }
     const creates = this.records.filter(
       (record) => record.action !== 'D' && !this.isExisting(record.recordUid),
     );
+    // Every user has found its record: the index of a million of them goes before the plan's last steps.
+    this.present.clear();
+    this.records = [];
     const outcomes = [...this.outcomes.values()].sort(byRecordUid);
     this.outcomes.clear();
     const csns = entryCsns(outcomes, rest, ownership);

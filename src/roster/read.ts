@@ -27,49 +27,51 @@ export async function readRoster(path: string, config: Config): Promise<Roster> 
   // record uid → line it was first seen on, valid row or not.
   const firstSeen = new Map<string, number>();
 
-  for await (const item of readCsvRows(chunks, delimiter)) {
-    if (item.kind === 'malformed') {
-      roster.problems.push({ file: path, line: item.line, message: item.message });
-      roster.complete = false;
-      continue;
-    }
-    if (layout === undefined) {
-      const header = mapHeader(item.cells, item.line, config.csv.mapping, path);
-      if (!header.ok) {
-        roster.problems.push(...header.problems);
+  rows: for await (const items of readCsvRows(chunks, delimiter)) {
+    for (const item of items) {
+      if (item.kind === 'malformed') {
+        roster.problems.push({ file: path, line: item.line, message: item.message });
         roster.complete = false;
-        break;
+        continue;
       }
-      layout = header;
-      continue;
-    }
+      if (layout === undefined) {
+        const header = mapHeader(item.cells, item.line, config.csv.mapping, path);
+        if (!header.ok) {
+          roster.problems.push(...header.problems);
+          roster.complete = false;
+          break rows;
+        }
+        layout = header;
+        continue;
+      }
 
-    roster.rowCount++;
-    if (item.unterminated && item.cells.length < layout.cellCount) {
-      // Cut off mid-row: who else was in the file is unknown, and this row is not a bad row to tolerate.
-      roster.problems.push(truncationProblem(path, item.line, item.cells.length, layout.cellCount));
-      roster.complete = false;
-      continue;
-    }
-    const checked = checkRow(item, layout.columns, layout.cellCount, rules);
-    const problems = [...checked.problems];
-    const { recordUid } = checked;
-    let duplicate = false;
-    if (recordUid !== '') {
-      const earlierLine = firstSeen.get(recordUid);
-      if (earlierLine === undefined) {
-        firstSeen.set(recordUid, item.line);
-      } else {
-        duplicate = true;
-        problems.push(duplicateProblem(path, item.line, recordUid, earlierLine, checked.uidColumn));
+      roster.rowCount++;
+      if (item.unterminated && item.cells.length < layout.cellCount) {
+        // Cut off mid-row: who else was in the file is unknown, and this row is not a bad row to tolerate.
+        roster.problems.push(truncationProblem(path, item.line, item.cells.length, layout.cellCount));
+        roster.complete = false;
+        continue;
       }
-    }
-    if (problems.length === 0 && checked.record !== undefined) {
-      roster.records.push(checked.record);
-    } else {
-      roster.problems.push(...problems);
-      // A bad row still says its user is in the roster, so that user is never removed because of it.
-      if (recordUid !== '' && !duplicate) roster.invalidRecordUids.push(recordUid);
+      const checked = checkRow(item, layout.columns, layout.cellCount, rules);
+      const problems = [...checked.problems];
+      const { recordUid } = checked;
+      let duplicate = false;
+      if (recordUid !== '') {
+        const earlierLine = firstSeen.get(recordUid);
+        if (earlierLine === undefined) {
+          firstSeen.set(recordUid, item.line);
+        } else {
+          duplicate = true;
+          problems.push(duplicateProblem(path, item.line, recordUid, earlierLine, checked.uidColumn));
+        }
+      }
+      if (problems.length === 0 && checked.record !== undefined) {
+        roster.records.push(checked.record);
+      } else {
+        roster.problems.push(...problems);
+        // A bad row still says its user is in the roster, so that user is never removed because of it.
+        if (recordUid !== '' && !duplicate) roster.invalidRecordUids.push(recordUid);
+      }
     }
   }
 

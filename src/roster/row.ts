@@ -1,6 +1,7 @@
 import type { MappedColumn } from './header.js';
 import type { CsvRow } from './rows.js';
 import type { RowRules } from './rules.js';
+import { CheckedCells } from './shared-values.js';
 import type { ClassRef, RosterProblem, RosterRecord, RowAction } from './types.js';
 import {
   characterCount,
@@ -171,6 +172,18 @@ class RowCheck {
   }
 
   schools(column: MappedColumn, cell: string): string[] {
+    const checked = this.rules.checked.schools;
+    const before = this.problems.length;
+    return checked.get(cell) ?? this.remember(checked, cell, this.parseSchools(column, cell), before);
+  }
+
+  /** `value`, remembered for `cell` when checking it found no problem. */
+  private remember<T>(checked: CheckedCells<T>, cell: string, value: T, problemsBefore: number): T {
+    if (this.problems.length === problemsBefore) checked.set(cell, value);
+    return value;
+  }
+
+  private parseSchools(column: MappedColumn, cell: string): string[] {
     this.multiValueControlCharacters(column, cell);
     const values = splitValues(cell, this.rules.separator);
     if (values.length === 0) this.report(column, 'at least one school is required');
@@ -197,6 +210,12 @@ class RowCheck {
   }
 
   roles(column: MappedColumn, cell: string): string[] {
+    const checked = this.rules.checked.roles;
+    const before = this.problems.length;
+    return checked.get(cell) ?? this.remember(checked, cell, this.parseRoles(column, cell), before);
+  }
+
+  private parseRoles(column: MappedColumn, cell: string): string[] {
     this.multiValueControlCharacters(column, cell);
     const values = splitValues(cell, this.rules.separator);
     if (values.length === 0) this.report(column, 'at least one role is required');
@@ -216,6 +235,16 @@ class RowCheck {
 
   /** `SCHOOL-CLASS` belongs to SCHOOL when that is one of the row's schools; else to the primary school. */
   classes(column: MappedColumn, cell: string, schools: string[]): ClassRef[] {
+    const byCell = this.rules.checked.classes;
+    let checked = byCell.get(schools);
+    if (checked === undefined) byCell.set(schools, (checked = new CheckedCells()));
+    const before = this.problems.length;
+    return (
+      checked.get(cell) ?? this.remember(checked, cell, this.parseClasses(column, cell, schools), before)
+    );
+  }
+
+  private parseClasses(column: MappedColumn, cell: string, schools: string[]): ClassRef[] {
     this.multiValueControlCharacters(column, cell);
     const classes = new Map<string, ClassRef>();
     for (const value of splitValues(cell, this.rules.separator)) {

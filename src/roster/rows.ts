@@ -1,5 +1,4 @@
-import { Readable, pipeline } from 'node:stream';
-import { type CsvError, type Info, parse } from 'csv-parse';
+import { type CsvError, type Info, parse, type Parser } from 'csv-parse';
 import type { Delimiter } from './delimiter.js';
 
 /** One non-blank CSV row: its cells, whitespace-trimmed, and the physical line it starts on. */
@@ -24,63 +23,107 @@ export interface MalformedCsv {
   message: string;
 }
 
+/** A record as the parser ended it: its cells, the line it ends on, its number. */
 interface ParsedRecord {
-  info: Info;
-  record: string[];
+  kind: 'record';
+  cells: string[];
+  endLine: number;
+  number: number;
 }
 
 /**
  * Parses decoded text into rows as it streams in; blank lines (and rows of empty cells) are skipped.
- * Each row is held back until the next one arrives, so that the last one can be told apart.
+ * The rows come in batches, one per chunk of text: the parser hands each record to a callback as it ends
+ * it, so no record goes through a stream of its own (a million of them at scale). The last row is held
+ * back until the text ends, so that it can be told apart.
  */
 export async function* readCsvRows(
   chunks: AsyncIterable<string>,
   delimiter: Delimiter,
-): AsyncGenerator<CsvRow | MalformedCsv> {
-  const malformed: MalformedCsv[] = [];
+): AsyncGenerator<(CsvRow | MalformedCsv)[]> {
+  // What the parser ended, in file order: records and broken stretches.
+  const parsed: (ParsedRecord | MalformedCsv)[] = [];
   const ending = new TextEnding();
   const progress = new ParseProgress();
   const parser = parse({
     delimiter,
-    info: true,
     // Cell counts are checked by the caller, which can say which row is wrong and keep going.
     relax_column_count: true,
     skip_empty_lines: true,
     trim: true,
     bom: true,
     skip_records_with_error: true,
-    // Both callbacks run as the parser goes, which may be ahead of the loop below.
-    on_record: (parsed, context) => {
+    on_record: (cells: string[], context) => {
       progress.recordEnded(context);
-      return parsed;
+      parsed.push({ kind: 'record', cells, endLine: context.lines, number: context.records });
+      // Taken here: nothing goes on to the parser's output stream.
+      return null;
     },
     on_skip: (error) => {
       if (error === undefined) return undefined;
-      malformed.push(describeCsvError(error, progress));
+      parsed.push(describeCsvError(error, progress));
       progress.recordSkipped(error);
       return undefined;
     },
   });
-  // Errors of the source (an unreadable file) reach the loop below through the parser.
-  pipeline(Readable.from(ending.watch(chunks)), parser, () => undefined);
-  let held: { row: CsvRow; record: number } | undefined;
-  for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {
-    yield* malformed.splice(0);
-    const cells = record.map((cell) => cell.trim());
-    if (cells.every((cell) => cell === '')) continue;
-    if (held !== undefined) yield held.row;
-    // `info.lines` is the line the record ends on; quoted cells may span several lines.
-    const innerLineBreaks = record.reduce((count, cell) => count + countLineBreaks(cell), 0);
-    held = {
-      row: { kind: 'row', line: info.lines - innerLineBreaks, cells, unterminated: false },
-      record: info.records,
-    };
+  const finished = parserFinished(parser);
+  let held: { row: CsvRow; number: number } | undefined;
+  const rowsOf = (items: (ParsedRecord | MalformedCsv)[]): (CsvRow | MalformedCsv)[] => {
+    const rows: (CsvRow | MalformedCsv)[] = [];
+    for (const item of items) {
+      if (item.kind === 'malformed') {
+        rows.push(item);
+        continue;
+      }
+      const cells = item.cells.map((cell) => cell.trim());
+      if (cells.every((cell) => cell === '')) continue;
+      if (held !== undefined) rows.push(held.row);
+      // `endLine` is the line the record ends on; quoted cells may span several lines.
+      const innerLineBreaks = item.cells.reduce((count, cell) => count + countLineBreaks(cell), 0);
+      held = {
+        row: { kind: 'row', line: item.endLine - innerLineBreaks, cells, unterminated: false },
+        number: item.number,
+      };
+    }
+    return rows;
+  };
+
+  try {
+    for await (const chunk of ending.watch(chunks)) {
+      await write(parser, chunk);
+      const rows = rowsOf(parsed.splice(0));
+      if (rows.length > 0) yield rows;
+    }
+    parser.end();
+    await finished;
+  } finally {
+    // Stopped early (a bad header) or failed: the parser is let go.
+    if (!parser.writableFinished) parser.destroy();
   }
+  const rows = rowsOf(parsed.splice(0));
   if (held !== undefined) {
-    const lastInFile = held.record === progress.records && !progress.skippedSinceRecord;
-    yield { ...held.row, unterminated: lastInFile && !ending.lineBreak };
+    const lastInFile = held.number === progress.records && !progress.skippedSinceRecord;
+    rows.push({ ...held.row, unterminated: lastInFile && !ending.lineBreak });
   }
-  yield* malformed.splice(0);
+  if (rows.length > 0) yield rows;
+}
+
+/** Hands `chunk` to the parser; resolves once it has been parsed, its records taken by `on_record`. */
+function write(parser: Parser, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    parser.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Resolves when the parser has parsed the end of the text (its writable side finished). */
+function parserFinished(parser: Parser): Promise<void> {
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.once('finish', resolve);
+    parser.once('error', reject);
+  });
+  // Observed by the caller only after the last chunk; an earlier error is thrown by that chunk's write.
+  finished.catch(() => undefined);
+  return finished;
 }
 
 /** How far the parser has got: the end of the last record, and whether broken CSV came after it. */

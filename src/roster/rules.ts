@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { DecodedText } from './decode.js';
-import { SharedValues } from './shared-values.js';
+import { CheckedCells, SharedValues } from './shared-values.js';
+import type { ClassRef } from './types.js';
 
 /** What row checks need from the configuration, with case-insensitive lookups prepared once. */
 export interface RowRules {
@@ -21,6 +22,12 @@ export interface RowRules {
   schoolNames?: readonly string[];
   /** Equal schools, roles and classes of many rows as one value. */
   shared: SharedValues;
+  /** Cells already checked without a problem: schools and roles by cell, classes by cell per schools list. */
+  checked: {
+    schools: CheckedCells<string[]>;
+    roles: CheckedCells<string[]>;
+    classes: WeakMap<readonly string[], CheckedCells<ClassRef[]>>;
+  };
   /** Whether any column is mapped to an `attr:` field. */
   mapsAttributes: boolean;
 }
@@ -46,6 +53,7 @@ export function rowRules(
     roleValues: new Map(Object.entries(config.csv.role_values)),
     roleValuesLoose,
     shared: new SharedValues(),
+    checked: { schools: new CheckedCells(), roles: new CheckedCells(), classes: new WeakMap() },
     mapsAttributes: Object.values(config.csv.mapping).some((field) => field.startsWith('attr:')),
     ...(config.schools === undefined
       ? {}

@@ -52,3 +52,22 @@ export class SharedValues {
     return this.lists.get(value)?.[0] ?? value;
   }
 }
+
+/** How many distinct cells of a kind are remembered: rosters repeat a few; a roster that does not stays bounded. */
+const MAX_CHECKED_CELLS = 10_000;
+
+/**
+ * A multi-value cell that passed its checks, by its text: the next row with the same cell (most rows, as a
+ * roster repeats its schools, roles and classes) gets the same shared list without parsing it again.
+ */
+export class CheckedCells<T> {
+  private readonly byCell = new Map<string, T>();
+
+  get(cell: string): T | undefined {
+    return this.byCell.get(cell);
+  }
+
+  set(cell: string, value: T): void {
+    if (this.byCell.size < MAX_CHECKED_CELLS) this.byCell.set(cell, value);
+  }
+}

@@ -96,6 +96,29 @@ const userActions = (actions: PlanAction[], recordUid: string) =>
   actions.filter((action) => 'recordUid' in action && action.recordUid === recordUid);
 
 describe('creating users', () => {
+  it('new users with the same schools and roles share their constant lists, frozen', async () => {
+    // As the roster shares one list per set of schools and roles among its records.
+    const schools = ['gym1'];
+    const roles = ['student'];
+    const result = await plan({
+      roster: roster([
+        record('S-1', { schools, roles }),
+        record('S-2', { schools, roles, firstname: 'Ida' }),
+      ]),
+      snapshot: snapshot([]),
+    });
+    const [first, second] = result.actions.filter((action) => action.kind === 'create');
+    if (!first || !second) throw new Error('two creates expected');
+    for (const name of ['objectClass', 'rostersyncSourceUid', 'rostersyncRole']) {
+      expect(first.attributes[name], name).toBe(second.attributes[name]);
+      expect(Object.isFrozen(first.attributes[name]), name).toBe(true);
+    }
+    expect(first.attributes.rostersyncRole).toEqual(['student:school:gym1']);
+    expect(first.attributes.cn).toBe(first.attributes.displayName);
+    expect(second.attributes.cn).toEqual(['Ida Meier']);
+    expect(first.attributes.uid).not.toBe(second.attributes.uid);
+  });
+
   it('creates a user with a unique username, containers first and the class group last', async () => {
     const result = await plan({
       roster: roster([record('S-1', { firstname: 'Jürgen', lastname: 'Müller' })]),

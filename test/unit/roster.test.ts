@@ -187,6 +187,33 @@ describe('readRoster: a well-formed file', () => {
     });
   });
 
+  it('checks a repeated cell once when it passes, and reports it on every row when it does not', async () => {
+    const text = [
+      'uid,firstname,lastname,schools,role,classes',
+      'S-1,A,B,gs1,teacher,gs1-5a',
+      'S-2,C,D,gs1,pupil,gs1-5a',
+      'S-3,E,F,gs1,pupil,gs1-5a',
+      'S-4,G,H,gs1,teacher,gs1-5a',
+      'S-5,I,J,rs2,teacher,gs1-5a',
+      '',
+    ].join('\n');
+    const roster = await readRoster(
+      await writeScratch('repeated.csv', text),
+      rosterConfig({ mapping: { ...MAPPING, classes: 'classes' } }),
+    );
+    // The unknown role is reported on both rows that have it.
+    expect(roster.problems.map((problem) => [problem.line, problem.field])).toEqual([
+      [3, 'role'],
+      [4, 'role'],
+    ]);
+    const [first, second, third] = roster.records;
+    expect(second?.schools).toBe(first?.schools);
+    expect(second?.roles).toBe(first?.roles);
+    expect(second?.classes).toBe(first?.classes);
+    // The same classes cell in another school's row is that row's: without the prefix's school, the primary one.
+    expect(third?.classes).toEqual([{ school: 'rs2', name: 'gs1-5a' }]);
+  });
+
   it('matches headers exactly first, then ignoring case and surrounding whitespace', async () => {
     const mapping = {
       UID: 'record_uid',
