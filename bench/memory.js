@@ -57,23 +57,20 @@ try {
   const now = '2026-09-01T06:00:00+02:00';
   const rosterPath = existing?.input ?? join(work, 'roster.csv');
   const configPath = existing?.config ?? (await writeConfig(work, server, {}));
+  const importArgs = [
+    join(root, 'bin/rostersync.js'),
+    'import',
+    '--config',
+    configPath,
+    '--input',
+    rosterPath,
+    '--now',
+    now,
+  ];
   if (!existing) {
     await writeFile(rosterPath, rosterCsv(makeRoster(size)));
     process.stderr.write(`[memory] importing ${size} users (untimed)…\n`);
-    const created = spawnSync(
-      process.execPath,
-      [
-        join(root, 'bin/rostersync.js'),
-        'import',
-        '--config',
-        configPath,
-        '--input',
-        rosterPath,
-        '--now',
-        now,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const created = spawnSync(process.execPath, importArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
     if (created.status !== 0) throw new Error(`the import failed (exit ${created.status})`);
   }
 
@@ -113,22 +110,9 @@ try {
   // The same no-op through the CLI, CPU-profiled: where today's time goes.
   const profileDir = join(work, 'profile');
   const started = process.hrtime.bigint();
-  const noop = spawnSync(
-    process.execPath,
-    [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profileDir}`,
-      join(root, 'bin/rostersync.js'),
-      'import',
-      '--config',
-      configPath,
-      '--input',
-      rosterPath,
-      '--now',
-      now,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  const noop = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...importArgs], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (noop.status !== 0) throw new Error(`the no-op import failed (exit ${noop.status})`);
   const [file] = await readdir(profileDir);
