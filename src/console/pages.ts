@@ -8,6 +8,7 @@ import { Html, html } from './html.js';
 import type { HeldImportView } from './held-import.js';
 import type { HistoryView, ImportView, JobView, ListedUser, Overview, RuleView } from './service.js';
 import type { Notice } from './session.js';
+import { statusKey } from '../state/status.js';
 
 export type PageName = 'overview' | 'import' | 'lifecycle' | 'retirement' | 'history';
 
@@ -131,7 +132,7 @@ function jobsTable(jobs: readonly JobView[]): Html {
       ${jobs.map(
         (job) =>
           html`<tr>
-            <td>${job.job}</td>
+            <td>${statusKey(job)}</td>
             <td>${job.finishedAt ?? '–'}</td>
             <td class="num">
               ${job.durationMs === undefined ? '–' : `${(job.durationMs / 1000).toFixed(1)} s`}

@@ -23,7 +23,7 @@ import type { LifecycleListed, LifecycleListName } from '../plan/types.js';
 import { renderPlan } from '../run/planned-run.js';
 import { readRetiringUsers, type RetiringUser } from '../retirement/read.js';
 import { LockedError } from '../state/lock.js';
-import { type JobStatus, readStatus, runIsAlive } from '../state/status.js';
+import { type JobStatus, readStatus, runIsAlive, statusKey } from '../state/status.js';
 import { type ConsoleUser, mayActOn } from './auth.js';
 import {
   applyErrorMessage,
@@ -226,7 +226,7 @@ export class ConsoleService {
             },
       );
     }
-    return views.sort((a, b) => a.job.localeCompare(b.job));
+    return views.sort((a, b) => statusKey(a).localeCompare(statusKey(b)));
   }
 
   /** This source's users with their schools, by lower-case DN, username and record uid. */

@@ -57,7 +57,7 @@ async function lockedJob<O extends { exitCode: ExitCode; summary: { totals: Reco
   const extended = await withExtensions(runtime);
   const { config, logger, runId, env } = runtime;
   const lock = (id: string) => takeRunLock({ config, env, job, schools, logger, runId: id });
-  return runJob({ config, job, logger, dryRun, runId, lock }, async (held) => {
+  return runJob({ config, job, schools, logger, dryRun, runId, lock }, async (held) => {
     const signal = stopSignal(runtime, held);
     const outcome = await body({
       ...extended,

@@ -9,13 +9,15 @@ import type { Config } from '../config/index.js';
 import { ExitCode, exitCodeOf } from '../errors.js';
 import { fileRunLock, type HeldRunLock, NO_LOCK } from '../lease/index.js';
 import { type Logger, newRunId } from '../logging/index.js';
-import { LockedError, lockHeldBy } from '../state/lock.js';
+import { LockedError, lockHeldBy, partitionKey } from '../state/lock.js';
 import { type JobRecord, type JobResult, recordRefused, recordRun, recordStart } from '../state/status.js';
 
 export interface RunJobOptions {
   config: Config;
   /** `import`, `purge`, … — the key in status.json and the `job` label of the metrics. */
   job: string;
+  /** A run for these schools only (`--school`): recorded in its partition's slot. */
+  schools?: readonly string[];
   logger: Logger;
   /** Dry runs write nothing: they take no lock and leave no record. */
   dryRun: boolean;
@@ -56,6 +58,8 @@ export async function runJob<T extends JobOutcome>(
 ): Promise<T> {
   const { config, job, logger, dryRun } = options;
   if (dryRun) return body(NO_LOCK);
+  const slot = { job, schools: options.schools ?? [] };
+  const partition = partitionKey(slot.schools);
 
   const clock = options.now ?? (() => new Date());
   const runId = options.runId ?? newRunId();
@@ -75,6 +79,7 @@ export async function runJob<T extends JobOutcome>(
     const entry: JobRecord = {
       job,
       sourceUid: config.source_uid,
+      ...(partition.length > 0 ? { schools: partition } : {}),
       runId,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
@@ -95,14 +100,14 @@ export async function runJob<T extends JobOutcome>(
     if (error instanceof LockedError) {
       // Not a run of this job: its last run, and the state of the run holding the lock, stay as they are.
       const refusedAt = clock().toISOString();
-      await safely(`the refused ${job} run`, () => recordRefused(config, job, refusedAt, error.message));
+      await safely(`the refused ${job} run`, () => recordRefused(config, slot, refusedAt, error.message));
     }
     throw error;
   }
 
   try {
     await safely(`the start of the ${job} run`, async () => {
-      const died = await recordStart(config, job, {
+      const died = await recordStart(config, slot, {
         runId,
         pid: process.pid,
         host: hostname(),

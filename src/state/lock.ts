@@ -85,7 +85,8 @@ export function lockFilePath(config: Config, schools: readonly string[] = []): s
 }
 
 /** School ids compare case-insensitively: one spelling, once each, in one order. */
-function partitionKey(schools: readonly string[]): string[] {
+/** The schools of a partition, each once, lower-cased and sorted: one name for its lock and its status. */
+export function partitionKey(schools: readonly string[]): string[] {
   return [...new Set(schools.map((school) => school.toLowerCase()))].sort();
 }
 

@@ -57,13 +57,34 @@ export function formatSampleValue(value: number): string {
   return String(value);
 }
 
+/** A job's labels; a partition's runs (`--school`) carry its schools, so that each is a series of its own. */
+function jobLabels(status: {
+  job: string;
+  sourceUid: string;
+  schools?: readonly string[];
+}): [string, string][] {
+  return [
+    ['job', status.job],
+    ['source', status.sourceUid],
+    ...(status.schools !== undefined && status.schools.length > 0
+      ? [['schools', status.schools.join(',')] as [string, string]]
+      : []),
+  ];
+}
+
 function labels(pairs: [string, string][]): string {
   return `{${pairs.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;
 }
 
-/** Records in a stable order (source, then job), so the file only changes when a value does. */
-function sorted<T extends { sourceUid: string; job: string }>(records: readonly T[]): T[] {
-  return [...records].sort((a, b) => compare(a.sourceUid, b.sourceUid) || compare(a.job, b.job));
+/** Records in a stable order (source, job, partition), so the file only changes when a value does. */
+function sorted<T extends { sourceUid: string; job: string; schools?: readonly string[] }>(
+  records: readonly T[],
+): T[] {
+  const partition = (record: T) => record.schools?.join(',') ?? '';
+  return [...records].sort(
+    (a, b) =>
+      compare(a.sourceUid, b.sourceUid) || compare(a.job, b.job) || compare(partition(a), partition(b)),
+  );
 }
 
 function compare(a: string, b: string): number {
@@ -83,10 +104,7 @@ export function renderMetrics(statuses: readonly JobStatus[]): string {
   if (refused.length > 0) {
     lines.push(`# HELP ${REFUSED.name} ${REFUSED.help}`, `# TYPE ${REFUSED.name} counter`);
     for (const status of refused) {
-      const set = labels([
-        ['job', status.job],
-        ['source', status.sourceUid],
-      ]);
+      const set = labels(jobLabels(status));
       lines.push(`${REFUSED.name}${set} ${formatSampleValue(status.refused?.count ?? 0)}`);
     }
   }
@@ -110,10 +128,7 @@ function lastRunLines(ordered: readonly JobRecord[]): string[] {
   for (const family of FAMILIES) {
     lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
     for (const record of ordered) {
-      const base = labels([
-        ['job', record.job],
-        ['source', record.sourceUid],
-      ]);
+      const base = labels(jobLabels(record));
       lines.push(`${family.name}${base} ${formatSampleValue(family.value(record))}`);
     }
   }
@@ -121,11 +136,7 @@ function lastRunLines(ordered: readonly JobRecord[]): string[] {
   for (const record of ordered) {
     for (const action of Object.keys(record.counts).sort(compare)) {
       const value = record.counts[action] ?? 0;
-      const set = labels([
-        ['job', record.job],
-        ['source', record.sourceUid],
-        ['action', action],
-      ]);
+      const set = labels([...jobLabels(record), ['action', action]]);
       actionLines.push(`${ACTIONS.name}${set} ${formatSampleValue(value)}`);
     }
   }

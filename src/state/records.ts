@@ -7,6 +7,11 @@ export type JobResult = 'ok' | 'failed' | 'safety-limit' | 'locked' | 'error';
 export interface JobRecord {
   job: string;
   sourceUid: string;
+  /**
+   * A run for some schools only (`--school`, its partition): each partition's runs are kept apart from the
+   * whole source's and from each other's, as they may run side by side. Lower-cased, sorted.
+   */
+  schools?: string[];
   /** The run's id, as in its log and audit lines. */
   runId?: string;
   /** ISO-8601. */
@@ -38,13 +43,21 @@ export interface RefusedRuns {
   message: string;
 }
 
+/** Where a job's runs are kept: the job, and for a run of some schools only, its partition. */
+export interface JobSlot {
+  job: string;
+  /** Empty or absent: the whole source. */
+  schools?: readonly string[];
+}
+
 /**
- * What status.json keeps for one job: the fields of its last finished run (absent before the first
+ * What status.json keeps for one job (or one partition of it): the fields of its last finished run (absent before the first
  * one), the run that started after it and has not finished, and the refused runs.
  */
-export interface JobStatus extends Partial<Omit<JobRecord, 'job' | 'sourceUid'>> {
+export interface JobStatus extends Partial<Omit<JobRecord, 'job' | 'sourceUid' | 'schools'>> {
   job: string;
   sourceUid: string;
+  schools?: string[];
   running?: RunStart;
   refused?: RefusedRuns;
 }

@@ -6,7 +6,9 @@
  * status.json maps source uid → job → the job's status: the fields of its last finished run, the run in
  * progress (`running`, written when a run starts, so a run killed before it could record a result still
  * shows), and the count of runs refused because another run held the lock (`refused`: a refusal is not
- * a run of the job and never replaces its last run). Several sources may share one state_dir.
+ * a run of the job and never replaces its last run). Several sources may share one state_dir. Runs for
+ * some schools only (`--school`) have a slot per partition (`import --school a,b`): partitions run side by
+ * side, and one's failure must not be hidden by another's success.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -17,15 +19,16 @@ import type { Config } from '../config/index.js';
 import { RostersyncError } from '../errors.js';
 import { createExclusive, errorCode, writeFileAtomic } from './atomic.js';
 import { holderStamp, parseHolderStamp, stampIsStale } from './holder.js';
-import { lockHeldBy } from './lock.js';
+import { lockHeldBy, partitionKey } from './lock.js';
 import { renderMetrics } from './metrics.js';
-import type { JobRecord, JobStatus, RunStart } from './records.js';
+import type { JobRecord, JobSlot, JobStatus, RunStart } from './records.js';
 
-export type { JobRecord, JobResult, JobStatus, RefusedRuns, RunStart } from './records.js';
+export type { JobRecord, JobResult, JobSlot, JobStatus, RefusedRuns, RunStart } from './records.js';
 
 const jobRecordSchema = z.object({
   job: z.string(),
   sourceUid: z.string(),
+  schools: z.array(z.string()).optional(),
   runId: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
@@ -34,6 +37,11 @@ const jobRecordSchema = z.object({
   result: z.enum(['ok', 'failed', 'safety-limit', 'locked', 'error']),
   counts: z.record(z.string(), z.number()),
   message: z.string().optional(),
+});
+
+const slotSchema = z.object({
+  job: z.string(),
+  schools: z.array(z.string()).optional(),
 });
 
 const runStartSchema = z.object({
@@ -54,6 +62,12 @@ type StatusFile = Record<string, Record<string, JobStatus>>;
 /** status.json is private to the service; the metrics file must be readable by node_exporter. */
 const STATUS_MODE = 0o600;
 const METRICS_MODE = 0o644;
+
+/** A slot's key in status.json: `import`, or `import --school a,b` for a partition. */
+export function statusKey(slot: JobSlot): string {
+  const schools = partitionKey(slot.schools ?? []);
+  return schools.length === 0 ? slot.job : `${slot.job} --school ${schools.join(',')}`;
+}
 
 export function statusFilePath(config: Config): string {
   return join(config.state_dir, 'status.json');
@@ -78,7 +92,7 @@ export function runIsAlive(config: Config, start: RunStart): Promise<boolean> {
  * if configured, from every record in status.json. The job's run in progress is cleared if it is this run.
  */
 export async function recordRun(config: Config, record: JobRecord): Promise<void> {
-  await updateJob(config, record.job, (current) => {
+  await updateJob(config, record, (current) => {
     const { running, refused } = current;
     return {
       ...record,
@@ -94,11 +108,11 @@ export async function recordRun(config: Config, record: JobRecord): Promise<void
  */
 export async function recordStart(
   config: Config,
-  job: string,
+  slot: JobSlot,
   start: RunStart,
 ): Promise<RunStart | undefined> {
   let previous: RunStart | undefined;
-  await updateJob(config, job, (current) => {
+  await updateJob(config, slot, (current) => {
     previous = current.running;
     return { ...current, running: { ...start } };
   });
@@ -106,8 +120,13 @@ export async function recordStart(
 }
 
 /** Counts a run of `job` refused because another run held the lock (exit 4). */
-export async function recordRefused(config: Config, job: string, at: string, message: string): Promise<void> {
-  await updateJob(config, job, (current) => ({
+export async function recordRefused(
+  config: Config,
+  slot: JobSlot,
+  at: string,
+  message: string,
+): Promise<void> {
+  await updateJob(config, slot, (current) => ({
     ...current,
     refused: { count: (current.refused?.count ?? 0) + 1, lastAt: at, message },
   }));
@@ -115,9 +134,16 @@ export async function recordRefused(config: Config, job: string, at: string, mes
 
 async function updateJob(
   config: Config,
-  job: string,
+  slot: JobSlot,
   update: (current: JobStatus) => JobStatus,
 ): Promise<void> {
+  const key = statusKey(slot);
+  const schools = partitionKey(slot.schools ?? []);
+  const empty: JobStatus = {
+    job: slot.job,
+    sourceUid: config.source_uid,
+    ...(schools.length > 0 ? { schools } : {}),
+  };
   const path = statusFilePath(config);
   await mkdir(config.state_dir, { recursive: true, mode: 0o700 });
   const all = await withFileMutex(`${path}.lock`, async () => {
@@ -128,7 +154,7 @@ async function updateJob(
       ...current,
       [config.source_uid]: {
         ...jobs,
-        [job]: update(jobs[job] ?? { job, sourceUid: config.source_uid }),
+        [key]: update(jobs[key] ?? empty),
       },
     };
     await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, STATUS_MODE);
@@ -176,24 +202,34 @@ async function readStatusFile(path: string, options: { strict: boolean }): Promi
   return out;
 }
 
-function parseJobStatus(job: string, sourceUid: string, value: unknown): JobStatus | undefined {
+function parseJobStatus(key: string, sourceUid: string, value: unknown): JobStatus | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const fields = value as Record<string, unknown>;
   const last = jobRecordSchema.safeParse(value);
   const running = runStartSchema.safeParse(fields.running);
   const refused = refusedSchema.safeParse(fields.refused);
   if (!last.success && !running.success && !refused.success) return undefined;
+  // A slot without a finished run yet: its job and partition as written, else its key (files of old).
+  const slot = slotSchema.safeParse(value);
+  const unfinished: JobStatus = slot.success
+    ? {
+        job: slot.data.job,
+        sourceUid,
+        ...(slot.data.schools !== undefined ? { schools: slot.data.schools } : {}),
+      }
+    : { job: key, sourceUid };
   return {
-    ...(last.success ? withoutUndefined(last.data) : { job, sourceUid }),
+    ...(last.success ? withoutUndefined(last.data) : unfinished),
     ...(running.success ? { running: running.data } : {}),
     ...(refused.success ? { refused: refused.data } : {}),
   };
 }
 
 function withoutUndefined(record: z.output<typeof jobRecordSchema>): JobRecord {
-  const { message, runId, ...rest } = record;
+  const { message, runId, schools, ...rest } = record;
   return {
     ...rest,
+    ...(schools !== undefined ? { schools } : {}),
     ...(runId !== undefined ? { runId } : {}),
     ...(message !== undefined ? { message } : {}),
   };

@@ -209,6 +209,33 @@ describe('the run lock as a lease in the directory', () => {
     expect(await dumpSubtree(fx.tree)).toEqual(await dumpSubtree(twin.tree));
   });
 
+  it('two schools run side by side on one host: `status` shows each partition, running and then its result', async () => {
+    const fx = await fixture('lease-status');
+    const configPath = await hostConfig(fx, 'one');
+    const { env, open } = gate(fx);
+    const runs = [importRun(fx, configPath, ['gym1'], env), importRun(fx, configPath, ['RS2'], env)];
+    await until(async () => (await leases(fx)).length === 2, 'both leases');
+    const status = async () => {
+      const shown = start(configPath, ['status', '--format', 'json']);
+      expect(await shown.exited, shown.output()).toBe(0);
+      return JSON.parse(shown.output()) as Record<
+        string,
+        { schools?: string[]; running?: unknown; result?: string }
+      >;
+    };
+    // Both are recorded as running: the later start did not take the earlier's place.
+    await until(async () => Object.keys(await status()).length === 2, 'both runs recorded as started');
+    const running = await status();
+    expect(Object.keys(running).sort()).toEqual(['import --school gym1', 'import --school rs2']);
+    for (const slot of Object.values(running)) expect(slot.running).toBeDefined();
+    await open();
+    for (const run of runs) expect(await run.exited, run.output()).toBe(0);
+    const done = await status();
+    expect(done['import --school gym1']).toMatchObject({ schools: ['gym1'], result: 'ok' });
+    expect(done['import --school rs2']).toMatchObject({ schools: ['rs2'], result: 'ok' });
+    expect(done['import --school rs2']?.running).toBeUndefined();
+  });
+
   it('a run of the whole source and a run of one school exclude each other', async () => {
     const fx = await fixture('lease-full-vs-school');
     const [a, b] = [await hostConfig(fx, 'a'), await hostConfig(fx, 'b')];

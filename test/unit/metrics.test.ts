@@ -97,6 +97,29 @@ describe('renderMetrics', () => {
     });
   });
 
+  it('gives each partition of a job (--school) a series of its own, labelled with its schools', () => {
+    const partitions: JobRecord[] = [
+      { ...importRun, schools: ['rs2'], exitCode: 1, result: 'failed' },
+      { ...importRun, schools: ['gym1'] },
+    ];
+    const samples = parseExposition(renderMetrics([...partitions, importRun])).filter(
+      (sample) => sample.name === 'rostersync_last_run_success',
+    );
+    expect(samples).toEqual([
+      { name: 'rostersync_last_run_success', labels: { job: 'import', source: 'sis' }, value: 1 },
+      {
+        name: 'rostersync_last_run_success',
+        labels: { job: 'import', source: 'sis', schools: 'gym1' },
+        value: 1,
+      },
+      {
+        name: 'rostersync_last_run_success',
+        labels: { job: 'import', source: 'sis', schools: 'rs2' },
+        value: 0,
+      },
+    ]);
+  });
+
   it('escapes backslash, double quote and line feed in label values', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
     const odd: JobRecord = { ...importRun, sourceUid: 'dist"rict\\1\nx', counts: { 'we"ird': 2 } };

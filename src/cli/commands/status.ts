@@ -1,6 +1,6 @@
 import type { Config } from '../../config/index.js';
 import { ExitCode } from '../../errors.js';
-import { type JobStatus, readStatus, type RunStart, runIsAlive } from '../../state/status.js';
+import { type JobStatus, readStatus, type RunStart, runIsAlive, statusKey } from '../../state/status.js';
 import { defineCommand } from '../command.js';
 import { writeLine } from '../../app/io.js';
 import { configOption } from '../options.js';
@@ -51,9 +51,12 @@ const HEADER = ['JOB', 'LAST RUN', 'DURATION', 'RESULT', 'EXIT', 'COUNTS'] as co
  */
 export function renderStatusTable(records: readonly ShownJobStatus[]): string {
   if (records.length === 0) return 'no runs recorded yet';
-  const ordered = [...records].sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
+  const ordered = [...records].sort((a, b) => {
+    const [left, right] = [statusKey(a), statusKey(b)];
+    return left < right ? -1 : left > right ? 1 : 0;
+  });
   const rows = ordered.map((record) => [
-    record.job,
+    statusKey(record),
     record.finishedAt ?? '-',
     record.durationMs === undefined ? '-' : formatDuration(record.durationMs),
     record.result ?? '-',
