@@ -198,6 +198,53 @@ describe('config check', () => {
     expect(other.stderr).toMatch(/ok\s+run lock: leases are held on ldap:\/\/ldap-lock.example/);
   });
 
+  it('--connect on a server whose schema lacks the lease class: auto warns of the file fallback, directory fails', async () => {
+    const slapdDir = join(dir, 'slapd-no-lease');
+    const server = await startSlapd({ dir: slapdDir });
+    try {
+      // The schema as an older release loaded it: without the object class of the run lock's lease.
+      await server.stop();
+      const schemaFile = join(slapdDir, 'rostersync.schema');
+      const blocks = (await readFile(schemaFile, 'utf8')).split('\n\n');
+      await writeFile(
+        schemaFile,
+        blocks.filter((block) => !block.includes("NAME 'rostersyncLease'")).join('\n\n'),
+      );
+      await server.restart();
+
+      const base = ldapConfig({
+        url: server.url,
+        bindDn: server.adminDn,
+        passwordFile: server.adminPasswordFile,
+        baseDn: server.suffix,
+      });
+      const auto = await runCli([
+        'config',
+        'check',
+        '--config',
+        await writeConfig('no-lease-auto.yaml', base),
+        '--connect',
+      ]);
+      expect(auto.stderr).toMatch(
+        /ok\s+run lock: object class rostersyncLease is unknown: runs fall back to a lock file on each host/,
+      );
+      expect(auto.code, auto.stderr).toBe(0);
+      const directory = await runCli([
+        'config',
+        'check',
+        '--config',
+        await writeConfig('no-lease-directory.yaml', `${base}lock:\n  store: directory\n`),
+        '--connect',
+      ]);
+      expect(directory.stderr).toMatch(
+        /run lock: object class rostersyncLease is unknown and lock.store is directory: every run would fail/,
+      );
+      expect(directory.code).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('--connect reports a missing base DN with exit 1', async () => {
     const server = sharedSlapd();
     const config = await writeConfig(
