@@ -4,10 +4,11 @@
  */
 import { dn, rdn } from '../dn.js';
 
-/** The schools a run is for, each once (ids compare case-insensitively), in one order; empty: every school. */
-export function partitionOf(schools: readonly string[]): string[] {
-  return [...new Set(schools.map((school) => school.toLowerCase()))].sort();
-}
+/**
+ * The schools a run is for, each once (ids compare case-insensitively), in one order; empty: every school.
+ * One function for the lease, the lock file and the status slot, so that all three name a partition alike.
+ */
+export { partitionKey as partitionOf } from '../state/lock.js';
 
 /**
  * A lease's RDN value: `SOURCE` for the whole source, `SOURCE/SCHOOL` for one school. Two names may meet

@@ -7,7 +7,7 @@
  */
 import type { Config, MaxDeletions } from '../config/index.js';
 import { leafRdn, lowerCase, type Modification, normalizeDn, parentDn } from '../directory/index.js';
-import { NameError } from '../naming/index.js';
+import { NameError, usedNamesOf } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type {
   DirectoryUser,
@@ -766,10 +766,10 @@ export async function planImport(input: PlanInput): Promise<ImportPlan> {
 
 /** Names read whole (a snapshot held in memory), asked like a directory. */
 function lookupIn(taken: TakenNames | undefined): NameLookup {
-  const usernames = new Set(taken?.usernames.map((name) => name.toLowerCase()));
-  const emails = new Set(taken?.emails.map((address) => address.toLowerCase()));
+  const usernames = usedNamesOf(taken?.usernames ?? []);
+  const emails = usedNamesOf(taken?.emails ?? []);
   return {
-    usernames: (names) => Promise.resolve(names.filter((name) => usernames.has(name))),
-    emails: (addresses) => Promise.resolve(addresses.filter((address) => emails.has(address))),
+    usernames: (names) => Promise.resolve(names.filter((name) => usernames.isUsed(name))),
+    emails: (addresses) => Promise.resolve(addresses.filter((address) => emails.isUsed(address))),
   };
 }
