@@ -8,9 +8,14 @@
 //   plan's data stays, but the garbage of writing it does not pile up for a minute.
 // Together they give about the same speed with a third to half less peak RSS (bench/RESULTS.md).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--heap-growing-percent=50');
+// V8's compiled code of rostersync's and its libraries' modules, kept between runs (in the system's temporary
+// directory unless NODE_COMPILE_CACHE names one): a run starts ~0.1 s sooner. Checked against each file's
+// contents, so an update never runs stale code.
+module.enableCompileCache?.();
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {

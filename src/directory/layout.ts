@@ -10,9 +10,21 @@ function expandDnTemplate(template: string, school: string, baseDn: string): str
   return template.replaceAll('{school}', escapeDnValue(school)).replaceAll('{base_dn}', baseDn);
 }
 
+function expanded(cache: Map<string, string>, template: string, school: string, baseDn: string): string {
+  let dn = cache.get(school);
+  if (dn === undefined) {
+    dn = expandDnTemplate(template, school, baseDn);
+    cache.set(school, dn);
+  }
+  return dn;
+}
+
 export class DirectoryLayout {
   readonly attributes: AttributeNames;
   readonly baseDn: string;
+  /** The users' and groups' containers by school: asked for once per user in a run, a few hundred schools. */
+  private readonly usersDns = new Map<string, string>();
+  private readonly groupsDns = new Map<string, string>();
 
   constructor(private readonly config: Config) {
     this.attributes = attributeNames(config);
@@ -20,11 +32,11 @@ export class DirectoryLayout {
   }
 
   usersDn(school: string): string {
-    return expandDnTemplate(this.config.ldap.users_dn, school, this.baseDn);
+    return expanded(this.usersDns, this.config.ldap.users_dn, school, this.baseDn);
   }
 
   groupsDn(school: string): string {
-    return expandDnTemplate(this.config.ldap.groups_dn, school, this.baseDn);
+    return expanded(this.groupsDns, this.config.ldap.groups_dn, school, this.baseDn);
   }
 
   userDn(username: string, school: string): string {
