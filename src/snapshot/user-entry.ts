@@ -83,6 +83,8 @@ export function userMapper(shape: UserShape): (row: EntryRow) => DirectoryUser {
     keptAt: at(names.keptTimestamp),
   };
   const mapped = shape.mappedAttributes.map((name) => [name, at(name)] as const);
+  // Without `attr:` columns every user's mapped attributes are the same empty object (it is only read).
+  const noneMapped: Record<string, string[]> = Object.freeze({});
   return ({ dn, values }) => {
     const first = (position: number): string | undefined =>
       position < 0 ? undefined : values[position]?.[0];
@@ -100,7 +102,10 @@ export function userMapper(shape: UserShape): (row: EntryRow) => DirectoryUser {
       email: first(column.mail),
       schools: all(column.school),
       roles: all(column.role),
-      mapped: Object.fromEntries(mapped.map(([name, position]) => [name, all(position)])),
+      mapped:
+        mapped.length === 0
+          ? noneMapped
+          : Object.fromEntries(mapped.map(([name, position]) => [name, all(position)])),
       purgeTimestamp: first(column.purgeTimestamp),
       missingSince: first(column.missingSince),
       deactivatedTimestamp: first(column.deactivatedTimestamp),
