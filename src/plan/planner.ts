@@ -40,7 +40,7 @@ import {
   type PlanAction,
   type PlanProblem,
 } from './types.js';
-import { desiredUser, diffUser, placementSchool, schoolOfRole } from './user-state.js';
+import { desiredUser, diffUser, holdsRecord, placementSchool, schoolOfRole } from './user-state.js';
 import { appendAll } from '../arrays.js';
 
 /** Everything the planner needs before the first directory user arrives. */
@@ -402,6 +402,14 @@ export class ImportPlanner {
       out.untouched = out.unchanged = true;
       return;
     }
+    if (!isMarkedMissing(user) && holdsRecord(user, record, scope, names)) {
+      // The usual re-import: the entry holds what the record says; only where it lives is left to check.
+      this.placeAt(out, user, placementSchool(record), record.schools[0] ?? '');
+      out.record = record;
+      out.schools = record.schools;
+      if (out.movedTo === undefined) out.unchanged = true;
+      return;
+    }
     const desired = desiredUser(record, user, scope, names);
     const base = { ...this.base(user), school: desired.primarySchool };
     let changed = false;
@@ -441,19 +449,26 @@ export class ImportPlanner {
       changed = true;
     }
 
-    // The entry lives in the record's first school. A `--school` run that does not manage that school
-    // leaves the entry where it is, so a scoped and a full run never move a user back and forth.
-    if (this.layout.usersDnDependsOnSchool && scope.includes(desired.placementSchool)) {
-      const container = this.layout.usersDn(desired.placementSchool);
-      if (normalizeDn(parentDn(user.dn) ?? '') !== normalizeDn(container)) {
-        out.movedTo = `${leafRdn(user.dn)},${container}`;
-        out.act({ kind: 'move', phase: 'updates', ...base, newDn: out.movedTo });
-        changed = true;
-      }
-    }
+    if (this.placeAt(out, user, desired.placementSchool, desired.primarySchool)) changed = true;
     out.record = record;
     out.schools = desired.schools;
     if (!changed) out.unchanged = true;
+  }
+
+  /**
+   * The entry lives in the record's first school (`placement`); moves it there if it is elsewhere, and says
+   * whether it did. A `--school` run that does not manage that school leaves the entry where it is, so a
+   * scoped and a full run never move a user back and forth.
+   */
+  private placeAt(out: UserOutcome, user: DirectoryUser, placement: string, reportedSchool: string): boolean {
+    if (!this.layout.usersDnDependsOnSchool || !this.input.scope.includes(placement)) return false;
+    const container = this.layout.usersDn(placement);
+    const parent = parentDn(user.dn) ?? '';
+    // Spelled alike (the usual case) is the same DN; otherwise compare their normal forms.
+    if (parent === container || normalizeDn(parent) === normalizeDn(container)) return false;
+    out.movedTo = `${leafRdn(user.dn)},${container}`;
+    out.act({ kind: 'move', phase: 'updates', ...this.base(user), school: reportedSchool, newDn: out.movedTo });
+    return true;
   }
 
   /** A user who left the school whose container holds the entry moves to the school it stays in. */

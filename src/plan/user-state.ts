@@ -115,6 +115,63 @@ export function desiredUser(
   };
 }
 
+/** `text` is `first + ' ' + last`, without building that string. */
+function isFullName(text: string, first: string, last: string): boolean {
+  return (
+    text.length === first.length + 1 + last.length &&
+    text.startsWith(first) &&
+    text.charCodeAt(first.length) === 32 &&
+    text.endsWith(last)
+  );
+}
+
+function hasNone(record: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+/**
+ * True when the entry already holds, value for value and in the same order, what a record of one school
+ * wants: the usual case of a re-import, answered without building the desired state. When it says true,
+ * `desiredUser` would give the record's own school list, and `diffUser` no change; when it says false,
+ * the full comparison decides (values equal but for case or order, several schools, a scoped run that keeps
+ * other schools, `attr:` columns all go that way).
+ */
+export function holdsRecord(
+  user: DirectoryUser,
+  record: RosterRecord,
+  scope: Scope,
+  names: AttributeNames,
+): boolean {
+  const [school] = record.schools;
+  if (school === undefined || record.schools.length !== 1 || !hasNone(record.attributes)) return false;
+  if (!scope.all && !user.schools.every((own) => scope.includes(own))) return false;
+  if (!scope.includes(school)) return false;
+  const { firstname, lastname } = record;
+  return (
+    firstname !== '' &&
+    lastname !== '' &&
+    user.firstname === firstname &&
+    user.lastname === lastname &&
+    isFullName(user.commonName, firstname, lastname) &&
+    isFullName(user.displayName, firstname, lastname) &&
+    (record.email === undefined || (record.email !== '' && user.email === record.email)) &&
+    user.schools.length === 1 &&
+    user.schools[0] === school &&
+    sameList(user.roles, sharedRoles(record.roles, record.schools)) &&
+    user.roles.every((value) => {
+      const own = schoolOfRole(value);
+      return own === undefined || scope.includes(own);
+    }) &&
+    // Schools and roles kept in attributes of their own, as they are unless a mapping says otherwise.
+    !NAMED_FIELDS.has(names.school) &&
+    !NAMED_FIELDS.has(names.role)
+  );
+}
+
+/** The attributes `desiredUser` fills from the record's names and address. */
+const NAMED_FIELDS: ReadonlySet<string> = new Set(['givenName', 'sn', 'cn', 'displayName', 'mail']);
+
 /** Which comparison the server applies: case-insensitive for schools and roles, exact for the rest. */
 function foldFor(attribute: string, names: AttributeNames): (value: string) => string {
   return attribute === names.school || attribute === names.role || attribute === 'mail' ? lower : exact;

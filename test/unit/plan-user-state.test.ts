@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { attributeNames, parseConfig } from '../../src/config/index.js';
 import { Scope } from '../../src/plan/scope.js';
-import { desiredUser, diffUser, roleNameOf } from '../../src/plan/user-state.js';
+import { desiredUser, diffUser, holdsRecord, roleNameOf } from '../../src/plan/user-state.js';
 import type { RosterRecord } from '../../src/roster/index.js';
 import { directoryUser } from '../support/directory-user.js';
 
@@ -71,6 +71,66 @@ describe('diffUser', () => {
       ],
       fields: ['lastname', 'name'],
     });
+  });
+});
+
+describe('holdsRecord', () => {
+  const student = record({ schools: Object.freeze(['gym1']) as string[], roles: ['student'] });
+
+  it('says so for the usual re-import: one school, every value as written', () => {
+    expect(holdsRecord(directoryUser('S-1'), student, new Scope([]), names)).toBe(true);
+    expect(holdsRecord(directoryUser('S-1'), student, new Scope(['GYM1']), names)).toBe(true);
+  });
+
+  it('agrees with the full comparison wherever it says yes, and leaves the rest to it', () => {
+    const users = [
+      directoryUser('S-1'),
+      directoryUser('S-1', { schools: ['GYM1'], roles: ['Student:school:GYM1'] }),
+      directoryUser('S-1', { schools: ['gym1', 'rs2'], roles: ['student:school:gym1', 'student:school:rs2'] }),
+      directoryUser('S-1', { roles: ['student:school:gym1', 'teacher:school:rs2'] }),
+      directoryUser('S-1', { commonName: 'Jan  Meier' }),
+      directoryUser('S-1', { displayName: 'Jan' }),
+      directoryUser('S-1', { firstname: '' }),
+      directoryUser('S-1', { email: 'jan@example.org' }),
+      directoryUser('S-1', { email: 'Jan@Example.org' }),
+      directoryUser('S-1', { roles: [] }),
+    ];
+    const records = [
+      student,
+      record({ schools: ['GYM1'] }),
+      record({ schools: ['gym1', 'rs2'] }),
+      record({ email: 'jan@example.org' }),
+      record({ email: '' }),
+      record({ firstname: '' }),
+      record({ firstname: 'Ja', lastname: 'n Meier' }),
+      record({ roles: ['student', 'teacher'] }),
+      record({ attributes: { title: ['Dr.'] } }),
+    ];
+    const scopes = [new Scope([]), new Scope(['gym1']), new Scope(['rs2'])];
+    let yes = 0;
+    for (const user of users)
+      for (const row of records)
+        for (const scope of scopes) {
+          if (!holdsRecord(user, row, scope, names)) continue;
+          yes += 1;
+          const desired = desiredUser(row, user, scope, names);
+          expect(diffUser(user, desired, names)).toEqual({ changes: [], fields: [] });
+          expect(desired.schools).toBe(row.schools);
+          expect(desired.primarySchool).toBe(row.schools[0]);
+          expect(desired.placementSchool).toBe(row.schools[0]);
+        }
+    expect(yes).toBeGreaterThan(4);
+  });
+
+  it('leaves to the full comparison what it only may hold: case, several schools, other schools kept, attr: columns', () => {
+    const hold = (user: ReturnType<typeof directoryUser>, row: RosterRecord, scope = new Scope([])) =>
+      holdsRecord(user, row, scope, names);
+    expect(hold(directoryUser('S-1', { schools: ['GYM1'] }), student)).toBe(false);
+    expect(hold(directoryUser('S-1'), record({ schools: ['gym1', 'rs2'] }))).toBe(false);
+    expect(hold(directoryUser('S-1', { roles: ['student:school:gym1', 'teacher:school:rs2'] }), student, new Scope(['gym1']))).toBe(false);
+    expect(hold(directoryUser('S-1'), record({ attributes: { title: ['Dr.'] } }))).toBe(false);
+    expect(hold(directoryUser('S-1'), record({ firstname: 'Ja', lastname: 'n Meier' }))).toBe(false);
+    expect(hold(directoryUser('S-1', { email: 'Jan@Example.org' }), record({ email: 'jan@example.org' }))).toBe(false);
   });
 });
 
