@@ -467,7 +467,13 @@ export class ImportPlanner {
     // Spelled alike (the usual case) is the same DN; otherwise compare their normal forms.
     if (parent === container || normalizeDn(parent) === normalizeDn(container)) return false;
     out.movedTo = `${leafRdn(user.dn)},${container}`;
-    out.act({ kind: 'move', phase: 'updates', ...this.base(user), school: reportedSchool, newDn: out.movedTo });
+    out.act({
+      kind: 'move',
+      phase: 'updates',
+      ...this.base(user),
+      school: reportedSchool,
+      newDn: out.movedTo,
+    });
     return true;
   }
 

@@ -86,7 +86,10 @@ describe('holdsRecord', () => {
     const users = [
       directoryUser('S-1'),
       directoryUser('S-1', { schools: ['GYM1'], roles: ['Student:school:GYM1'] }),
-      directoryUser('S-1', { schools: ['gym1', 'rs2'], roles: ['student:school:gym1', 'student:school:rs2'] }),
+      directoryUser('S-1', {
+        schools: ['gym1', 'rs2'],
+        roles: ['student:school:gym1', 'student:school:rs2'],
+      }),
       directoryUser('S-1', { roles: ['student:school:gym1', 'teacher:school:rs2'] }),
       directoryUser('S-1', { commonName: 'Jan  Meier' }),
       directoryUser('S-1', { displayName: 'Jan' }),
@@ -127,10 +130,18 @@ describe('holdsRecord', () => {
       holdsRecord(user, row, scope, names);
     expect(hold(directoryUser('S-1', { schools: ['GYM1'] }), student)).toBe(false);
     expect(hold(directoryUser('S-1'), record({ schools: ['gym1', 'rs2'] }))).toBe(false);
-    expect(hold(directoryUser('S-1', { roles: ['student:school:gym1', 'teacher:school:rs2'] }), student, new Scope(['gym1']))).toBe(false);
+    expect(
+      hold(
+        directoryUser('S-1', { roles: ['student:school:gym1', 'teacher:school:rs2'] }),
+        student,
+        new Scope(['gym1']),
+      ),
+    ).toBe(false);
     expect(hold(directoryUser('S-1'), record({ attributes: { title: ['Dr.'] } }))).toBe(false);
     expect(hold(directoryUser('S-1'), record({ firstname: 'Ja', lastname: 'n Meier' }))).toBe(false);
-    expect(hold(directoryUser('S-1', { email: 'Jan@Example.org' }), record({ email: 'jan@example.org' }))).toBe(false);
+    expect(
+      hold(directoryUser('S-1', { email: 'Jan@Example.org' }), record({ email: 'jan@example.org' })),
+    ).toBe(false);
   });
 });
 
