@@ -145,7 +145,8 @@ export function holdsRecord(
 ): boolean {
   const [school] = record.schools;
   if (school === undefined || record.schools.length !== 1 || !hasNone(record.attributes)) return false;
-  if (!scope.all && !user.schools.every((own) => scope.includes(own))) return false;
+  // The entry's one school is the record's, and its roles all name that school (below): a scoped run that
+  // manages it keeps nothing of the entry's beside the record's.
   if (!scope.includes(school)) return false;
   const { firstname, lastname } = record;
   return (
@@ -159,10 +160,6 @@ export function holdsRecord(
     user.schools.length === 1 &&
     user.schools[0] === school &&
     sameList(user.roles, sharedRoles(record.roles, record.schools)) &&
-    user.roles.every((value) => {
-      const own = schoolOfRole(value);
-      return own === undefined || scope.includes(own);
-    }) &&
     // Schools and roles kept in attributes of their own, as they are unless a mapping says otherwise.
     !NAMED_FIELDS.has(names.school) &&
     !NAMED_FIELDS.has(names.role)

@@ -46,4 +46,32 @@ describe('import basics', () => {
     expect(result.code).toBe(0);
     expect((await fx.auditLines()).length).toBe(before);
   });
+
+  it('moves an unchanged user whose entry was moved by hand back to its school, and nothing else', async () => {
+    const base = fx.tree.baseDn;
+    const student = await fx.user('S-2');
+    const elsewhere = `ou=people,ou=rs2,${base}`;
+    for (const [dn, ou] of [
+      [`ou=rs2,${base}`, 'rs2'],
+      [elsewhere, 'people'],
+    ] as const) {
+      const exists = await fx.tree.client.search(dn, { scope: 'base', attributes: ['1.1'] }).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) await fx.tree.client.add(dn, { objectClass: 'organizationalUnit', ou });
+    }
+    await fx.tree.client.modifyDN(String(student?.dn), `uid=j.mueller2,${elsewhere}`);
+    const before = (await fx.auditLines()).length;
+
+    const result = await fx.runImport(['--now', '2026-11-23']);
+    expect(result.code).toBe(0);
+    const moved = await fx.user('S-2');
+    expect(moved?.dn).toBe(`uid=j.mueller2,ou=people,ou=gym1,${base}`);
+    // The move and nothing more: the entry's values and every other user stay as they were.
+    expect((await fx.auditLines()).slice(before).map((line) => [line.action, line.dn])).toEqual([
+      ['modrdn', `uid=j.mueller2,${elsewhere}`],
+    ]);
+    expect(moved?.rostersyncRole).toEqual(student?.rostersyncRole);
+  });
 });
