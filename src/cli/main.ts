@@ -23,7 +23,7 @@ import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { type CliIO, processIO, writeLine } from '../app/io.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 
 const RETIREMENT_COMMANDS: Command<unknown>[] = [
   retirementStatusCommand,

@@ -460,6 +460,7 @@ const configObjectSchema = z
     scheme: schemeSchema,
     deletion_grace_period: gracePeriodSchema,
     no_delete: z.boolean().default(false),
+    incremental: z.boolean().default(false),
     tolerate_errors: wholeNumber({ min: 0 }).default(0),
     safety: z
       .strictObject({ max_deletions: maxDeletionsSchema.default({ kind: 'percent', percent: 10 }) })

@@ -12,8 +12,24 @@ import { ImportPlanner } from '../plan/planner.js';
 import { Scope } from '../plan/scope.js';
 import type { ImportPlan } from '../plan/types.js';
 import { formatProblem, readRoster, type Roster } from '../roster/index.js';
-import { type ClassGroupRef, readReservations, readSnapshot, usersRead } from '../snapshot/read.js';
-import { startUserRead, type UserReaderThread } from '../snapshot/user-reader.js';
+import {
+  type ClassGroupRef,
+  listingRead,
+  readReservations,
+  readSnapshot,
+  usersRead,
+} from '../snapshot/read.js';
+import {
+  type ListingReaderThread,
+  startListing,
+  startUserRead,
+  type UserReaderThread,
+} from '../snapshot/user-reader.js';
+import { configDigest } from '../plan/basis.js';
+import { SettledKeys } from '../plan/settled.js';
+import { partitionKey } from '../state/lock.js';
+import { loadSettled, saveSettled, type SettledBasis, settledFilePath } from '../state/settled.js';
+import { packageVersion } from '../version.js';
 import { readOwnership } from '../snapshot/ownership.js';
 import type { RunContext } from '../apply/run-context.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
@@ -24,6 +40,8 @@ export interface ImportOptions extends PlannedRunOptions {
   schools: string[];
   noDelete: boolean;
   maxDeletions: MaxDeletions | undefined;
+  /** `--full`: read and plan every user, even with `incremental: true` and saved keys. */
+  full?: boolean;
 }
 
 export type ImportOutcome = RunOutcome<ImportPlan>;
@@ -80,19 +98,83 @@ export async function runImport(runtime: RunContext, options: ImportOptions): Pr
   const mappedAttributes = Object.values(config.csv.mapping)
     .filter((field) => field.startsWith('attr:'))
     .map((field) => field.slice('attr:'.length));
-  // Only a saved plan may be applied later: only then is every user's entryCSN worth reading.
+  // Only a saved plan may be applied later, or an incremental run's keys saved: only then is every user's
+  // entryCSN worth reading.
   const held = options.planOut !== undefined;
-  // The directory's users are read on a thread of their own while this one reads the roster.
-  const prefetched = await startUserRead(
-    config,
-    runtime.env,
-    usersRead({ config, layout, schools: options.schools, mappedAttributes, entryCsn: held }),
-  );
+  const incremental = await incrementalSetup(runtime, options);
+  const entryCsn = held || incremental !== undefined;
+  const readScope = { config, layout, schools: options.schools };
+  // The directory's users are read (or, incrementally, listed) on a thread of their own while this one
+  // reads the roster.
+  const prefetched =
+    incremental?.saved === undefined
+      ? await startUserRead(config, runtime.env, usersRead({ ...readScope, mappedAttributes, entryCsn }))
+      : undefined;
+  const listing =
+    incremental?.saved !== undefined
+      ? await startListing(config, runtime.env, listingRead(readScope))
+      : undefined;
   try {
-    return await importWithRoster(runtime, options, { run, layout, mappedAttributes, held, prefetched });
+    return await importWithRoster(runtime, options, {
+      run,
+      layout,
+      mappedAttributes,
+      held,
+      entryCsn,
+      prefetched,
+      listing,
+      incremental,
+    });
   } finally {
     await prefetched?.cancel();
+    await listing?.cancel();
   }
+}
+
+/** An incremental import (`incremental: true`): where its keys are kept, and those saved by earlier runs. */
+interface IncrementalSetup {
+  path: string;
+  basis: SettledBasis;
+  /** The saved keys, when they are worth a listing; otherwise every user is read in full. */
+  saved: SettledKeys | undefined;
+}
+
+async function incrementalSetup(
+  runtime: RunContext,
+  options: ImportOptions,
+): Promise<IncrementalSetup | undefined> {
+  const { config, logger } = runtime;
+  if (!config.incremental) return undefined;
+  const path = settledFilePath(config, options.schools);
+  const basis: SettledBasis = {
+    configDigest: configDigest(config),
+    version: packageVersion(),
+    sourceUid: config.source_uid,
+    schools: partitionKey(options.schools),
+  };
+  if (options.full === true) {
+    logger.info('incremental import: --full, every user is read');
+    return { path, basis, saved: undefined };
+  }
+  let saved: Awaited<ReturnType<typeof loadSettled>>;
+  try {
+    saved = await loadSettled(path, basis);
+  } catch (error) {
+    logger.warn('incremental import: the settled users could not be read; every user is read', { error });
+    return { path, basis, saved: undefined };
+  }
+  if (typeof saved === 'string') {
+    logger.info(`incremental import: settled users ${saved}; every user is read`);
+    return { path, basis, saved: undefined };
+  }
+  // A set far smaller than the scope (the run after a first import) saves less than the listing costs.
+  if (saved.keys.length === 0 || saved.keys.length < saved.inScope / 2) {
+    logger.info(
+      `incremental import: ${saved.keys.length} of ${saved.inScope} users were settled; every user is read`,
+    );
+    return { path, basis, saved: undefined };
+  }
+  return { path, basis, saved: new SettledKeys(saved.keys) };
 }
 
 /** What the run settled before it reads the roster. */
@@ -102,13 +184,17 @@ interface ImportSetup {
   mappedAttributes: string[];
   /** The plan is saved (`--plan-out`) and may be applied later. */
   held: boolean;
+  /** Whether the users' entryCSNs are read. */
+  entryCsn: boolean;
   prefetched: UserReaderThread | undefined;
+  listing: ListingReaderThread | undefined;
+  incremental: IncrementalSetup | undefined;
 }
 
 async function importWithRoster(
   runtime: RunContext,
   options: ImportOptions,
-  { run, layout, mappedAttributes, held, prefetched }: ImportSetup,
+  { run, layout, mappedAttributes, held, entryCsn, prefetched, listing, incremental }: ImportSetup,
 ): Promise<ImportOutcome> {
   const { config, logger, now } = runtime;
   const tolerated = config.tolerate_errors;
@@ -160,6 +246,8 @@ async function importWithRoster(
         reservations: await readReservations(directory, layout),
         ...(config.retirement.salts_file !== undefined ? { retirementSalts: await readSalts(config) } : {}),
         heldBasis: held,
+        ...(incremental?.saved !== undefined ? { settled: incremental.saved } : {}),
+        collectSettled: incremental !== undefined,
       });
       const rest = await readSnapshot(
         directory,
@@ -174,9 +262,17 @@ async function importWithRoster(
             config.purge.mode === 'move' ? config.purge.move_to_dn : undefined,
           ),
           classGroups: classGroupsInPlay(layout, roster, scope),
-          entryCsn: held,
+          entryCsn,
           mappedAttributes,
           ...(prefetched !== undefined ? { prefetched } : {}),
+          ...(incremental?.saved !== undefined
+            ? {
+                listing: {
+                  read: listingRead({ config, layout, schools: options.schools }),
+                  ...(listing !== undefined ? { prefetched: listing } : {}),
+                },
+              }
+            : {}),
         },
         planner,
       );
@@ -187,7 +283,39 @@ async function importWithRoster(
         planner.deletedUsers(),
         config.ownership.last_owner === 'inherit',
       );
-      return await planner.finish(rest, ownership);
+      const plan = await planner.finish(rest, ownership);
+      if (incremental !== undefined) await saveKeys(runtime, options, incremental, planner);
+      return plan;
     },
   });
+}
+
+/**
+ * Saves the keys of the users this run found settled, for the next incremental run. Before the writes:
+ * each key is a fact about an entry as it was read, so it stays true whatever the apply does (an entry it
+ * writes gets a new CSN, and its old key simply matches nothing). A dry run saves nothing.
+ */
+async function saveKeys(
+  runtime: RunContext,
+  options: ImportOptions,
+  incremental: IncrementalSetup,
+  planner: ImportPlanner,
+): Promise<void> {
+  const { logger, now } = runtime;
+  const keys = planner.settledKeys();
+  const inScope = planner.usersInScope;
+  if (incremental.saved !== undefined) {
+    logger.info(
+      `incremental import: ${planner.listedAsSettled} of ${inScope} users settled since an earlier run, planned from the listing`,
+    );
+  }
+  if (keys === undefined || options.dryRun || options.planOut !== undefined) return;
+  try {
+    await saveSettled(incremental.path, incremental.basis, keys.keys, inScope, now);
+  } catch (error) {
+    // Only the next run's speed depends on it.
+    logger.warn('incremental import: the settled users could not be saved; the next run reads every user', {
+      error,
+    });
+  }
 }

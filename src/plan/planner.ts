@@ -18,6 +18,7 @@ import type {
   TakenNames,
 } from '../snapshot/types.js';
 import type { OwnershipSnapshot } from '../snapshot/ownership.js';
+import type { ListedUser } from '../snapshot/user-entry.js';
 import { archiveOf } from './archive.js';
 import { deleteMode, isMarkedMissing, reactivation } from './deactivation.js';
 import { pseudonymSettings } from './retirement.js';
@@ -30,6 +31,7 @@ import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
 import { ownershipInput, planReferencesAndOwners } from './ownership.js';
 import { safetyCheck } from './safety.js';
+import { settledKey, type SettledKeys, SettledKeysBuilder } from './settled.js';
 import type { Scope } from './scope.js';
 import {
   type CreateUserAction,
@@ -61,6 +63,10 @@ export interface PlanSetup {
    * were read). Default true. Without it the plan holds only the config digest, and apply refuses it.
    */
   heldBasis?: boolean;
+  /** An incremental import's saved keys: the listed users they match are planned without their entries. */
+  settled?: SettledKeys;
+  /** Whether the keys of the users found settled are collected (`settledKeys`) for the next run. */
+  collectSettled?: boolean;
 }
 
 export interface PlanInput extends Omit<PlanSetup, 'reservations'> {
@@ -181,6 +187,7 @@ export class ImportPlanner {
   private readonly freedUsernames: string[] = [];
   private unchanged = 0;
   private inScope = 0;
+  private settledListed = 0;
 
   /** In-scope roster rows (not D) by record uid. */
   private readonly present = new Map<string, RosterRecord>();
@@ -188,6 +195,8 @@ export class ImportPlanner {
   private readonly badRows: ReadonlySet<string>;
   private readonly reservations: ReadonlySet<string>;
   private readonly outcomes = new Map<string, UserOutcome>();
+  /** The keys of the users found settled, when the run saves them (`collectSettled`). */
+  private readonly collected: SettledKeysBuilder | undefined;
   /** Users whose e-mail address changes: planned in `finish`, once every address in use is known. */
   private readonly pending = new Map<string, DirectoryUser>();
   /** Record uids held by more than one entry, with the holders' DNs. */
@@ -207,6 +216,7 @@ export class ImportPlanner {
     this.records = input.roster.records.filter((record) => input.scope.touches(record.schools));
     for (const record of this.records) if (record.action !== 'D') this.present.set(record.recordUid, record);
     this.badRows = new Set(input.roster.invalidRecordUids);
+    if (input.collectSettled === true) this.collected = new SettledKeysBuilder();
   }
 
   /**
@@ -221,19 +231,7 @@ export class ImportPlanner {
       this.leftAlone.push({ where: user.dn, message: 'entry of this source has no record uid; left alone' });
       return;
     }
-    // A record uid held by two entries is reported and both are left alone.
-    const holders = this.duplicates.get(recordUid);
-    if (holders) {
-      holders.push(user.dn);
-      return;
-    }
-    const earlier = this.outcomes.get(recordUid)?.dn ?? this.pending.get(recordUid)?.dn;
-    if (earlier !== undefined) {
-      this.duplicates.set(recordUid, [earlier, user.dn]);
-      this.outcomes.delete(recordUid);
-      this.pending.delete(recordUid);
-      return;
-    }
+    if (!this.firstHolder(recordUid, user.dn)) return;
     const record = this.present.get(recordUid);
     if (record?.email !== undefined && record.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
       this.pending.set(recordUid, user);
@@ -241,6 +239,64 @@ export class ImportPlanner {
     }
     // The roster's copy of the uid, so that the directory's can go with the entry read.
     this.outcomes.set(record?.recordUid ?? recordUid, this.planUser(user, record));
+  }
+
+  /**
+   * A user of an incremental import's listing (`src/plan/settled.ts`). When the saved keys say that this
+   * very version of the entry held this very row, the user is planned as unchanged without reading its
+   * entry, and the schools it is placed in are returned; undefined when it must be read and planned in full.
+   */
+  addListedUser(listed: ListedUser): readonly string[] | undefined {
+    const { settled } = this.input;
+    const record = this.present.get(listed.recordUid);
+    if (settled === undefined || record === undefined) return undefined;
+    const key = settledKey(record, listed);
+    if (key === undefined || !settled.has(key)) return undefined;
+    this.settledListed += 1;
+    if (this.firstHolder(record.recordUid, listed.dn)) {
+      const out = new UserOutcome(record.recordUid, listed.dn, listed.username);
+      out.record = record;
+      out.schools = record.schools;
+      out.unchanged = true;
+      this.outcomes.set(record.recordUid, out);
+      this.collected?.add(key);
+    }
+    return record.schools;
+  }
+
+  /** Whether `dn` is the first entry with `recordUid`: a record uid held by two is reported, both left alone. */
+  private firstHolder(recordUid: string, dn: string): boolean {
+    const holders = this.duplicates.get(recordUid);
+    if (holders) {
+      holders.push(dn);
+      return false;
+    }
+    const earlier = this.outcomes.get(recordUid)?.dn ?? this.pending.get(recordUid)?.dn;
+    if (earlier !== undefined) {
+      this.duplicates.set(recordUid, [earlier, dn]);
+      this.outcomes.delete(recordUid);
+      this.pending.delete(recordUid);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The keys of the users this run found settled, for the next incremental run; undefined unless asked
+   * for (`collectSettled`).
+   */
+  settledKeys(): SettledKeys | undefined {
+    return this.collected?.build();
+  }
+
+  /** How many listed users were planned from their keys alone. */
+  get listedAsSettled(): number {
+    return this.settledListed;
+  }
+
+  /** This source's users in the run's scope, once `finish` has counted them. */
+  get usersInScope(): number {
+    return this.inScope;
   }
 
   /**
@@ -407,7 +463,12 @@ export class ImportPlanner {
       this.placeAt(out, user, placementSchool(record), record.schools[0] ?? '');
       out.record = record;
       out.schools = record.schools;
-      if (out.movedTo === undefined) out.unchanged = true;
+      if (out.movedTo === undefined) {
+        out.unchanged = true;
+        // Settled: what `addListedUser` plans this user as, next time, from its key alone.
+        const key = this.collected && settledKey(record, user);
+        if (key !== undefined) this.collected?.add(key);
+      }
       return;
     }
     const desired = desiredUser(record, user, scope, names);

@@ -29,8 +29,15 @@ import type {
   SnapshotRest,
   TakenNames,
 } from './types.js';
-import { ENTRY_CSN, type UserShape, userAttributes, userMapper } from './user-entry.js';
-import { readUserPages, type UserRead, type UserReaderThread } from './user-reader.js';
+import { ENTRY_CSN, type ListedUser, type UserShape, userAttributes, userMapper } from './user-entry.js';
+import {
+  type ListingRead,
+  type ListingReaderThread,
+  readListingPages,
+  readUserPages,
+  type UserRead,
+  type UserReaderThread,
+} from './user-reader.js';
 
 const first = (entry: DirectoryEntry, attribute: string): string | undefined =>
   entry.attributes[attribute]?.[0];
@@ -54,6 +61,11 @@ export interface SnapshotRequest {
   entryCsn?: boolean;
   /** The users' read, started early on its own thread (`startUserRead`). */
   prefetched?: UserReaderThread;
+  /**
+   * An incremental import: the users are listed (`startListing`), and only those the planner does not find
+   * settled are read in full.
+   */
+  listing?: { read: ListingRead; prefetched?: ListingReaderThread };
 }
 
 export interface ClassGroupRef {
@@ -137,11 +149,24 @@ export async function readUsers(
 export function usersRead(
   request: Pick<SnapshotRequest, 'config' | 'layout' | 'schools' | 'mappedAttributes' | 'entryCsn'>,
 ): UserRead {
-  const { layout, config } = request;
-  const names = layout.attributes;
-  const filters = [sourceUsersFilter(names, config.source_uid)];
+  return { base: request.layout.baseDn, filter: usersFilter(request).toString(), shape: userShape(request) };
+}
+
+/** This source's users within the `--school` scope. */
+function usersFilter(request: Pick<SnapshotRequest, 'config' | 'layout' | 'schools'>): Filter {
+  const names = request.layout.attributes;
+  const filters = [sourceUsersFilter(names, request.config.source_uid)];
   if (request.schools.length > 0) filters.push(anyOf(names.school, request.schools));
-  return { base: layout.baseDn, filter: and(...filters).toString(), shape: userShape(request) };
+  return and(...filters);
+}
+
+/** An incremental import's listing of the same users. */
+export function listingRead(request: Pick<SnapshotRequest, 'config' | 'layout' | 'schools'>): ListingRead {
+  return {
+    base: request.layout.baseDn,
+    filter: usersFilter(request).toString(),
+    names: request.layout.attributes,
+  };
 }
 
 function userShape(request: Pick<SnapshotRequest, 'layout' | 'mappedAttributes' | 'entryCsn'>): UserShape {
@@ -163,17 +188,88 @@ export async function readJoiningUsers(
   onUser: (user: DirectoryUser) => void,
 ): Promise<void> {
   const { layout, config } = request;
-  const names = layout.attributes;
+  await readHolders(
+    directory,
+    request,
+    sourceUsersFilter(layout.attributes, config.source_uid),
+    recordUids,
+    onUser,
+  );
+}
+
+/** The users matching `filter` that hold any of these record uids, a batch of record uids at a time. */
+async function readHolders(
+  directory: Directory,
+  request: SnapshotRequest,
+  filter: Filter,
+  recordUids: readonly string[],
+  onUser: (user: DirectoryUser) => void,
+): Promise<void> {
+  const { layout } = request;
   const shape = userShape(request);
   const toUser = userMapper(shape);
   for (let start = 0; start < recordUids.length; start += RECORD_UID_BATCH) {
     const batch = recordUids.slice(start, start + RECORD_UID_BATCH);
     for await (const page of directory.searchRows(layout.baseDn, {
       scope: 'sub',
-      filter: and(sourceUsersFilter(names, config.source_uid), anyOf(names.recordUid, batch)),
+      filter: and(filter, anyOf(layout.attributes.recordUid, batch)),
       attributes: userAttributes(shape),
     })) {
       for (const row of page) onUser(toUser(row));
+    }
+  }
+}
+
+/**
+ * Above this share of the listed users unsettled, one full read costs less than reading them a batch of
+ * record uids at a time.
+ */
+const FULL_READ_SHARE = 1 / 4;
+
+/**
+ * An incremental import's users: every user of the scope is listed, the planner takes those it finds
+ * settled from the listing alone, and the rest are read in full — by record uid, or all at once when they
+ * are many. A user listed as settled and met again in the second read is skipped (`known`).
+ */
+async function readIncrementally(
+  directory: Directory,
+  request: SnapshotRequest,
+  listing: NonNullable<SnapshotRequest['listing']>,
+  sink: UserSink,
+  known: KnownUsers,
+  onSettled: (listed: ListedUser, schools: readonly string[]) => void,
+  onUser: (user: DirectoryUser) => void,
+): Promise<void> {
+  const unsettled: ListedUser[] = [];
+  let listed = 0;
+  for await (const page of readListingPages(directory, listing.read, listing.prefetched)) {
+    for (const user of page) {
+      listed += 1;
+      const schools = sink.addListedUser(user);
+      if (schools === undefined) unsettled.push(user);
+      else onSettled(user, schools);
+    }
+  }
+  const unknown = (user: DirectoryUser) => {
+    if (!known.has(normalizeDn(user.dn))) onUser(user);
+  };
+  if (unsettled.length > listed * FULL_READ_SHARE) {
+    await readUsers(directory, request, unknown);
+    return;
+  }
+  const recordUids = unsettled.flatMap((user) => (user.recordUid === '' ? [] : [user.recordUid]));
+  await readHolders(directory, request, usersFilter(request), recordUids, unknown);
+  // Without a record uid there is nothing to batch by: each such entry is read by its DN.
+  const shape = userShape(request);
+  const toUser = userMapper(shape);
+  for (const user of unsettled) {
+    if (user.recordUid !== '') continue;
+    for await (const page of directory.searchRows(user.dn, {
+      scope: 'base',
+      filter: listing.read.filter,
+      attributes: userAttributes(shape),
+    })) {
+      for (const row of page) unknown(toUser(row));
     }
   }
 }
@@ -396,6 +492,11 @@ export async function readReferencingGroups(
 export interface UserSink {
   /** `joining`: outside the `--school` scope, but its record is in the scoped roster. */
   addUser(user: DirectoryUser, joining?: boolean): void;
+  /**
+   * A user of an incremental import's listing: the schools it is placed in when it is settled and needs no
+   * reading; undefined when it must be read and given to `addUser`.
+   */
+  addListedUser(listed: ListedUser): readonly string[] | undefined;
   /** Asked after the scope's users: record uids the run would create, to look for in other schools. */
   unmatchedRecordUids(): string[];
   /** Asked after the last user: the users the plan deletes, whose groups are read as well. */
@@ -413,13 +514,28 @@ export async function readSnapshot(
 ): Promise<SnapshotRest> {
   const knownUserDns = new Map<string, string>();
   const schoolsInPlay = new Set(request.classGroups.map((ref) => ref.school.toLowerCase()));
+  const addUser = (user: DirectoryUser) => {
+    knownUserDns.set(normalizeDn(user.dn), user.dn);
+    for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
+    sink.addUser(user);
+  };
+  const { listing } = request;
   const [existingContainers] = await Promise.all([
     readExistingContainers(directory, request.containers),
-    readUsers(directory, request, (user) => {
-      knownUserDns.set(normalizeDn(user.dn), user.dn);
-      for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
-      sink.addUser(user);
-    }),
+    listing === undefined
+      ? readUsers(directory, request, addUser)
+      : readIncrementally(
+          directory,
+          request,
+          listing,
+          sink,
+          knownUserDns,
+          (user, schools) => {
+            knownUserDns.set(normalizeDn(user.dn), user.dn);
+            for (const school of schools) schoolsInPlay.add(school.toLowerCase());
+          },
+          addUser,
+        ),
   ]);
   await readJoiningUsers(directory, request, sink.unmatchedRecordUids(), (user) => {
     knownUserDns.set(normalizeDn(user.dn), user.dn);

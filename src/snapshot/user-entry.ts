@@ -121,3 +121,27 @@ export function userMapper(shape: UserShape): (row: EntryRow) => DirectoryUser {
     };
   };
 }
+
+/**
+ * A user as an incremental import lists it: enough to know whether the entry is the one an earlier run
+ * found settled (`src/plan/settled.ts`), and, if it is, to place it in its groups without reading more.
+ */
+export interface ListedUser {
+  dn: string;
+  username: string;
+  recordUid: string;
+  entryCSN: string | undefined;
+}
+
+/** The attributes of the listing, in the order of its rows. */
+export function listingAttributes(names: AttributeNames): string[] {
+  return ['uid', names.recordUid, ENTRY_CSN];
+}
+
+/** A row of the listing (`listingAttributes`) as a listed user. */
+export const toListedUser = ({ dn, values }: EntryRow): ListedUser => ({
+  dn,
+  username: values[0]?.[0] ?? '',
+  recordUid: values[1]?.[0] ?? '',
+  entryCSN: values[2]?.[0],
+});

@@ -6,7 +6,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Directory } from '../directory/client.js';
-import { userAttributes } from './user-entry.js';
 import { serializeError, type UserReaderData, type UserReaderMessage } from './user-reader.js';
 
 const port = parentPort;
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
     for await (const page of directory.searchRows(read.base, {
       scope: 'sub',
       filter: read.filter,
-      attributes: userAttributes(read.shape),
+      attributes: read.attributes,
     })) {
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit -= 1;

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type Config, readBindPassword } from '../config/index.js';
+import { type AttributeNames, type Config, readBindPassword } from '../config/index.js';
 import {
   type Directory,
   DirectoryError,
@@ -22,7 +22,14 @@ import {
 } from '../directory/index.js';
 import { registerSecret } from '../logging/index.js';
 import type { DirectoryUser } from './types.js';
-import { type UserShape, userAttributes, userMapper } from './user-entry.js';
+import {
+  type ListedUser,
+  listingAttributes,
+  toListedUser,
+  type UserShape,
+  userAttributes,
+  userMapper,
+} from './user-entry.js';
 
 /** A read of users: plain data, the same on either thread. */
 export interface UserRead {
@@ -32,10 +39,24 @@ export interface UserRead {
   shape: UserShape;
 }
 
+/** A read of the source's users' DNs, record uids and CSNs only (an incremental import's listing). */
+export interface ListingRead {
+  base: string;
+  filter: string;
+  names: AttributeNames;
+}
+
+/** What the reader thread searches for: the attributes in the order its rows hold them. */
+export interface ThreadRead {
+  base: string;
+  filter: string;
+  attributes: string[];
+}
+
 /** What the reader thread is given. */
 export interface UserReaderData {
   connection: DirectoryOptions;
-  read: UserRead;
+  read: ThreadRead;
   pagesAhead: number;
 }
 
@@ -101,27 +122,60 @@ export function readUserPages(
   read: UserRead,
   prefetched?: UserReaderThread,
 ): AsyncGenerator<DirectoryUser[]> {
+  return readPages(directory, usersThreadRead(read), userMapper(read.shape), prefetched);
+}
+
+/** The listing of `read`, a page at a time, like `readUserPages`. */
+export function readListingPages(
+  directory: Directory,
+  read: ListingRead,
+  prefetched?: ListingReaderThread,
+): AsyncGenerator<ListedUser[]> {
+  return readPages(directory, listingThreadRead(read), toListedUser, prefetched);
+}
+
+function readPages<T>(
+  directory: Directory,
+  read: ThreadRead,
+  toItem: (row: EntryRow) => T,
+  prefetched: ReaderThread<T> | undefined,
+): AsyncGenerator<T[]> {
   if (prefetched !== undefined) {
     if (sameRead(prefetched.read, read)) return prefetched.pages();
     void prefetched.cancel();
   }
   return readerThreadAvailable()
-    ? UserReaderThread.start(directory.options, read).pages()
-    : readInThread(directory, read);
+    ? new ReaderThread(directory.options, read, toItem).pages()
+    : readInThread(directory, read, toItem);
 }
 
-function sameRead(a: UserRead, b: UserRead): boolean {
+const usersThreadRead = (read: UserRead): ThreadRead => ({
+  base: read.base,
+  filter: read.filter,
+  attributes: userAttributes(read.shape),
+});
+
+const listingThreadRead = (read: ListingRead): ThreadRead => ({
+  base: read.base,
+  filter: read.filter,
+  attributes: listingAttributes(read.names),
+});
+
+function sameRead(a: ThreadRead, b: ThreadRead): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-async function* readInThread(directory: Directory, read: UserRead): AsyncGenerator<DirectoryUser[]> {
-  const toUser = userMapper(read.shape);
+async function* readInThread<T>(
+  directory: Directory,
+  read: ThreadRead,
+  toItem: (row: EntryRow) => T,
+): AsyncGenerator<T[]> {
   for await (const page of directory.searchRows(read.base, {
     scope: 'sub',
     filter: read.filter,
-    attributes: userAttributes(read.shape),
+    attributes: read.attributes,
   })) {
-    yield page.map(toUser);
+    yield page.map(toItem);
   }
 }
 
@@ -129,20 +183,19 @@ async function* readInThread(directory: Directory, read: UserRead): AsyncGenerat
  * A read running on its own thread from the moment it is started: an import starts it before it reads the
  * roster, so that both are read at once, and takes its pages when it plans.
  */
-export class UserReaderThread {
+export class ReaderThread<T> {
   private readonly worker: Worker;
   private readonly inbox: UserReaderMessage[] = [];
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private exited = false;
   private taken = false;
-  private readonly toUser: (row: EntryRow) => DirectoryUser;
 
-  private constructor(
+  constructor(
     connection: DirectoryOptions,
-    readonly read: UserRead,
+    readonly read: ThreadRead,
+    private readonly toItem: (row: EntryRow) => T,
   ) {
-    this.toUser = userMapper(read.shape);
     const data: UserReaderData = { connection, read, pagesAhead: PAGES_AHEAD };
     this.worker = new Worker(WORKER_URL, { workerData: data });
     this.worker.on('message', (message: UserReaderMessage) => {
@@ -159,17 +212,13 @@ export class UserReaderThread {
     });
   }
 
-  static start(connection: DirectoryOptions, read: UserRead): UserReaderThread {
-    return new UserReaderThread(connection, read);
-  }
-
   private notify(): void {
     this.wake?.();
     this.wake = undefined;
   }
 
   /** The pages, once. Ending early (the planner stopped) ends the thread and its connection. */
-  async *pages(): AsyncGenerator<DirectoryUser[]> {
+  async *pages(): AsyncGenerator<T[]> {
     if (this.taken) throw new Error('the users of a reader thread are read once');
     this.taken = true;
     try {
@@ -186,7 +235,7 @@ export class UserReaderThread {
         if (message.type === 'error') throw deserializeError(message.error);
         this.worker.postMessage('next');
         const rows = JSON.parse(message.rows) as [string, EntryRow['values']][];
-        yield rows.map(([dn, values]) => this.toUser({ dn, values }));
+        yield rows.map(([dn, values]) => this.toItem({ dn, values }));
       }
     } finally {
       await this.cancel();
@@ -196,6 +245,20 @@ export class UserReaderThread {
   /** Ends the thread (a run that stops before it plans: a bad roster, an error). Safe to call again. */
   async cancel(): Promise<void> {
     if (!this.exited) await this.worker.terminate();
+  }
+}
+
+/** The import's read of every user, on its own thread. */
+export class UserReaderThread extends ReaderThread<DirectoryUser> {
+  static start(connection: DirectoryOptions, read: UserRead): UserReaderThread {
+    return new UserReaderThread(connection, usersThreadRead(read), userMapper(read.shape));
+  }
+}
+
+/** An incremental import's listing of its users, on its own thread. */
+export class ListingReaderThread extends ReaderThread<ListedUser> {
+  static start(connection: DirectoryOptions, read: ListingRead): ListingReaderThread {
+    return new ListingReaderThread(connection, listingThreadRead(read), toListedUser);
   }
 }
 
@@ -209,11 +272,28 @@ export async function startUserRead(
   env: NodeJS.ProcessEnv,
   read: UserRead,
 ): Promise<UserReaderThread | undefined> {
+  return startThread(config, env, (connection) => UserReaderThread.start(connection, read));
+}
+
+/** Starts an incremental import's listing on its own thread, like `startUserRead`. */
+export async function startListing(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  read: ListingRead,
+): Promise<ListingReaderThread | undefined> {
+  return startThread(config, env, (connection) => ListingReaderThread.start(connection, read));
+}
+
+async function startThread<T>(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  start: (connection: DirectoryOptions) => T,
+): Promise<T | undefined> {
   if (!readerThreadAvailable() || config.ldap.bind_dn === undefined) return undefined;
   try {
     const password = await readBindPassword(config, env);
     registerSecret(password);
-    return UserReaderThread.start(directoryOptionsFromConfig(config, password), read);
+    return start(directoryOptionsFromConfig(config, password));
   } catch {
     return undefined;
   }

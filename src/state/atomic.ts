@@ -16,11 +16,15 @@ export function tempPathFor(path: string): string {
 }
 
 /** Writes `content` to a fresh temp file beside `path` with `mode` (umask does not apply) and returns its path. */
-export async function writeTempBeside(path: string, content: string, mode: number): Promise<string> {
+export async function writeTempBeside(
+  path: string,
+  content: string | Uint8Array,
+  mode: number,
+): Promise<string> {
   const temp = tempPathFor(path);
   const handle = await open(temp, 'wx', mode);
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content);
     await handle.chmod(mode);
     await handle.sync();
   } catch (error) {
@@ -33,7 +37,11 @@ export async function writeTempBeside(path: string, content: string, mode: numbe
 }
 
 /** Replaces `path` with `content` atomically; the file ends up with exactly `mode`. */
-export async function writeFileAtomic(path: string, content: string, mode: number): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  mode: number,
+): Promise<void> {
   const temp = await writeTempBeside(path, content, mode);
   try {
     await rename(temp, path);

@@ -74,6 +74,11 @@ function lockedMessage(sourceUid: string, holder: LockInfo | undefined, details:
  * `schools` (a run with `--school` whose partition the directory's lease guards), one of that partition.
  */
 export function lockFilePath(config: Config, schools: readonly string[] = []): string {
+  return join(config.state_dir, 'locks', `${partitionFileName(config, schools)}.lock`);
+}
+
+/** The name (without suffix) of a file in `state_dir` that belongs to one source and partition. */
+export function partitionFileName(config: Config, schools: readonly string[]): string {
   const partition = partitionKey(schools);
   const hash = createHash('sha256')
     .update([config.ldap.url, config.ldap.base_dn, config.source_uid, ...partition].join('\0'))
@@ -81,7 +86,7 @@ export function lockFilePath(config: Config, schools: readonly string[] = []): s
     .slice(0, 12);
   const plain = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_');
   const readable = [plain(config.source_uid), ...partition.map(plain)].join('+').slice(0, 64);
-  return join(config.state_dir, 'locks', `${readable}-${hash}.lock`);
+  return `${readable}-${hash}`;
 }
 
 /** School ids compare case-insensitively: one spelling, once each, in one order. */

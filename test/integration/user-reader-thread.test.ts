@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory, type DirectoryOptions } from '../../src/directory/index.js';
-import { type UserShape, userAttributes, userMapper } from '../../src/snapshot/user-entry.js';
+import {
+  listingAttributes,
+  toListedUser,
+  type UserShape,
+  userAttributes,
+  userMapper,
+} from '../../src/snapshot/user-entry.js';
 import type * as UserReader from '../../src/snapshot/user-reader.js';
 import type { AttributeNames } from '../../src/config/index.js';
 import { ATTRIBUTE_TYPES } from '../../src/schema/index.js';
@@ -120,6 +126,31 @@ describe('the users read on a thread of their own', () => {
       let users = 0;
       for await (const page of reader.readUserPages(directory, read(), early)) users += page.length;
       expect(users).toBe(USERS);
+    } finally {
+      await directory.close();
+    }
+  });
+
+  it('lists the users (DN, uid, record uid, CSN) the same on either thread, started early or not', async () => {
+    const directory = await Directory.connect(options);
+    try {
+      const listing: UserReader.ListingRead = { base: read().base, filter: read().filter, names };
+      const here = [];
+      for await (const page of directory.searchRows(listing.base, {
+        scope: 'sub',
+        filter: listing.filter,
+        attributes: listingAttributes(names),
+      })) {
+        here.push(...page.map(toListedUser));
+      }
+      const early = reader.ListingReaderThread.start(options, listing);
+      const there = [];
+      for await (const page of reader.readListingPages(directory, listing, early)) there.push(...page);
+      expect(there).toHaveLength(USERS);
+      expect(there).toEqual(here);
+      const [first] = there;
+      expect(first?.entryCSN).toMatch(/^\d{14}\.\d{6}Z#/);
+      expect(there.find((user) => user.username === 'u00003')?.recordUid).toBe('r3');
     } finally {
       await directory.close();
     }

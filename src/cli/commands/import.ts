@@ -36,6 +36,11 @@ export const importCommand = defineCommand({
         describe: 'print the plan in this form (a dry run prints a table by default)',
       })
       .option('summary-json', summaryJsonOption)
+      .option('full', {
+        type: 'boolean',
+        default: false,
+        describe: 'read and plan every user, even when incremental: true has saved settled users',
+      })
       .option('delete', {
         type: 'boolean',
         default: true,
@@ -48,6 +53,7 @@ export const importCommand = defineCommand({
         schools: args.school ?? [],
         dryRun: args['dry-run'],
         noDelete: !args.delete,
+        full: args.full,
         maxDeletions: args['max-deletions'],
         planOut: args['plan-out'],
         format: args.format,
