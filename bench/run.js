@@ -9,6 +9,8 @@
  *
  *   create  rostersync import (empty directory)  vs  ldapmodify -a -c -f (containers, users, class groups)
  *   no-op   rostersync import, same roster       vs  one paged ldapsearch dump of the subtree to /dev/null
+ *           (twice: the first reads every user and saves the settled users' keys, the second is the
+ *           incremental no-op of every later night: `incremental: true` on A; --no-incremental leaves it off)
  *   churn   rostersync import (5 % renamed,      vs  ldapmodify -c -f of the churn plan's LDIF
  *           2 % missing → deactivated, grace 0/30, 2 % new)
  *   purge   rostersync purge (10 % due)          vs  ldapmodify -c -f: member deletes in the groups, the
@@ -31,6 +33,7 @@
  *   node bench/run.js [--quick] [--sizes 1000,10000] [--size 1000000] [--only import|lifecycle|console|seed]
  *                     [--churn PERCENT] [--purge-due PERCENT] [--no-purge] [--profile] [--concurrency N]
  *                     [--page-size N] [--json FILE] [--keep] [--cli PATH] [--no-rule-index]
+ *                     [--no-incremental]
  *
  * --churn: the churn's share of the roster in all, in the proportions 5 : 2 : 2 (renamed : missing : new);
  *   default 9 (5 % renamed, 2 % missing, 2 % new), or 2 for a seeded size (issue 15's churn at 1M);
@@ -104,6 +107,7 @@ function parseArgs(argv) {
     churn: undefined,
     purgeDue: undefined,
     purge: true,
+    incremental: true,
   };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
@@ -126,6 +130,7 @@ function parseArgs(argv) {
     else if (arg === '--churn') options.churn = Number(value());
     else if (arg === '--purge-due') options.purgeDue = Number(value());
     else if (arg === '--no-purge') options.purge = false;
+    else if (arg === '--no-incremental') options.incremental = false;
     else throw new Error(`unknown argument ${arg}`);
   }
   if (options.sizes.some((size) => !Number.isInteger(size) || size < 100))
@@ -303,7 +308,8 @@ class SizeRun {
       );
     }
     const work = `${unchanged} of ${this.size} users unchanged, actions done ${JSON.stringify(counts)}; ${after.entries} entries and newest entryCSN ${untouched ? 'as before' : `NOT as before (${before.entries} entries, ${before.newestCsn})`}`;
-    return { ours, check: { same }, work };
+    const settled = /(\d+) of \d+ users settled/.exec(await readFile(join(this.work, side, `${label}.log`), 'utf8'))?.[1];
+    return { ours, check: { same }, work, settled };
   }
 
   record(scenario, tool, ours, theirs, check, work) {
@@ -380,7 +386,10 @@ class SizeRun {
 
   async steps() {
     const { size, work } = this;
-    const configA = await writeConfig(join(work, 'A'), this.a, this.options);
+    // A's imports are incremental (B's plans are made by full runs): the churn and the purge's import
+    // compare its outcome with the full run's.
+    const incremental = this.options.incremental ? { incremental: true } : {};
+    const configA = await writeConfig(join(work, 'A'), this.a, this.options, incremental);
     const configB = await writeConfig(join(work, 'B'), this.b, this.options);
     await this.writeRosters();
     const { files } = this;
@@ -390,7 +399,19 @@ class SizeRun {
     // no-op
     const noop = await this.noop('noop', 'A', configA);
     const noopTool = await this.tool('noop', 'ldapsearch', dumpArgs(this.b));
-    this.record('no-op', 'ldapsearch -E pr=1000 (dump)', noop.ours, noopTool, noop.check, noop.work);
+    const first = this.options.incremental ? ' (first: every user read)' : '';
+    this.record(`no-op${first}`, 'ldapsearch -E pr=1000 (dump)', noop.ours, noopTool, noop.check, noop.work);
+    if (this.options.incremental) {
+      const again = await this.noop('noop-incremental', 'A', configA);
+      this.record(
+        'no-op (incremental: settled users listed)',
+        'ldapsearch -E pr=1000 (dump)',
+        again.ours,
+        noopTool,
+        again.check,
+        `${again.work}; ${again.settled ?? '?'} planned from the listing`,
+      );
+    }
     // The floor under the no-op: rostersync's directory read alone (bench/read-users.js), beside the dump.
     const readOnly = await this.rostersync(
       'read-users',

@@ -43,7 +43,7 @@ import {
   type PlanProblem,
 } from './types.js';
 import { desiredUser, diffUser, holdsRecord, placementSchool, schoolOfRole } from './user-state.js';
-import { appendAll } from '../arrays.js';
+import { appendAll, sameList } from '../arrays.js';
 
 /** Everything the planner needs before the first directory user arrives. */
 export interface PlanSetup {
@@ -465,9 +465,7 @@ export class ImportPlanner {
       out.schools = record.schools;
       if (out.movedTo === undefined) {
         out.unchanged = true;
-        // Settled: what `addListedUser` plans this user as, next time, from its key alone.
-        const key = this.collected && settledKey(record, user);
-        if (key !== undefined) this.collected?.add(key);
+        this.settle(record, user);
       }
       return;
     }
@@ -513,7 +511,19 @@ export class ImportPlanner {
     if (this.placeAt(out, user, desired.placementSchool, desired.primarySchool)) changed = true;
     out.record = record;
     out.schools = desired.schools;
-    if (!changed) out.unchanged = true;
+    if (!changed) {
+      out.unchanged = true;
+      // Placed as `addListedUser` places it only when its schools are the record's (a `--school` run may
+      // keep others), and settled only without a problem to report again.
+      if (out.problems === undefined && sameList(desired.schools, record.schools)) this.settle(record, user);
+    }
+  }
+
+  /** The user holds its record and stays as it is: `addListedUser` plans it so next time from its key alone. */
+  private settle(record: RosterRecord, user: DirectoryUser): void {
+    if (this.collected === undefined) return;
+    const key = settledKey(record, user);
+    if (key !== undefined) this.collected.add(key);
   }
 
   /**

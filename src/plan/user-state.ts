@@ -3,6 +3,7 @@
  * existing entry there. Only what changed is written; values compare the way the server's matching rules
  * do (schools and roles case-insensitively), so a re-import of the same roster changes nothing.
  */
+import { sameList } from '../arrays.js';
 import type { AttributeNames } from '../config/index.js';
 import type { Modification } from '../directory/index.js';
 import type { RosterRecord } from '../roster/index.js';
@@ -48,8 +49,6 @@ const uniqueSorted = (values: string[], fold: (value: string) => string): string
         fold(a).localeCompare(fold(b)),
       );
 const lower = (value: string): string => value.toLowerCase();
-const sameList = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((value, index) => value === b[index]);
 const exact = (value: string): string => value;
 
 function roleValues(roles: readonly string[], schools: readonly string[], kept: readonly string[]): string[] {

@@ -101,6 +101,7 @@ describe('a planner given the keys of an earlier one', () => {
     record('S-2', { firstname: 'Ida' }),
     record('S-3', { classes: [{ school: 'gym1', name: '6b' }] }),
     record('S-4'),
+    record('S-5', { schools: ['gym1', 'rs2'], classes: [{ school: 'rs2', name: '7c' }] }),
   ];
   const users: DirectoryUser[] = [
     directoryUser('S-1', { entryCSN: 'a' }),
@@ -111,6 +112,12 @@ describe('a planner given the keys of an earlier one', () => {
       entryCSN: 'b',
     }),
     directoryUser('S-3', { entryCSN: 'c' }),
+    // Two schools: unchanged by the full comparison, so settled as well.
+    directoryUser('S-5', {
+      schools: ['gym1', 'rs2'],
+      roles: ['student:school:gym1', 'student:school:rs2'],
+      entryCSN: 'e',
+    }),
     // Not in the roster: its grace decision is always made from the whole entry.
     directoryUser('S-9', { entryCSN: 'd' }),
   ];
@@ -123,7 +130,14 @@ describe('a planner given the keys of an earlier one', () => {
   const planner = (settled?: SettledKeys) =>
     new ImportPlanner({
       config,
-      roster: { file: 'r.csv', records, invalidRecordUids: [], problems: [], rowCount: 4, complete: true },
+      roster: {
+        file: 'r.csv',
+        records,
+        invalidRecordUids: [],
+        problems: [],
+        rowCount: records.length,
+        complete: true,
+      },
       now: NOW,
       scope: new Scope([]),
       noDelete: false,
@@ -139,8 +153,9 @@ describe('a planner given the keys of an earlier one', () => {
     for (const user of users) full.addUser(user);
     const fullPlan = await full.finish(rest);
     const keys = full.settledKeys();
-    // S-1 and S-2 hold their rows; S-3's classes differ only in its groups, so it holds its row too.
-    expect(keys?.size).toBe(3);
+    // S-1, S-2 and S-5 hold their rows; S-3's classes differ only in its groups, so it holds its row too.
+    expect(keys?.size).toBe(4);
+    expect(fullPlan.unchanged).toBe(4);
 
     const incremental = planner(keys);
     const read: string[] = [];
@@ -157,7 +172,7 @@ describe('a planner given the keys of an earlier one', () => {
       }
     }
     expect(read).toEqual(['S-9']);
-    expect(incremental.listedAsSettled).toBe(3);
+    expect(incremental.listedAsSettled).toBe(4);
     const incrementalPlan = await incremental.finish(rest);
     expect(incrementalPlan.actions).toEqual(fullPlan.actions);
     expect(incrementalPlan.unchanged).toBe(fullPlan.unchanged);
@@ -171,8 +186,9 @@ describe('a planner given the keys of an earlier one', () => {
     const incremental = planner(full.settledKeys());
     const [first] = users;
     if (!first) throw new Error('a user expected');
-    expect(incremental.addListedUser({ ...first, entryCSN: 'a2' })).toBeUndefined();
-    expect(incremental.addListedUser({ ...first })).toEqual(['gym1']);
+    const listed = { dn: first.dn, username: first.username, recordUid: first.recordUid, entryCSN: 'a' };
+    expect(incremental.addListedUser({ ...listed, entryCSN: 'a2' })).toBeUndefined();
+    expect(incremental.addListedUser(listed)).toEqual(['gym1']);
   });
 });
 
