@@ -308,7 +308,9 @@ class SizeRun {
       );
     }
     const work = `${unchanged} of ${this.size} users unchanged, actions done ${JSON.stringify(counts)}; ${after.entries} entries and newest entryCSN ${untouched ? 'as before' : `NOT as before (${before.entries} entries, ${before.newestCsn})`}`;
-    const settled = /(\d+) of \d+ users settled/.exec(await readFile(join(this.work, side, `${label}.log`), 'utf8'))?.[1];
+    const settled = /(\d+) of \d+ users settled/.exec(
+      await readFile(join(this.work, side, `${label}.log`), 'utf8'),
+    )?.[1];
     return { ours, check: { same }, work, settled };
   }
 
