@@ -28,7 +28,13 @@ import {
 import { configDigest } from '../plan/basis.js';
 import { SettledKeys } from '../plan/settled.js';
 import { partitionKey } from '../state/lock.js';
-import { loadSettled, saveSettled, type SettledBasis, settledFilePath } from '../state/settled.js';
+import {
+  loadSettled,
+  saveSettled,
+  type SettledBasis,
+  settledFilePath,
+  type SettledUnused,
+} from '../state/settled.js';
 import { packageVersion } from '../version.js';
 import { readOwnership } from '../snapshot/ownership.js';
 import type { RunContext } from '../apply/run-context.js';
@@ -139,6 +145,13 @@ interface IncrementalSetup {
   saved: SettledKeys | undefined;
 }
 
+const UNUSED: Record<SettledUnused, string> = {
+  'none saved': 'no settled users saved yet',
+  'saved under another config, version or scope':
+    'the settled users were saved under another config, version or scope',
+  unreadable: 'the settled users file is unreadable',
+};
+
 async function incrementalSetup(
   runtime: RunContext,
   options: ImportOptions,
@@ -164,7 +177,7 @@ async function incrementalSetup(
     return { path, basis, saved: undefined };
   }
   if (typeof saved === 'string') {
-    logger.info(`incremental import: settled users ${saved}; every user is read`);
+    logger.info(`incremental import: ${UNUSED[saved]}; every user is read`);
     return { path, basis, saved: undefined };
   }
   // A set far smaller than the scope (the run after a first import) saves less than the listing costs.

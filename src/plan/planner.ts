@@ -42,7 +42,14 @@ import {
   type PlanAction,
   type PlanProblem,
 } from './types.js';
-import { desiredUser, diffUser, holdsRecord, placementSchool, schoolOfRole } from './user-state.js';
+import {
+  desiredUser,
+  diffUser,
+  holdsRecord,
+  placementSchool,
+  schoolOfRole,
+  schoolsOfRecord,
+} from './user-state.js';
 import { appendAll, sameList } from '../arrays.js';
 
 /** Everything the planner needs before the first directory user arrives. */
@@ -253,15 +260,16 @@ export class ImportPlanner {
     const key = settledKey(record, listed);
     if (key === undefined || !settled.has(key)) return undefined;
     this.settledListed += 1;
+    const schools = schoolsOfRecord(record, this.input.scope);
     if (this.firstHolder(record.recordUid, listed.dn)) {
       const out = new UserOutcome(record.recordUid, listed.dn, listed.username);
       out.record = record;
-      out.schools = record.schools;
+      out.schools = schools;
       out.unchanged = true;
       this.outcomes.set(record.recordUid, out);
       this.collected?.add(key);
     }
-    return record.schools;
+    return schools;
   }
 
   /** Whether `dn` is the first entry with `recordUid`: a record uid held by two is reported, both left alone. */
@@ -513,9 +521,10 @@ export class ImportPlanner {
     out.schools = desired.schools;
     if (!changed) {
       out.unchanged = true;
-      // Placed as `addListedUser` places it only when its schools are the record's (a `--school` run may
-      // keep others), and settled only without a problem to report again.
-      if (out.problems === undefined && sameList(desired.schools, record.schools)) this.settle(record, user);
+      // Placed as `addListedUser` places it only when its schools are the record's alone (a `--school` run
+      // may keep others), and settled only without a problem to report again.
+      if (out.problems === undefined && sameList(desired.schools, schoolsOfRecord(record, scope)))
+        this.settle(record, user);
     }
   }
 

@@ -72,6 +72,18 @@ function sharedRoles(roles: readonly string[], schools: readonly string[]): stri
   return values;
 }
 
+/**
+ * The schools a user holding `record` has after a run in `scope`, sorted, with `kept` (a scoped run's other
+ * schools): usually the record's own list, which is shared by every record with the same schools, so an
+ * outcome keeps that one rather than a copy per user.
+ */
+export function schoolsOfRecord(record: RosterRecord, scope: Scope, kept: readonly string[] = []): string[] {
+  const { schools } = record;
+  if (kept.length === 0 && schools.length === 1 && scope.includes(schools[0] ?? '')) return schools;
+  const sorted = uniqueSorted([...schools.filter((school) => scope.includes(school)), ...kept], lower);
+  return sameList(sorted, schools) ? schools : sorted;
+}
+
 export function desiredUser(
   record: RosterRecord,
   existing: DirectoryUser | undefined,
@@ -85,10 +97,7 @@ export function desiredUser(
     const school = schoolOfRole(value);
     return school !== undefined && !scope.includes(school);
   });
-  const sorted = uniqueSorted([...ownSchools, ...keptSchools], lower);
-  // Usually the record's own list, which is shared by every record with the same schools: an outcome keeps
-  // that one rather than a copy per user.
-  const schools = sameList(sorted, record.schools) ? record.schools : sorted;
+  const schools = schoolsOfRecord(record, scope, keptSchools);
   const roles =
     keptRoles.length === 0 && ownSchools.length === record.schools.length
       ? sharedRoles(record.roles, record.schools)

@@ -84,6 +84,12 @@ export interface SerializedError {
  */
 const PAGES_AHEAD = 64;
 
+/**
+ * The same for a listing, whose rows are several times smaller (DN, uid, record uid, CSN): it runs ahead
+ * far enough to be done while this thread still reads the roster (a 100k listing is a hundred pages).
+ */
+const LISTING_PAGES_AHEAD = 256;
+
 const WORKER_URL = new URL('./user-reader-worker.js', import.meta.url);
 
 export function serializeError(error: unknown): SerializedError {
@@ -131,7 +137,7 @@ export function readListingPages(
   read: ListingRead,
   prefetched?: ListingReaderThread,
 ): AsyncGenerator<ListedUser[]> {
-  return readPages(directory, listingThreadRead(read), toListedUser, prefetched);
+  return readPages(directory, listingThreadRead(read), toListedUser, prefetched, LISTING_PAGES_AHEAD);
 }
 
 function readPages<T>(
@@ -139,13 +145,14 @@ function readPages<T>(
   read: ThreadRead,
   toItem: (row: EntryRow) => T,
   prefetched: ReaderThread<T> | undefined,
+  pagesAhead = PAGES_AHEAD,
 ): AsyncGenerator<T[]> {
   if (prefetched !== undefined) {
     if (sameRead(prefetched.read, read)) return prefetched.pages();
     void prefetched.cancel();
   }
   return readerThreadAvailable()
-    ? new ReaderThread(directory.options, read, toItem).pages()
+    ? new ReaderThread(directory.options, read, toItem, pagesAhead).pages()
     : readInThread(directory, read, toItem);
 }
 
@@ -195,8 +202,9 @@ export class ReaderThread<T> {
     connection: DirectoryOptions,
     readonly read: ThreadRead,
     private readonly toItem: (row: EntryRow) => T,
+    pagesAhead = PAGES_AHEAD,
   ) {
-    const data: UserReaderData = { connection, read, pagesAhead: PAGES_AHEAD };
+    const data: UserReaderData = { connection, read, pagesAhead };
     this.worker = new Worker(WORKER_URL, { workerData: data });
     this.worker.on('message', (message: UserReaderMessage) => {
       this.inbox.push(message);
@@ -258,7 +266,7 @@ export class UserReaderThread extends ReaderThread<DirectoryUser> {
 /** An incremental import's listing of its users, on its own thread. */
 export class ListingReaderThread extends ReaderThread<ListedUser> {
   static start(connection: DirectoryOptions, read: ListingRead): ListingReaderThread {
-    return new ListingReaderThread(connection, listingThreadRead(read), toListedUser);
+    return new ListingReaderThread(connection, listingThreadRead(read), toListedUser, LISTING_PAGES_AHEAD);
   }
 }
 

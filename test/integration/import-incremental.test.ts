@@ -123,13 +123,13 @@ describe('incremental import', () => {
     await writeFile(join(fx.stateDir, 'settled', String(file)), 'not keys');
     const unreadable = await fx.runImport(NOW);
     expect(unreadable.code).toBe(0);
-    expect(unreadable.stderr).toContain('settled users unreadable');
+    expect(unreadable.stderr).toContain('the settled users file is unreadable');
   });
 
   it('keeps one set of keys per --school partition', async () => {
     const first = await fx.runImport([...NOW, '--school', 'rs2']);
     expect(first.code).toBe(0);
-    expect(first.stderr).toContain('settled users none saved');
+    expect(first.stderr).toContain('no settled users saved yet');
     const second = await fx.runImport([...NOW, '--school', 'rs2']);
     expect(settledLog(second.stderr)).toEqual([5, 5]);
     expect(await readdir(join(fx.stateDir, 'settled'))).toHaveLength(2);

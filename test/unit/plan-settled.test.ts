@@ -102,6 +102,8 @@ describe('a planner given the keys of an earlier one', () => {
     record('S-3', { classes: [{ school: 'gym1', name: '6b' }] }),
     record('S-4'),
     record('S-5', { schools: ['gym1', 'rs2'], classes: [{ school: 'rs2', name: '7c' }] }),
+    // Its schools out of order: the entry holds them sorted.
+    record('S-6', { schools: ['rs2', 'gym1'], classes: [{ school: 'rs2', name: '7c' }] }),
   ];
   const users: DirectoryUser[] = [
     directoryUser('S-1', { entryCSN: 'a' }),
@@ -117,6 +119,12 @@ describe('a planner given the keys of an earlier one', () => {
       schools: ['gym1', 'rs2'],
       roles: ['student:school:gym1', 'student:school:rs2'],
       entryCSN: 'e',
+    }),
+    directoryUser('S-6', {
+      dn: `uid=us-6,ou=people,ou=rs2,${TEST_BASE_DN}`,
+      schools: ['gym1', 'rs2'],
+      roles: ['student:school:gym1', 'student:school:rs2'],
+      entryCSN: 'f',
     }),
     // Not in the roster: its grace decision is always made from the whole entry.
     directoryUser('S-9', { entryCSN: 'd' }),
@@ -153,9 +161,9 @@ describe('a planner given the keys of an earlier one', () => {
     for (const user of users) full.addUser(user);
     const fullPlan = await full.finish(rest);
     const keys = full.settledKeys();
-    // S-1, S-2 and S-5 hold their rows; S-3's classes differ only in its groups, so it holds its row too.
-    expect(keys?.size).toBe(4);
-    expect(fullPlan.unchanged).toBe(4);
+    // S-1, S-2, S-5 and S-6 hold their rows; S-3's classes differ only in its groups, so it holds its row too.
+    expect(keys?.size).toBe(5);
+    expect(fullPlan.unchanged).toBe(5);
 
     const incremental = planner(keys);
     const read: string[] = [];
@@ -172,7 +180,7 @@ describe('a planner given the keys of an earlier one', () => {
       }
     }
     expect(read).toEqual(['S-9']);
-    expect(incremental.listedAsSettled).toBe(4);
+    expect(incremental.listedAsSettled).toBe(5);
     const incrementalPlan = await incremental.finish(rest);
     expect(incrementalPlan.actions).toEqual(fullPlan.actions);
     expect(incrementalPlan.unchanged).toBe(fullPlan.unchanged);
