@@ -223,7 +223,7 @@ export class ImportPlanner {
     this.records = input.roster.records.filter((record) => input.scope.touches(record.schools));
     for (const record of this.records) if (record.action !== 'D') this.present.set(record.recordUid, record);
     this.badRows = new Set(input.roster.invalidRecordUids);
-    if (input.collectSettled === true) this.collected = new SettledKeysBuilder();
+    if (input.collectSettled === true) this.collected = new SettledKeysBuilder(this.present.size);
   }
 
   /**

@@ -75,10 +75,17 @@ export class SettledKeys {
   }
 }
 
-/** Collects the keys of a run, in a typed array that doubles as it fills. */
+/**
+ * Collects the keys of a run, in a typed array sized for the expected count (the roster's rows) that
+ * doubles if it fills.
+ */
 export class SettledKeysBuilder {
-  private buffer = new BigUint64Array(1024);
+  private buffer: BigUint64Array;
   private length = 0;
+
+  constructor(expected = 1024) {
+    this.buffer = new BigUint64Array(Math.max(expected, 16));
+  }
 
   add(key: bigint): void {
     if (this.length === this.buffer.length) {
@@ -93,13 +100,13 @@ export class SettledKeysBuilder {
     return this.length;
   }
 
-  /** The keys sorted, duplicates removed. */
+  /** The keys sorted, duplicates removed, in place: the builder is done with after this. */
   build(): SettledKeys {
-    const keys = this.buffer.slice(0, this.length).sort();
+    const keys = this.buffer.subarray(0, this.length).sort();
     let unique = 0;
     for (let index = 0; index < keys.length; index++) {
       if (index === 0 || keys[index] !== keys[unique - 1]) keys[unique++] = keys[index] as bigint;
     }
-    return new SettledKeys(keys.slice(0, unique));
+    return new SettledKeys(keys.subarray(0, unique));
   }
 }

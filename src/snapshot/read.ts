@@ -9,6 +9,7 @@ import {
   anyOf,
   type Directory,
   type DirectoryEntry,
+  DirectoryError,
   eq,
   type Filter,
   isDescendantOf,
@@ -259,17 +260,21 @@ async function readIncrementally(
   }
   const recordUids = unsettled.flatMap((user) => (user.recordUid === '' ? [] : [user.recordUid]));
   await readHolders(directory, request, usersFilter(request), recordUids, unknown);
-  // Without a record uid there is nothing to batch by: each such entry is read by its DN.
+  // Without a record uid there is nothing to batch by: each such entry is read by its DN (if still there).
   const shape = userShape(request);
   const toUser = userMapper(shape);
   for (const user of unsettled) {
     if (user.recordUid !== '') continue;
-    for await (const page of directory.searchRows(user.dn, {
-      scope: 'base',
-      filter: listing.read.filter,
-      attributes: userAttributes(shape),
-    })) {
-      for (const row of page) unknown(toUser(row));
+    try {
+      for await (const page of directory.searchRows(user.dn, {
+        scope: 'base',
+        filter: listing.read.filter,
+        attributes: userAttributes(shape),
+      })) {
+        for (const row of page) unknown(toUser(row));
+      }
+    } catch (error) {
+      if (!(error instanceof DirectoryError && error.kind === 'no-such-object')) throw error;
     }
   }
 }

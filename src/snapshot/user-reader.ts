@@ -86,9 +86,10 @@ const PAGES_AHEAD = 64;
 
 /**
  * The same for a listing, whose rows are several times smaller (DN, uid, record uid, CSN): it runs ahead
- * far enough to be done while this thread still reads the roster (a 100k listing is a hundred pages).
+ * far enough to be done while this thread still reads the roster of 100k users (a hundred pages), and
+ * holds some 15 MB of pages at most when a larger roster takes longer.
  */
-const LISTING_PAGES_AHEAD = 256;
+const LISTING_PAGES_AHEAD = 128;
 
 const WORKER_URL = new URL('./user-reader-worker.js', import.meta.url);
 

@@ -108,6 +108,30 @@ describe('incremental import', () => {
     expect((await fx.user('S-7'))?.rostersyncDeactivatedTimestamp).toBeDefined();
   });
 
+  it('reports an entry of the source without a record uid, as a full run does', async () => {
+    // The report is a problem: tolerated here, so that the run goes on (and saves its keys under this config).
+    await fx.editConfig({ tolerate_errors: 1 });
+    expect((await fx.runImport(NOW)).code).toBe(0);
+    expect((await fx.runImport(NOW)).code).toBe(0);
+    const dn = `uid=nobody,ou=people,ou=gym1,${fx.tree.baseDn}`;
+    // rostersyncUser requires a record uid: only an entry of another class can lack it.
+    await fx.tree.client.add(dn, {
+      objectClass: ['inetOrgPerson', 'extensibleObject'],
+      uid: 'nobody',
+      cn: 'No Body',
+      sn: 'Body',
+      rostersyncSourceUid: 'sis-test',
+      rostersyncSchool: 'gym1',
+    });
+    const plan = await dryPlan(fx);
+    expect(plan).toEqual(await dryPlan(fx, ['--full']));
+    expect(JSON.stringify(plan)).toContain('entry of this source has no record uid; left alone');
+    const result = await fx.runImport(NOW);
+    expect(settledLog(result.stderr)).toEqual([11, 12]);
+    await fx.tree.client.del(dn);
+    await fx.editConfig({ tolerate_errors: 0 });
+  });
+
   it('reads every user under another config, with --full, and from an unreadable file', async () => {
     const [file] = await readdir(join(fx.stateDir, 'settled'));
     const full = await fx.runImport([...NOW, '--full']);
