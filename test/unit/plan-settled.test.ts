@@ -11,9 +11,9 @@ import { type Config, parseConfig } from '../../src/config/index.js';
 import { ImportPlanner } from '../../src/plan/planner.js';
 import { Scope } from '../../src/plan/scope.js';
 import { settledKey, SettledKeys, SettledKeysBuilder } from '../../src/plan/settled.js';
-import type { RosterRecord } from '../../src/roster/index.js';
 import type { DirectoryUser, SnapshotRest } from '../../src/snapshot/types.js';
 import { loadSettled, saveSettled, type SettledBasis } from '../../src/state/settled.js';
+import { rosterRecord } from '../support/roster-record.js';
 import { directoryUser, TEST_BASE_DN } from '../support/directory-user.js';
 
 const NOW = new Date('2026-11-23T06:00:00Z');
@@ -34,19 +34,7 @@ const config: Config = parseConfig(
   'test',
 );
 
-function record(recordUid: string, overrides: Partial<RosterRecord> = {}): RosterRecord {
-  return {
-    line: 2,
-    recordUid,
-    firstname: 'Jan',
-    lastname: 'Meier',
-    schools: ['gym1'],
-    roles: ['student'],
-    classes: [{ school: 'gym1', name: '5a' }],
-    attributes: {},
-    ...overrides,
-  };
-}
+const record = rosterRecord;
 
 const entry = { dn: `uid=jan,ou=people,ou=gym1,${TEST_BASE_DN}`, username: 'jan', entryCSN: 'csn-1' };
 

@@ -9,6 +9,7 @@ import { Scope } from '../../src/plan/scope.js';
 import type { DeactivateAction, PlanAction } from '../../src/plan/types.js';
 import type { Roster, RosterRecord } from '../../src/roster/index.js';
 import type { DirectoryUser, Snapshot } from '../../src/snapshot/types.js';
+import { rosterRecord } from '../support/roster-record.js';
 import { directoryUser } from '../support/directory-user.js';
 
 const BASE = 'dc=example,dc=org';
@@ -33,19 +34,7 @@ function config(overrides: Record<string, unknown> = {}): Config {
   );
 }
 
-function record(recordUid: string, overrides: Partial<RosterRecord> = {}): RosterRecord {
-  return {
-    line: 2,
-    recordUid,
-    firstname: 'Jan',
-    lastname: 'Meier',
-    schools: ['gym1'],
-    roles: ['student'],
-    classes: [{ school: 'gym1', name: '5a' }],
-    attributes: {},
-    ...overrides,
-  };
-}
+const record = rosterRecord;
 
 function roster(records: RosterRecord[], invalidRecordUids: string[] = []): Roster {
   return {
