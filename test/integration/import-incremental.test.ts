@@ -150,6 +150,26 @@ describe('incremental import', () => {
     expect(unreadable.stderr).toContain('the settled users file is unreadable');
   });
 
+  it('a run stopped before its first write (the safety limit) leaves the next run all its work', async () => {
+    // Its keys are saved when the plan is made; a user it would have written holds no key, so the next run
+    // reads it again whatever the first one got to write.
+    const current = rows.filter((row) => !['S-7', 'S-8', 'S-10'].includes(row.id));
+    await fx.writeRoster(current.map((row) => (row.id === 'S-4' ? { ...row, first: 'Kira' } : row)));
+    const before = (await fx.auditLines()).length;
+    const stopped = await fx.runImport([...NOW, '--max-deletions', '0']);
+    expect(stopped.code).toBe(3);
+    expect((await fx.auditLines()).length).toBe(before);
+
+    expect(await dryPlan(fx)).toEqual(await dryPlan(fx, ['--full']));
+    expect((await fx.runImport(NOW)).code).toBe(0);
+    expect((await fx.user('S-4'))?.givenName).toBe('Kira');
+    for (const id of ['S-8', 'S-10'])
+      expect((await fx.user(id))?.rostersyncDeactivatedTimestamp).toBeDefined();
+    // Nothing is left for a full run to do.
+    const after = (await dryPlan(fx, ['--full'])) as { actions: unknown[] };
+    expect(after.actions).toEqual([]);
+  });
+
   it('keeps one set of keys per --school partition', async () => {
     const first = await fx.runImport([...NOW, '--school', 'rs2']);
     expect(first.code).toBe(0);
