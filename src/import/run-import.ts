@@ -260,7 +260,8 @@ async function importWithRoster(
         ...(config.retirement.salts_file !== undefined ? { retirementSalts: await readSalts(config) } : {}),
         heldBasis: held,
         ...(incremental?.saved !== undefined ? { settled: incremental.saved } : {}),
-        collectSettled: incremental !== undefined,
+        // Only a run that saves them hashes the users it finds settled (not a dry run, nor a saved plan).
+        collectSettled: incremental !== undefined && !options.dryRun && options.planOut === undefined,
       });
       const rest = await readSnapshot(
         directory,
@@ -297,7 +298,7 @@ async function importWithRoster(
         config.ownership.last_owner === 'inherit',
       );
       const plan = await planner.finish(rest, ownership);
-      if (incremental !== undefined) await saveKeys(runtime, options, incremental, planner);
+      if (incremental !== undefined) await saveKeys(runtime, incremental, planner);
       return plan;
     },
   });
@@ -306,11 +307,11 @@ async function importWithRoster(
 /**
  * Saves the keys of the users this run found settled, for the next incremental run. Before the writes:
  * each key is a fact about an entry as it was read, so it stays true whatever the apply does (an entry it
- * writes gets a new CSN, and its old key simply matches nothing). A dry run saves nothing.
+ * writes gets a new CSN, and its old key simply matches nothing). A dry run, or one that saves its plan,
+ * collects none (`collectSettled`) and saves nothing.
  */
 async function saveKeys(
   runtime: RunContext,
-  options: ImportOptions,
   incremental: IncrementalSetup,
   planner: ImportPlanner,
 ): Promise<void> {
@@ -322,7 +323,7 @@ async function saveKeys(
       `incremental import: ${planner.listedAsSettled} of ${inScope} users settled since an earlier run, planned from the listing`,
     );
   }
-  if (keys === undefined || options.dryRun || options.planOut !== undefined) return;
+  if (keys === undefined) return;
   try {
     await saveSettled(incremental.path, incremental.basis, keys.keys, inScope, now);
   } catch (error) {

@@ -66,7 +66,10 @@ export async function loadSettled(path: string, basis: SettledBasis): Promise<Sa
   }
   const body = content.subarray(newline + 1);
   if (
+    typeof header !== 'object' ||
+    header === null ||
     header.format !== 1 ||
+    !Array.isArray(header.schools) ||
     header.endianness !== endianness() ||
     !Number.isSafeInteger(header.keys) ||
     body.length !== header.keys * 8

@@ -217,5 +217,7 @@ describe('the settled file', () => {
     expect(await loadSettled(path, basis)).toBe('unreadable');
     await writeFile(path, 'no header');
     expect(await loadSettled(path, basis)).toBe('unreadable');
+    await writeFile(path, '{"format":1,"keys":0}\n');
+    expect(await loadSettled(path, basis)).toBe('unreadable');
   });
 });

@@ -15,6 +15,7 @@ import type {
   ReferencingGroup,
   SnapshotRest,
 } from '../../src/snapshot/types.js';
+import { rosterRecord } from '../support/roster-record.js';
 import { directoryUser } from '../support/directory-user.js';
 
 const BASE = 'dc=example,dc=org';
@@ -45,18 +46,7 @@ function user(recordUid: string, username: string): DirectoryUser {
   return directoryUser(recordUid, { username, email: `${username}@school.example` });
 }
 
-function record(recordUid: string): RosterRecord {
-  return {
-    line: 2,
-    recordUid,
-    firstname: 'Jan',
-    lastname: 'Meier',
-    schools: ['gym1'],
-    roles: ['student'],
-    classes: [{ school: 'gym1', name: '5a' }],
-    attributes: {},
-  };
-}
+const record = (recordUid: string) => rosterRecord(recordUid);
 
 const staying = user('S-1', 'j.meier');
 const leaving = user('S-2', 'j.meier2');
