@@ -8,7 +8,7 @@ import { type Config, parseConfig } from '../../src/config/index.js';
 import { ImportPlanner } from '../../src/plan/planner.js';
 import { Scope } from '../../src/plan/scope.js';
 import type { ImportPlan } from '../../src/plan/types.js';
-import type { Roster, RosterRecord } from '../../src/roster/index.js';
+import type { Roster } from '../../src/roster/index.js';
 import type {
   DirectoryGroup,
   DirectoryUser,
