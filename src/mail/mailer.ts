@@ -2,7 +2,7 @@
  * Every mail rostersync sends goes through a `Mailer`: one place that hands it to the SMTP server and
  * records it in the audit log (recipient and rule, never subject or body), accepted or not.
  */
-import { createTransport, type NodemailerError, type Transporter } from 'nodemailer';
+import type { createTransport, NodemailerError, Transporter } from 'nodemailer';
 import type { AuditSink } from '../logging/index.js';
 import type { MailConfig } from './check.js';
 
@@ -54,7 +54,9 @@ export interface SmtpMailerOptions {
 
 /** A `Mailer` over one pooled SMTP transport (nodemailer), configured by `mail.*`. */
 export class SmtpMailer implements Mailer {
-  readonly #transport: Transporter;
+  /** Loaded on first use: most runs send no mail, and nodemailer is a tenth of a second of every start. */
+  #transport: Promise<Transporter> | undefined;
+  readonly #options: Parameters<typeof createTransport>[0];
   /** Why the server could not be reached, once it could not. */
   #unreachable: string | undefined;
 
@@ -64,7 +66,7 @@ export class SmtpMailer implements Mailer {
     options: SmtpMailerOptions = {},
   ) {
     const { smtp } = mail;
-    this.#transport = createTransport({
+    this.#options = {
       pool: true,
       host: smtp.host,
       port: smtp.port,
@@ -76,7 +78,12 @@ export class SmtpMailer implements Mailer {
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       greetingTimeout: CONNECTION_TIMEOUT_MS,
       socketTimeout: SOCKET_TIMEOUT_MS,
-    });
+    };
+  }
+
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ createTransport }) => createTransport(this.#options));
+    return this.#transport;
   }
 
   async send(mail: OutgoingMail): Promise<MailResult> {
@@ -99,7 +106,8 @@ export class SmtpMailer implements Mailer {
       return { sent: false, failure: 'unreachable', reason: this.#unreachable, rejected: [] };
     }
     try {
-      const info = await this.#transport.sendMail({
+      const transport = await this.#transporter();
+      const info = await transport.sendMail({
         from: this.mail.from,
         replyTo: this.mail.reply_to,
         to: mail.to,
@@ -124,9 +132,8 @@ export class SmtpMailer implements Mailer {
     }
   }
 
-  close(): Promise<void> {
-    this.#transport.close();
-    return Promise.resolve();
+  async close(): Promise<void> {
+    (await this.#transport)?.close();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Directory } from '../directory/client.js';
-import { serializeError, type UserReaderData, type UserReaderMessage } from './user-reader.js';
+import { serializeError, type UserReaderData, type UserReaderMessage } from './reader-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('user-reader-worker runs as a worker thread only');

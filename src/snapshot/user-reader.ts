@@ -14,14 +14,18 @@ import { Worker } from 'node:worker_threads';
 import { type AttributeNames, type Config, readBindPassword } from '../config/index.js';
 import {
   type Directory,
-  DirectoryError,
-  type DirectoryErrorKind,
   type DirectoryOptions,
   directoryOptionsFromConfig,
   type EntryRow,
 } from '../directory/index.js';
 import { registerSecret } from '../logging/index.js';
 import type { DirectoryUser } from './types.js';
+import {
+  deserializeError,
+  type ThreadRead,
+  type UserReaderData,
+  type UserReaderMessage,
+} from './reader-protocol.js';
 import {
   type ListedUser,
   listingAttributes,
@@ -46,37 +50,6 @@ export interface ListingRead {
   names: AttributeNames;
 }
 
-/** What the reader thread searches for: the attributes in the order its rows hold them. */
-export interface ThreadRead {
-  base: string;
-  filter: string;
-  attributes: string[];
-}
-
-/** What the reader thread is given. */
-export interface UserReaderData {
-  connection: DirectoryOptions;
-  read: ThreadRead;
-  pagesAhead: number;
-}
-
-/**
- * Messages from the reader thread: a page of users (JSON of `[dn, values]` rows: see `EntryRow`), the end,
- * or what went wrong.
- */
-export type UserReaderMessage =
-  { type: 'page'; rows: string } | { type: 'done' } | { type: 'error'; error: SerializedError };
-
-/** A `DirectoryError` (or any error) as plain data, rebuilt on this side as the same kind. */
-export interface SerializedError {
-  message: string;
-  kind?: DirectoryErrorKind;
-  operation?: string;
-  dn?: string;
-  resultCode?: number;
-  unavailable?: boolean;
-}
-
 /**
  * Pages the reader thread may send before this thread has taken them: enough to keep it busy while the
  * roster is read (a few tens of MB of JSON at the default page size), bounded so that it never holds a
@@ -92,30 +65,6 @@ const PAGES_AHEAD = 64;
 const LISTING_PAGES_AHEAD = 128;
 
 const WORKER_URL = new URL('./user-reader-worker.js', import.meta.url);
-
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof DirectoryError) {
-    return {
-      message: error.message,
-      kind: error.kind,
-      ...(error.operation !== undefined ? { operation: error.operation } : {}),
-      ...(error.dn !== undefined ? { dn: error.dn } : {}),
-      ...(error.resultCode !== undefined ? { resultCode: error.resultCode } : {}),
-      unavailable: error.unavailable,
-    };
-  }
-  return { message: error instanceof Error ? error.message : String(error) };
-}
-
-function deserializeError(error: SerializedError): Error {
-  if (error.kind === undefined) return new Error(`reading the users: ${error.message}`);
-  return new DirectoryError(error.kind, error.message, {
-    ...(error.operation !== undefined ? { operation: error.operation } : {}),
-    ...(error.dn !== undefined ? { dn: error.dn } : {}),
-    ...(error.resultCode !== undefined ? { resultCode: error.resultCode } : {}),
-    ...(error.unavailable !== undefined ? { unavailable: error.unavailable } : {}),
-  });
-}
 
 /** Whether a read runs on a thread of its own: only where the compiled worker is beside this module. */
 export const readerThreadAvailable = (): boolean => existsSync(fileURLToPath(WORKER_URL));
