@@ -4,7 +4,7 @@
  * (values, place, existence), to the config — is planned as a full run plans it, and a dry run plans
  * exactly what `--full` plans.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,27 @@ describe('incremental import', () => {
     expect((await fx.user('S-4'))?.givenName).toBe('Kim4');
     for (const id of renamed) expect((await fx.user(id))?.sn).toBe('Voss');
     expect(((await dryPlan(fx, ['--full'])) as { actions: unknown[] }).actions).toEqual([]);
+  });
+
+  it('a run whose keys cannot be kept still does its work, and the next run reads everyone', async () => {
+    const [file] = await readdir(join(fx.stateDir, 'settled'));
+    const keysFile = join(fx.stateDir, 'settled', String(file));
+    // A directory where the key file belongs (with something in it): neither read nor replaced.
+    await rm(keysFile);
+    await mkdir(join(keysFile, 'in-the-way'), { recursive: true });
+    await fx.writeRoster(rows.map((row) => (row.id === 'S-9' ? { ...row, first: 'Jo' } : row)));
+    const result = await fx.runImport(NOW);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('the settled users could not be read; every user is read');
+    expect(result.stderr).toContain('the settled users could not be saved; the next run reads every user');
+    expect((await fx.user('S-9'))?.givenName).toBe('Jo');
+    expect(((await dryPlan(fx, ['--full'])) as { actions: unknown[] }).actions).toEqual([]);
+
+    await rm(keysFile, { recursive: true });
+    const next = await fx.runImport(NOW);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain('no settled users saved yet');
+    expect(settledLog((await fx.runImport(NOW)).stderr)).toEqual([12, 12]);
   });
 
   it('keeps one set of keys per --school partition', async () => {
