@@ -31,6 +31,7 @@ import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
 import { ownershipInput, planReferencesAndOwners } from './ownership.js';
 import { safetyCheck } from './safety.js';
+import { RecordSlots } from './record-slots.js';
 import { settledKey, type SettledKeys, SettledKeysBuilder } from './settled.js';
 import type { Scope } from './scope.js';
 import {
@@ -196,12 +197,11 @@ export class ImportPlanner {
   private inScope = 0;
   private settledListed = 0;
 
-  /** In-scope roster rows (not D) by record uid. */
-  private readonly present = new Map<string, RosterRecord>();
   private records: RosterRecord[];
   private readonly badRows: ReadonlySet<string>;
   private readonly reservations: ReadonlySet<string>;
-  private readonly outcomes = new Map<string, UserOutcome>();
+  /** The in-scope roster rows (not D) by record uid, and each user's outcome by its record uid. */
+  private readonly outcomes: RecordSlots<UserOutcome>;
   /** The keys of the users found settled, when the run saves them (`collectSettled`). */
   private readonly collected: SettledKeysBuilder | undefined;
   /** Users whose e-mail address changes: planned in `finish`, once every address in use is known. */
@@ -221,9 +221,9 @@ export class ImportPlanner {
     this.reservations = new Set(input.reservations);
     // Rows of other schools are not this run's business when --school narrows it.
     this.records = input.roster.records.filter((record) => input.scope.touches(record.schools));
-    for (const record of this.records) if (record.action !== 'D') this.present.set(record.recordUid, record);
+    this.outcomes = new RecordSlots(this.records.filter((record) => record.action !== 'D'));
     this.badRows = new Set(input.roster.invalidRecordUids);
-    if (input.collectSettled === true) this.collected = new SettledKeysBuilder(this.present.size);
+    if (input.collectSettled === true) this.collected = new SettledKeysBuilder(this.outcomes.recordCount);
   }
 
   /**
@@ -238,14 +238,16 @@ export class ImportPlanner {
       this.leftAlone.push({ where: user.dn, message: 'entry of this source has no record uid; left alone' });
       return;
     }
-    if (!this.firstHolder(recordUid, user.dn)) return;
-    const record = this.present.get(recordUid);
+    const position = this.outcomes.position(recordUid);
+    if (!this.firstHolder(recordUid, user.dn, position)) return;
+    const record = position === undefined ? undefined : this.outcomes.recordAt(position);
     if (record?.email !== undefined && record.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
       this.pending.set(recordUid, user);
       return;
     }
-    // The roster's copy of the uid, so that the directory's can go with the entry read.
-    this.outcomes.set(record?.recordUid ?? recordUid, this.planUser(user, record));
+    const outcome = this.planUser(user, record);
+    if (position === undefined) this.outcomes.set(recordUid, outcome);
+    else this.outcomes.setAt(position, outcome);
   }
 
   /**
@@ -255,31 +257,34 @@ export class ImportPlanner {
    */
   addListedUser(listed: ListedUser): readonly string[] | undefined {
     const { settled } = this.input;
-    const record = this.present.get(listed.recordUid);
-    if (settled === undefined || record === undefined) return undefined;
+    const position = this.outcomes.position(listed.recordUid);
+    if (settled === undefined || position === undefined) return undefined;
+    const record = this.outcomes.recordAt(position);
     const key = settledKey(record, listed);
     if (key === undefined || !settled.has(key)) return undefined;
     this.settledListed += 1;
     const schools = schoolsOfRecord(record, this.input.scope);
-    if (this.firstHolder(record.recordUid, listed.dn)) {
+    if (this.firstHolder(record.recordUid, listed.dn, position)) {
       const out = new UserOutcome(record.recordUid, listed.dn, listed.username);
       out.record = record;
       out.schools = schools;
       out.unchanged = true;
-      this.outcomes.set(record.recordUid, out);
+      this.outcomes.setAt(position, out);
       this.collected?.add(key);
     }
     return schools;
   }
 
   /** Whether `dn` is the first entry with `recordUid`: a record uid held by two is reported, both left alone. */
-  private firstHolder(recordUid: string, dn: string): boolean {
+  private firstHolder(recordUid: string, dn: string, position: number | undefined): boolean {
     const holders = this.duplicates.get(recordUid);
     if (holders) {
       holders.push(dn);
       return false;
     }
-    const earlier = this.outcomes.get(recordUid)?.dn ?? this.pending.get(recordUid)?.dn;
+    const earlier =
+      (position === undefined ? this.outcomes.get(recordUid) : this.outcomes.valueAt(position))?.dn ??
+      this.pending.get(recordUid)?.dn;
     if (earlier !== undefined) {
       this.duplicates.set(recordUid, [earlier, dn]);
       this.outcomes.delete(recordUid);
@@ -313,12 +318,13 @@ export class ImportPlanner {
    */
   unmatchedRecordUids(): string[] {
     if (this.input.scope.all) return [];
-    return [...this.present.keys()].filter((recordUid) => !this.isExisting(recordUid));
+    return this.outcomes.recordUids().filter((recordUid) => !this.isExisting(recordUid));
   }
 
   /** The users planned for deletion: the groups that name them are read before `finish`. */
   deletedUsers(): LeavingUser[] {
-    return [...this.outcomes.values()]
+    return this.outcomes
+      .values()
       .filter((outcome) => outcome.deleted)
       .map(({ dn, username }) => ({ dn, username }));
   }
@@ -350,20 +356,19 @@ export class ImportPlanner {
       });
     }
     await this.books().emails.learn(
-      [...this.pending.values()].flatMap((user) => this.present.get(user.recordUid)?.email ?? []),
+      [...this.pending.values()].flatMap((user) => this.outcomes.record(user.recordUid)?.email ?? []),
     );
     // In record-uid order, so which of two rows asking for the same address gets it does not depend on
     // the order the server returned the entries in.
     for (const user of [...this.pending.values()].sort(byRecordUid)) {
-      this.outcomes.set(user.recordUid, this.planUser(user, this.present.get(user.recordUid)));
+      this.outcomes.set(user.recordUid, this.planUser(user, this.outcomes.record(user.recordUid)));
     }
     const creates = this.records.filter(
       (record) => record.action !== 'D' && !this.isExisting(record.recordUid),
     );
     // Every user has found its record: the index of a million of them goes before the plan's last steps.
-    this.present.clear();
     this.records = [];
-    const outcomes = [...this.outcomes.values()].sort(byRecordUid);
+    const outcomes = this.outcomes.values().sort(byRecordUid);
     this.outcomes.clear();
     const csns = entryCsns(outcomes, rest, ownership);
     this.planReferences(outcomes, ownership);

@@ -89,7 +89,7 @@ function mainRoster(): RosterRow[] {
   return rows;
 }
 
-function config(server: SlapdServer, stateDir: string, deletion: number): string {
+function config(server: SlapdServer, stateDir: string, deletion: number, incremental: boolean): string {
   return stringify(
     testConfig(
       {
@@ -99,7 +99,13 @@ function config(server: SlapdServer, stateDir: string, deletion: number): string
         baseDn: server.suffix,
       },
       stateDir,
-      { source_uid: 'sis-crash', deletion_grace_period: { deactivation: 0, deletion } },
+      {
+        source_uid: 'sis-crash',
+        deletion_grace_period: { deactivation: 0, deletion },
+        // Keys are saved under the whole config: an incremental setup writes one at a time throughout, as
+        // the import under test is run, so that its config is the one its keys were saved under.
+        ...(incremental ? { incremental, ldap: { concurrency: 1 } } : {}),
+      },
     ),
   );
 }
@@ -135,21 +141,37 @@ async function auditLineCount(path: string): Promise<number> {
   return count;
 }
 
-/** A fresh server holding the initial state: 240 users imported, then 24 of them deactivated. */
-async function initialState(root: string, name: string): Promise<Setup> {
+/**
+ * A fresh server holding the initial state: 240 users imported, then 24 of them deactivated. `incremental`:
+ * every import of it is incremental (the second saves the keys the import under test plans from).
+ */
+async function initialState(root: string, name: string, incremental = false): Promise<Setup> {
   const server = await startSlapd();
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   const stateDir = join(dir, 'state');
   const configPath = join(dir, 'rostersync.yaml');
   const rosterPath = join(dir, 'roster.csv');
-  await writeFile(configPath, config(server, stateDir, 30));
+  await writeFile(configPath, config(server, stateDir, 30, incremental));
   await writeFile(rosterPath, rosterCsv(INITIAL));
   await rostersync(['import', '--config', configPath, '--input', rosterPath, '--now', T0]);
   await writeFile(rosterPath, rosterCsv(INITIAL.filter((_, index) => !deactivatedFirst(index))));
   await rostersync(['import', '--config', configPath, '--input', rosterPath, '--now', T0_LATER]);
 
-  await writeFile(configPath, config(server, stateDir, 0));
+  await writeFile(configPath, config(server, stateDir, 0, incremental));
+  // Keys are used only under the config they were saved under: a run under the new one that writes nothing
+  // (the same roster, and --no-delete for those it misses) saves them for the import under test.
+  if (incremental)
+    await rostersync([
+      'import',
+      '--config',
+      configPath,
+      '--input',
+      rosterPath,
+      '--now',
+      T0_LATER,
+      '--no-delete',
+    ]);
   await writeFile(rosterPath, rosterCsv(mainRoster()));
   const auditLog = join(stateDir, 'audit.jsonl');
   return {
@@ -381,7 +403,7 @@ describe('an interrupted import, run again, converges', () => {
     const [first, last] = phases[phase];
     return { kind: 'lines', lines: Math.round((first + last) / 2) };
   };
-  const stops: { name: string; stop: () => Stop }[] = [
+  const stops: { name: string; stop: () => Stop; incremental?: boolean }[] = [
     { name: 'after the first write (containers)', stop: () => ({ kind: 'lines', lines: 1 }) },
     { name: 'among the removals', stop: () => ({ ...middleOf('removals'), oneAtATime: true }) },
     { name: 'among the updates', stop: () => ({ ...middleOf('updates'), oneAtATime: true }) },
@@ -389,17 +411,23 @@ describe('an interrupted import, run again, converges', () => {
     { name: 'among the creates', stop: () => ({ ...middleOf('creates'), oneAtATime: true }) },
     { name: 'among the group writes', stop: () => ({ ...middleOf('groups'), oneAtATime: true }) },
     {
+      // Its keys were saved before its first write: the users it wrote have new CSNs and are read again.
+      name: 'among the updates of an incremental import',
+      stop: () => ({ ...middleOf('updates'), oneAtATime: true }),
+      incremental: true,
+    },
+    {
       name: 'at a random moment',
       stop: () => ({ kind: 'delay', ms: Math.round(Math.random() * referenceMs) }),
     },
   ];
 
-  for (const { name, stop } of stops) {
+  for (const { name, stop, incremental } of stops) {
     it(
       `killed ${name}, then run again: same directory as the uninterrupted import`,
       { timeout: 180_000 },
       async () => {
-        const setup = await initialState(root, name.replaceAll(/\W+/g, '-'));
+        const setup = await initialState(root, name.replaceAll(/\W+/g, '-'), incremental);
         try {
           const target = stop();
           const interrupted = await runAndKill(setup, target);
@@ -409,6 +437,9 @@ describe('an interrupted import, run again, converges', () => {
             expect(interrupted.linesAtKill).toBeLessThan(totalLines);
           }
 
+          // The import under test planned its unchanged users from the keys of the one before.
+          if (incremental)
+            expect(interrupted.stderr).toMatch(/\d+ of \d+ users settled since an earlier run/);
           await rostersync(setup.importArgs);
 
           const users = await usersOf(setup.server);
