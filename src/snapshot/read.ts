@@ -75,6 +75,9 @@ export interface ClassGroupRef {
   className: string;
 }
 
+/** How many distinct school lists are remembered as lower-cased: a roster has a few; a bound for the rest. */
+const MAX_SCHOOL_LISTS = 1000;
+
 /** Above this many schools, one filter naming each would cost more than reading every class group. */
 const MAX_SCHOOLS_IN_FILTER = 200;
 
@@ -519,9 +522,17 @@ export async function readSnapshot(
 ): Promise<SnapshotRest> {
   const knownUserDns = new Map<string, string>();
   const schoolsInPlay = new Set(request.classGroups.map((ref) => ref.school.toLowerCase()));
+  // Users planned from the listing share their records' school lists: each list is lower-cased once, not
+  // once per user (a million strings made and dropped at scale).
+  const schoolLists = new Set<readonly string[]>();
+  const addSchools = (schools: readonly string[]) => {
+    if (schoolLists.has(schools)) return;
+    if (schoolLists.size < MAX_SCHOOL_LISTS) schoolLists.add(schools);
+    for (const school of schools) schoolsInPlay.add(school.toLowerCase());
+  };
   const addUser = (user: DirectoryUser) => {
     knownUserDns.set(normalizeDn(user.dn), user.dn);
-    for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
+    addSchools(user.schools);
     sink.addUser(user);
   };
   const { listing } = request;
@@ -537,14 +548,14 @@ export async function readSnapshot(
           knownUserDns,
           (user, schools) => {
             knownUserDns.set(normalizeDn(user.dn), user.dn);
-            for (const school of schools) schoolsInPlay.add(school.toLowerCase());
+            addSchools(schools);
           },
           addUser,
         ),
   ]);
   await readJoiningUsers(directory, request, sink.unmatchedRecordUids(), (user) => {
     knownUserDns.set(normalizeDn(user.dn), user.dn);
-    for (const school of user.schools) schoolsInPlay.add(school.toLowerCase());
+    addSchools(user.schools);
     sink.addUser(user, true);
   });
   const [groups, referencingGroups] = await Promise.all([
