@@ -143,7 +143,7 @@ async function auditLineCount(path: string): Promise<number> {
 
 /**
  * A fresh server holding the initial state: 240 users imported, then 24 of them deactivated. `incremental`:
- * every import of it is incremental (the second saves the keys the import under test plans from).
+ * every import of it is incremental, and a last one saves the keys the import under test plans from.
  */
 async function initialState(root: string, name: string, incremental = false): Promise<Setup> {
   const server = await startSlapd();
@@ -154,24 +154,16 @@ async function initialState(root: string, name: string, incremental = false): Pr
   const rosterPath = join(dir, 'roster.csv');
   await writeFile(configPath, config(server, stateDir, 30, incremental));
   await writeFile(rosterPath, rosterCsv(INITIAL));
-  await rostersync(['import', '--config', configPath, '--input', rosterPath, '--now', T0]);
+  const importAt = (now: string, ...extra: string[]) =>
+    rostersync(['import', '--config', configPath, '--input', rosterPath, '--now', now, ...extra]);
+  await importAt(T0);
   await writeFile(rosterPath, rosterCsv(INITIAL.filter((_, index) => !deactivatedFirst(index))));
-  await rostersync(['import', '--config', configPath, '--input', rosterPath, '--now', T0_LATER]);
+  await importAt(T0_LATER);
 
   await writeFile(configPath, config(server, stateDir, 0, incremental));
   // Keys are used only under the config they were saved under: a run under the new one that writes nothing
   // (the same roster, and --no-delete for those it misses) saves them for the import under test.
-  if (incremental)
-    await rostersync([
-      'import',
-      '--config',
-      configPath,
-      '--input',
-      rosterPath,
-      '--now',
-      T0_LATER,
-      '--no-delete',
-    ]);
+  if (incremental) await importAt(T0_LATER, '--no-delete');
   await writeFile(rosterPath, rosterCsv(mainRoster()));
   const auditLog = join(stateDir, 'audit.jsonl');
   return {
