@@ -6,7 +6,7 @@
 //   Node's default grows it to 64 MB on a large machine, and decoding a directory's users fills all of it.
 // - The old generation grows by 30 % of its live size between full collections, not by up to 4×: the
 //   plan's data stays, but the garbage of writing it does not pile up for a minute. At a million users the
-//   live heap is ~650 MB: growing by half took the peak over 1 GB; 30 % costs a no-op ~2 s more (7 %).
+//   live heap is ~650 MB: growing by half took the peak over 1 GB; 30 % costs a no-op ~2 s (~5 s of CPU).
 // - `gc` is exposed so that a run collects the garbage of a large plan's making once, before its writes:
 //   the growth during the writes is then reckoned from what they hold (a 100k create: ~320 → ~290 MB).
 // Together they give about the same speed with a third to half less peak RSS (bench/RESULTS.md).

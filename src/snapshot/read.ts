@@ -522,13 +522,16 @@ export async function readSnapshot(
 ): Promise<SnapshotRest> {
   const knownUserDns = new Map<string, string>();
   const schoolsInPlay = new Set(request.classGroups.map((ref) => ref.school.toLowerCase()));
-  // Users planned from the listing share their records' school lists: each list is lower-cased once, not
-  // once per user (a million strings made and dropped at scale).
-  const schoolLists = new Set<readonly string[]>();
   const addSchools = (schools: readonly string[]) => {
-    if (schoolLists.has(schools)) return;
-    if (schoolLists.size < MAX_SCHOOL_LISTS) schoolLists.add(schools);
     for (const school of schools) schoolsInPlay.add(school.toLowerCase());
+  };
+  // Users planned from the listing share their records' (frozen) school lists: each list is lower-cased
+  // once, not once per user (a million strings made and dropped at scale).
+  const sharedSchoolLists = new Set<readonly string[]>();
+  const addSharedSchools = (schools: readonly string[]) => {
+    if (sharedSchoolLists.has(schools)) return;
+    if (sharedSchoolLists.size < MAX_SCHOOL_LISTS) sharedSchoolLists.add(schools);
+    addSchools(schools);
   };
   const addUser = (user: DirectoryUser) => {
     knownUserDns.set(normalizeDn(user.dn), user.dn);
@@ -548,7 +551,7 @@ export async function readSnapshot(
           knownUserDns,
           (user, schools) => {
             knownUserDns.set(normalizeDn(user.dn), user.dn);
-            addSchools(schools);
+            addSharedSchools(schools);
           },
           addUser,
         ),
