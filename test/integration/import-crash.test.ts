@@ -16,6 +16,7 @@ import { type SlapdServer, startSlapd } from '../../testkit/slapd.js';
 import { canonicalDn, dumpDifference, dumpDirectory } from '../support/dump.js';
 import { type RosterRow, rosterCsv, testConfig } from '../support/import.js';
 import { canBind } from '../support/ldap.js';
+import { startWriteGate, type WriteGate } from '../support/write-gate.js';
 
 const execFileAsync = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/rostersync.js', import.meta.url));
@@ -89,11 +90,17 @@ function mainRoster(): RosterRow[] {
   return rows;
 }
 
-function config(server: SlapdServer, stateDir: string, deletion: number, incremental: boolean): string {
+function config(
+  server: SlapdServer,
+  url: string,
+  stateDir: string,
+  deletion: number,
+  incremental: boolean,
+): string {
   return stringify(
     testConfig(
       {
-        url: server.url,
+        url,
         bindDn: server.adminDn,
         passwordFile: server.adminPasswordFile,
         baseDn: server.suffix,
@@ -112,6 +119,8 @@ function config(server: SlapdServer, stateDir: string, deletion: number, increme
 
 interface Setup {
   server: SlapdServer;
+  /** Every run of the setup talks to the server through it (the URL is in the config, whose digest keys are saved under). */
+  gate: WriteGate;
   dir: string;
   configPath: string;
   rosterPath: string;
@@ -147,12 +156,13 @@ async function auditLineCount(path: string): Promise<number> {
  */
 async function initialState(root: string, name: string, incremental = false): Promise<Setup> {
   const server = await startSlapd();
+  const gate = await startWriteGate({ host: '127.0.0.1', port: Number(new URL(server.url).port) });
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   const stateDir = join(dir, 'state');
   const configPath = join(dir, 'rostersync.yaml');
   const rosterPath = join(dir, 'roster.csv');
-  await writeFile(configPath, config(server, stateDir, 30, incremental));
+  await writeFile(configPath, config(server, gate.url, stateDir, 30, incremental));
   await writeFile(rosterPath, rosterCsv(INITIAL));
   const importAt = (now: string, ...extra: string[]) =>
     rostersync(['import', '--config', configPath, '--input', rosterPath, '--now', now, ...extra]);
@@ -160,7 +170,7 @@ async function initialState(root: string, name: string, incremental = false): Pr
   await writeFile(rosterPath, rosterCsv(INITIAL.filter((_, index) => !deactivatedFirst(index))));
   await importAt(T0_LATER);
 
-  await writeFile(configPath, config(server, stateDir, 0, incremental));
+  await writeFile(configPath, config(server, gate.url, stateDir, 0, incremental));
   // Keys are used only under the config they were saved under: a run under the new one that writes nothing
   // (the same roster, and --no-delete for those it misses) saves them for the import under test.
   if (incremental) await importAt(T0_LATER, '--no-delete');
@@ -168,6 +178,7 @@ async function initialState(root: string, name: string, incremental = false): Pr
   const auditLog = join(stateDir, 'audit.jsonl');
   return {
     server,
+    gate,
     dir,
     configPath,
     rosterPath,
@@ -175,7 +186,10 @@ async function initialState(root: string, name: string, incremental = false): Pr
     passwordsFile: join(stateDir, 'passwords.csv'),
     importArgs: ['import', '--config', configPath, '--input', rosterPath, '--now', T1],
     baseline: await auditLineCount(auditLog),
-    dispose: () => server.stop(),
+    dispose: async () => {
+      await gate.close();
+      await server.stop();
+    },
   };
 }
 
@@ -183,11 +197,12 @@ const dump = (setup: Setup): Promise<string> =>
   dumpDirectory(setup.server.url, setup.server.adminDn, setup.server.adminPassword, setup.server.suffix);
 
 /**
- * Where to kill the run. `oneAtATime` runs the interrupted import with `ldap.concurrency: 1`: small phases
- * written concurrently finish between two polls of the audit log, so only sequential writes can be
- * caught in the middle. Convergence must not depend on the concurrency anyway.
+ * Where to kill the run: right after its n-th write went to the server (`writes`), or after a delay.
+ * `oneAtATime` runs the interrupted import with `ldap.concurrency: 1`, so that nothing but that write is
+ * in flight; the others are killed with a full window of writes under way. Convergence must not depend
+ * on the concurrency.
  */
-type Stop = ({ kind: 'lines'; lines: number } | { kind: 'delay'; ms: number }) & { oneAtATime?: boolean };
+type Stop = ({ kind: 'writes'; writes: number } | { kind: 'delay'; ms: number }) & { oneAtATime?: boolean };
 
 interface Interrupted {
   /** Audit lines of this import when it was killed (or when it finished first). */
@@ -196,7 +211,7 @@ interface Interrupted {
   stderr: string;
 }
 
-/** Starts the import as its own process and SIGKILLs it when the audit log reaches the target or the delay ends. */
+/** Starts the import as its own process and SIGKILLs it once its gate has passed the target write or the delay ends. */
 async function runAndKill(setup: Setup, stop: Stop): Promise<Interrupted> {
   const child: ChildProcess = spawn(process.execPath, [BIN, ...setup.importArgs], {
     env: stop.oneAtATime ? { ...ENV, ROSTERSYNC_LDAP__CONCURRENCY: '1' } : ENV,
@@ -209,19 +224,13 @@ async function runAndKill(setup: Setup, stop: Stop): Promise<Interrupted> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   let killed = false;
-  const started = Date.now();
-  while (running()) {
-    const due =
-      stop.kind === 'lines'
-        ? (await auditLineCount(setup.auditLog)) - setup.baseline >= stop.lines
-        : Date.now() - started >= stop.ms;
-    if (due && running()) {
-      killed = child.kill('SIGKILL');
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 3));
-  }
+  const kill = (): void => {
+    if (running()) killed = child.kill('SIGKILL');
+  };
+  if (stop.kind === 'writes') setup.gate.arm(stop.writes, kill);
+  else setTimeout(kill, stop.ms);
   await exited;
+  setup.gate.open();
   return { linesAtKill: (await auditLineCount(setup.auditLog)) - setup.baseline, killed, stderr };
 }
 
@@ -393,13 +402,12 @@ describe('an interrupted import, run again, converges', () => {
 
   const middleOf = (phase: PhaseName): Stop => {
     const [first, last] = phases[phase];
-    return { kind: 'lines', lines: Math.round((first + last) / 2) };
+    return { kind: 'writes', writes: Math.round((first + last) / 2) };
   };
   const stops: { name: string; stop: () => Stop; incremental?: boolean }[] = [
-    { name: 'after the first write (containers)', stop: () => ({ kind: 'lines', lines: 1 }) },
+    { name: 'after the first write (containers)', stop: () => ({ kind: 'writes', writes: 1 }) },
     { name: 'among the removals', stop: () => ({ ...middleOf('removals'), oneAtATime: true }) },
     { name: 'among the updates', stop: () => ({ ...middleOf('updates'), oneAtATime: true }) },
-    // One write at a time here too: at full speed a loaded machine may see the midpoint only after the last add.
     { name: 'among the creates', stop: () => ({ ...middleOf('creates'), oneAtATime: true }) },
     { name: 'among the group writes', stop: () => ({ ...middleOf('groups'), oneAtATime: true }) },
     {
@@ -424,8 +432,9 @@ describe('an interrupted import, run again, converges', () => {
           const target = stop();
           const interrupted = await runAndKill(setup, target);
           const where = `${JSON.stringify(target)}, killed: ${interrupted.killed}, audit lines at kill: ${interrupted.linesAtKill} of ${totalLines}`;
-          if (target.kind === 'lines') {
+          if (target.kind === 'writes') {
             expect(interrupted.killed, `${where}\n${interrupted.stderr.slice(-2000)}`).toBe(true);
+            expect(interrupted.linesAtKill).toBeLessThanOrEqual(target.writes);
             expect(interrupted.linesAtKill).toBeLessThan(totalLines);
           }
 
