@@ -7,6 +7,11 @@
 import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+
+// As bin/rostersync.js sets it for `rostersync console`, whose service this stands in for (its #! line's
+// flags come from the caller, bench/console.js).
+setFlagsFromString('--heap-growing-percent=30');
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dist = (path) => join(root, 'dist', path);
