@@ -253,8 +253,7 @@ describe('rostersync apply', () => {
     fixtures.push(killed, straight);
     // The killed side talks to its server through a gate that stops it at its 120th write, however loaded
     // the machine (polling the audit log could let it run on to the end).
-    const { hostname, port } = new URL(killed.tree.url);
-    const gate = await startWriteGate({ host: hostname, port: Number(port) });
+    const gate = await startWriteGate(killed.tree.url);
     gates.push(gate);
     await killed.editConfig({ ldap: { url: gate.url, concurrency: 8 } });
     await straight.editConfig({ ldap: { concurrency: 8 } });

@@ -156,7 +156,7 @@ async function auditLineCount(path: string): Promise<number> {
  */
 async function initialState(root: string, name: string, incremental = false): Promise<Setup> {
   const server = await startSlapd();
-  const gate = await startWriteGate({ host: '127.0.0.1', port: Number(new URL(server.url).port) });
+  const gate = await startWriteGate(server.url);
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   const stateDir = join(dir, 'state');

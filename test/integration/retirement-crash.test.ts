@@ -75,8 +75,7 @@ describe('a retirement killed and resumed', () => {
     // Killed once the audit log has grown by these many writes: early, in the middle, late. The killed side
     // talks to its server through a gate that stops each run at its target write, however loaded the machine
     // (polling the audit log could let a run go on to the end).
-    const { hostname, port } = new URL(killed.tree.url);
-    const gate = await startWriteGate({ host: hostname, port: Number(port) });
+    const gate = await startWriteGate(killed.tree.url);
     try {
       await killed.editConfig({ ldap: { url: gate.url } });
       const start = await auditCount(killed);

@@ -13,7 +13,7 @@ const WRITE_TAGS = new Set([
   0x68, // AddRequest
   0x4a, // DelRequest
   0x6c, // ModifyDNRequest
-  0x77, // ExtendedRequest (password modify)
+  0x77, // ExtendedRequest: password modify (the runs under test use no StartTLS or other extended operation)
 ]);
 
 /** The total length (header included) of the BER element at `offset`, or undefined when not all of its header is here. */
@@ -49,7 +49,10 @@ export interface WriteGate {
   close(): Promise<void>;
 }
 
-export async function startWriteGate(target: { host: string; port: number }): Promise<WriteGate> {
+/** A gate in front of the server at `serverUrl` (ldap://host:port). */
+export async function startWriteGate(serverUrl: string): Promise<WriteGate> {
+  const { hostname, port } = new URL(serverUrl);
+  const target = { host: hostname, port: Number(port) };
   let remaining = Number.POSITIVE_INFINITY;
   let onReached: (() => void) | undefined;
   const sockets = new Set<Socket>();
