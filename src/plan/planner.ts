@@ -199,6 +199,8 @@ export class ImportPlanner {
 
   private records: RosterRecord[];
   private readonly badRows: ReadonlySet<string>;
+  /** Record uids whose row says `D`: removed as if missing, even under `--no-delete` (SPEC §4.5). */
+  private readonly rowsSayingDelete: ReadonlySet<string>;
   private readonly reservations: ReadonlySet<string>;
   /** The in-scope roster rows (not D) by record uid, and each user's outcome by its record uid. */
   private readonly outcomes: RecordSlots<UserOutcome>;
@@ -223,6 +225,9 @@ export class ImportPlanner {
     this.records = input.roster.records.filter((record) => input.scope.touches(record.schools));
     this.outcomes = new RecordSlots(this.records.filter((record) => record.action !== 'D'));
     this.badRows = new Set(input.roster.invalidRecordUids);
+    this.rowsSayingDelete = new Set(
+      this.records.flatMap((record) => (record.action === 'D' ? [record.recordUid] : [])),
+    );
     if (input.collectSettled === true) this.collected = new SettledKeysBuilder(this.outcomes.recordCount);
   }
 
@@ -601,7 +606,8 @@ export class ImportPlanner {
       return;
     }
 
-    if (noDelete) {
+    // `--no-delete` leaves users missing from the roster alone; a row's own `D` is still carried out.
+    if (noDelete && !this.rowsSayingDelete.has(user.recordUid)) {
       // Left exactly as it is: no grace dates, and its class groups keep it.
       out.untouched = out.unchanged = true;
       return;

@@ -371,3 +371,38 @@ describe('a mapped action column', () => {
     expect(await fx.user('X-9')).toBeUndefined();
   });
 });
+
+describe('a mapped action column under --no-delete', () => {
+  let fx: ImportFixture;
+  beforeAll(async () => {
+    fx = await importFixture('grace-action-no-delete', {
+      config: { csv: { mapping: ACTION_MAPPING } },
+    });
+    await writeActionRoster(fx, [s1, s2, s3]);
+    await importExpecting(fx, 0, ['--now', '2026-11-23']);
+  });
+  afterAll(async () => {
+    await fx.dispose();
+  });
+
+  it("a row's D is carried out; a user missing from the roster is left as it is", async () => {
+    // S-1 says D, S-2 is missing, S-3 stays.
+    await writeActionRoster(fx, [{ ...s1, act: 'D' }, s3]);
+
+    const dry = await fx.runImport(['--now', '2026-11-24', '--no-delete', '--dry-run', '--format', 'json']);
+    expect(dry.code).toBe(0);
+    const kinds = planOf(dry.stdout)
+      .actions.filter((action) => 'recordUid' in action)
+      .map((action) => [action.recordUid, action.kind]);
+    expect(kinds).toEqual([['S-1', 'deactivate']]);
+
+    await importExpecting(fx, 0, ['--now', '2026-11-24', '--no-delete']);
+    const removed = await mustUser(fx, 'S-1');
+    expect(one(removed, 'pwdAccountLockedTime')).toBe('000001010000Z');
+    expect(one(removed, 'rostersyncPurgeTimestamp')).toBe('20261223230000Z');
+    const missing = await mustUser(fx, 'S-2');
+    expect(missing.pwdAccountLockedTime).toBeUndefined();
+    expect(missing.rostersyncPurgeTimestamp).toBeUndefined();
+    expect(missing.rostersyncMissingSince).toBeUndefined();
+  });
+});
