@@ -8,6 +8,7 @@
 import { attributeNames, type AttributeNames } from '../config/index.js';
 import { ADMIN_LOCK_TIME, toGeneralizedTime } from '../dates.js';
 import { type DirectoryEntry, eq, leafRdn, type Modification, parentDn } from '../directory/index.js';
+import { homeDirectory } from '../naming/index.js';
 import type { DeleteUserAction } from '../plan/types.js';
 import { pseudonymSettings, pseudonymsFor, wipedAttributes } from '../plan/retirement.js';
 import type { ManagedUser, RetirementRuntime, RetirementStep, UserImportContext } from './user-context.js';
@@ -108,7 +109,7 @@ async function writeState(
 ): Promise<void> {
   await ctx.writer.modify(dn, [
     { operation: 'replace', attribute: names.retirementState, values: [state] },
-    { operation: 'replace', attribute: names.retirementUpdated, values: [toGeneralizedTime(new Date())] },
+    { operation: 'replace', attribute: names.retirementUpdated, values: [toGeneralizedTime(ctx.now)] },
     // Replacing with no value removes the attribute if it is there, and is no error if it is not.
     { operation: 'replace', attribute: names.retirementError, values: error === undefined ? [] : [error] },
   ]);
@@ -118,7 +119,9 @@ async function writeState(
  * The built-in DIRECTORY step: the names become pseudonyms (hashed with the newest salt), `cn`, `sn` and
  * `displayName` the retired username, the wiped attributes and the password go, the RDN follows the new
  * username, and the entry is locked — again after the password is gone, since OpenLDAP's ppolicy drops
- * `pwdAccountLockedTime` with `userPassword`. Computed from the entry as it is, so it can run twice.
+ * `pwdAccountLockedTime` with `userPassword`. A posix entry's `homeDirectory` (which `posixAccount` requires,
+ * so it cannot be wiped) is made anew from `posix.home_directory` with the retired username: the old one
+ * names the user. Computed from the entry as it is, so it can run twice.
  */
 export function directoryStep(salts: readonly string[]): RetirementStep {
   return async (user, ctx) => {
@@ -134,6 +137,7 @@ export function directoryStep(salts: readonly string[]): RetirementStep {
       'sn',
       'displayName',
       'userPassword',
+      'homeDirectory',
       ...wipe,
     ]);
     if (!entry) throw new Error(`${user.dn} is gone`);
@@ -155,6 +159,11 @@ export function directoryStep(salts: readonly string[]): RetirementStep {
     ];
     if (pseudonyms.email !== undefined)
       changes.push({ operation: 'replace', attribute: 'mail', values: [pseudonyms.email] });
+    if (has(entry, 'homeDirectory')) {
+      const home = homeDirectory(ctx.config.posix.home_directory, pseudonyms.username, user.schools[0] ?? '');
+      if (first(entry, 'homeDirectory') !== home)
+        changes.push({ operation: 'replace', attribute: 'homeDirectory', values: [home] });
+    }
     for (const attribute of [...wipe, 'userPassword']) {
       if (has(entry, attribute)) changes.push({ operation: 'delete', attribute, values: [] });
     }

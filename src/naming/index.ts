@@ -26,3 +26,4 @@ export {
   retiredUsername,
   retiredUsernameCandidates,
 } from './pseudonym.js';
+export { homeDirectory } from './home-directory.js';

@@ -7,7 +7,7 @@
  */
 import type { Config, MaxDeletions } from '../config/index.js';
 import { leafRdn, lowerCase, type Modification, normalizeDn, parentDn } from '../directory/index.js';
-import { NameError, usedNamesOf } from '../naming/index.js';
+import { homeDirectory, NameError, usedNamesOf } from '../naming/index.js';
 import { formatProblem, type Roster, type RosterRecord } from '../roster/index.js';
 import type {
   DirectoryUser,
@@ -787,9 +787,7 @@ export class ImportPlanner {
       if (uidNumbers) {
         attributes.uidNumber = [String(uidNumbers.next())];
         attributes.gidNumber = same.gidNumber;
-        attributes.homeDirectory = [
-          config.posix.home_directory.replaceAll('{username}', username).replaceAll('{school}', school),
-        ];
+        attributes.homeDirectory = [homeDirectory(config.posix.home_directory, username, school)];
         attributes.loginShell = same.loginShell;
       }
       const dn = this.layout.userDn(username, school);

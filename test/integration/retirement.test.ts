@@ -212,3 +212,32 @@ describe('retirement.hash: sha256', () => {
     }
   });
 });
+
+describe('a posix user retired', () => {
+  it('gets a homeDirectory of the retired username; the state is stamped with --now', async () => {
+    const { fx, uuid } = await retiredOne('retire-posix', {
+      ldap: { posix: true },
+      posix: { home_directory: '/home/{school}/{username}' },
+    });
+    try {
+      const before = (await fx.users()).find((user) => user.entryUUID === uuid);
+      expect(before?.homeDirectory).toBe('/home/gym1/e.kurz');
+      const purgeDay = plusDays(today(), 31);
+      const result = await fx.run(['purge', '--config', fx.configPath, '--now', purgeDay]);
+      expect(result.code, result.stderr).toBe(0);
+      const entry = (await fx.users()).find((user) => user.entryUUID === uuid);
+      const retiredName = `retired__user_${shellHash('sha1sum', 'Salt-2024!', 'e.kurz')}`;
+      expect(entry?.uid).toBe(retiredName);
+      expect(entry?.homeDirectory).toBe(`/home/gym1/${retiredName}`);
+      expect(String(entry?.rostersyncRetirementUpdated)).toMatch(new RegExp(`^${purgeDay.replaceAll('-', '')}`));
+      const everything = JSON.stringify(
+        await fx.tree.client.search(fx.tree.baseDn, { scope: 'sub', attributes: ['*'] }),
+      );
+      for (const trace of ['e.kurz', 'Eva.Kurz@school.example', 'Kurz']) expect(everything).not.toContain(trace);
+      const again = await fx.run(['purge', '--config', fx.configPath, '--now', purgeDay]);
+      expect(again.code, again.stderr).toBe(0);
+    } finally {
+      await fx.dispose();
+    }
+  });
+});
