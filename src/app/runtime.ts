@@ -23,13 +23,14 @@ export interface Runtime {
 }
 
 export async function loadRuntime(args: CommonArgs, io: CliIO): Promise<Runtime> {
-  const now = resolveNow(args.now, io.env);
   const configPath = args.config ?? (io.env.ROSTERSYNC_CONFIG || undefined);
   const { config, sources } = await loadConfig({
     ...(configPath !== undefined ? { configPath } : {}),
     env: io.env,
     cwd: io.cwd,
   });
+  // A --now without an offset is read in the config's timezone.
+  const now = resolveNow(args.now, io.env, config.timezone);
   // The run id names the real run (audit, logs), so it uses the wall clock even when --now replays another day.
   const runId = newRunId();
   const logger = createLogger({

@@ -120,7 +120,7 @@ export class Daemon {
     const runtime = {
       config,
       logger,
-      now: resolveNow(undefined, this.io.env),
+      now: resolveNow(undefined, this.io.env, config.timezone),
       runId,
       env: this.io.env,
       stdout: this.io.stdout,

@@ -229,11 +229,14 @@ describe('a posix user retired', () => {
       const retiredName = `retired__user_${shellHash('sha1sum', 'Salt-2024!', 'e.kurz')}`;
       expect(entry?.uid).toBe(retiredName);
       expect(entry?.homeDirectory).toBe(`/home/gym1/${retiredName}`);
-      expect(String(entry?.rostersyncRetirementUpdated)).toMatch(new RegExp(`^${purgeDay.replaceAll('-', '')}`));
+      expect(String(entry?.rostersyncRetirementUpdated)).toMatch(
+        new RegExp(`^${purgeDay.replaceAll('-', '')}`),
+      );
       const everything = JSON.stringify(
         await fx.tree.client.search(fx.tree.baseDn, { scope: 'sub', attributes: ['*'] }),
       );
-      for (const trace of ['e.kurz', 'Eva.Kurz@school.example', 'Kurz']) expect(everything).not.toContain(trace);
+      for (const trace of ['e.kurz', 'Eva.Kurz@school.example', 'Kurz'])
+        expect(everything).not.toContain(trace);
       const again = await fx.run(['purge', '--config', fx.configPath, '--now', purgeDay]);
       expect(again.code, again.stderr).toBe(0);
     } finally {
