@@ -6,6 +6,7 @@
 import { chmod, open, rm } from 'node:fs/promises';
 import { createTask } from 'node-cron';
 import { Writable } from 'node:stream';
+import { resolveNow } from '../clock.js';
 import { attributeNames, type Config, outputPaths } from '../config/index.js';
 import { and, connectDirectory, eq, present } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
@@ -143,7 +144,8 @@ export class ConsoleService {
       config,
       env,
       logger: logger.child({ runId, actor: user.dn }),
-      now: new Date(),
+      // As the daemon's runs: ROSTERSYNC_NOW, when set, is the clock of every run started here.
+      now: resolveNow(undefined, env, config.timezone),
       runId,
       stdout: discard(),
       actor: user.dn,
