@@ -2,7 +2,13 @@
  * The package's public API, for integrators: subclass `UserImport` to change what a user action does
  * (SPEC §6), and the types of the plan and the config it works with.
  */
-export { UserImport, type ManagedUser, type UserImportContext } from './apply/user-import.js';
+export {
+  type MakeUsernameContext,
+  type ManagedUser,
+  UserImport,
+  type UserImportContext,
+} from './apply/user-import.js';
+export type { RosterRecord } from './roster/index.js';
 import type { UserImportContext } from './apply/user-import.js';
 /** @deprecated The same as `UserImportContext`, which hooks and `UserImport` methods both receive. */
 export type HookContext = UserImportContext;

@@ -3,7 +3,9 @@
  * step) means by subclassing this class (SPEC §6, seed 002's `do_delete`); the import and the purge act
  * on users only through it.
  */
-import { attributeNames } from '../config/index.js';
+import { attributeNames, type Config } from '../config/index.js';
+import type { UsernameContext } from '../plan/names.js';
+import type { RosterRecord } from '../roster/index.js';
 import { moveOutChanges } from '../plan/deactivation.js';
 import { dnEquals, eq, isDirectoryError, leafRdn, or, parentDn } from '../directory/index.js';
 import type {
@@ -22,7 +24,23 @@ import { retire } from './retirement.js';
 
 export type { ManagedUser, UserImportContext };
 
+/** What `makeUsername` is handed beside the roster row: the config, the new entry's school, the scheme. */
+export interface MakeUsernameContext extends UsernameContext {
+  readonly config: Config;
+}
+
 export class UserImport {
+  /**
+   * A new user's username, while the import is planned (dry runs too). The default: the roster's
+   * `username` column, else `scheme.username`. An override returns a name of its own (one in use makes the
+   * row a problem) or builds on `ctx.fromScheme(template?)`, which gives a free name from a template. It
+   * must return the name itself, not a promise, and do nothing else: it runs again while the names it may
+   * give are looked up.
+   */
+  makeUsername(row: RosterRecord, ctx: MakeUsernameContext): string {
+    return row.username ?? ctx.fromScheme();
+  }
+
   /** Adds the new user; `password` is already hashed for the add (or undefined with `set_via: exop`). */
   async create(
     user: ManagedUser,

@@ -38,6 +38,8 @@ import {
 import { packageVersion } from '../version.js';
 import { readOwnership } from '../snapshot/ownership.js';
 import type { RunContext } from '../apply/run-context.js';
+import { UserImport } from '../apply/user-import.js';
+import type { UsernameMaker } from '../plan/names.js';
 import { PlannedRun, type PlannedRunOptions, type RunOutcome } from '../run/planned-run.js';
 import { checkGivenSchools } from './known-schools.js';
 
@@ -262,6 +264,7 @@ async function importWithRoster(
         ...(incremental?.saved !== undefined ? { settled: incremental.saved } : {}),
         // Only a run that saves them hashes the users it finds settled (not a dry run, nor a saved plan).
         collectSettled: incremental !== undefined && !options.dryRun && options.planOut === undefined,
+        ...usernameMaker(runtime),
       });
       const rest = await readSnapshot(
         directory,
@@ -302,6 +305,13 @@ async function importWithRoster(
       return plan;
     },
   });
+}
+
+/** The `classes.user_import` subclass's `makeUsername`, when it has its own. */
+function usernameMaker(runtime: RunContext): { makeUsername?: UsernameMaker } {
+  const { userImport, config } = runtime;
+  if (userImport === undefined || userImport.makeUsername === UserImport.prototype.makeUsername) return {};
+  return { makeUsername: (record, ctx) => userImport.makeUsername(record, { ...ctx, config }) };
 }
 
 /**

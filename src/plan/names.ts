@@ -53,16 +53,43 @@ export interface NewUserNames {
   email: string | undefined;
 }
 
+/** What an integrator's `makeUsername(row, ctx)` is handed beside the row (SPEC §6). */
+export interface UsernameContext {
+  /** The school whose container the new entry goes to. */
+  readonly school: string;
+  /**
+   * The username that `template` (default `scheme.username`; same syntax) gives the row: transliterated,
+   * counters applied, unique across the base DN, and taken for this row from then on.
+   */
+  fromScheme(template?: string): string;
+}
+
+/**
+ * Makes a new user's username: `classes.user_import`'s `makeUsername`. Synchronous and without side
+ * effects, since it runs again while the names it may give are looked up. The name it returns is the
+ * user's; one in use already makes the row a problem, as a `username` column's would.
+ */
+export type UsernameMaker = (record: RosterRecord, ctx: UsernameContext) => string;
+
+function described(value: unknown): string {
+  if (value instanceof Promise) return 'a promise (it must return the name itself)';
+  if (typeof value === 'string') return 'an empty name';
+  return value === undefined || value === null ? String(value) : `a ${typeof value}`;
+}
+
 /** Hands out usernames and addresses to new users, one record at a time, in the order asked. */
 export class NameGiver {
   private readonly usernames: NameAllocator;
   private readonly emails: NameAllocator;
   private readonly usernameTemplate: NameTemplate;
   private readonly emailTemplate: NameTemplate | undefined;
+  /** The templates a `makeUsername` asked for, compiled once. */
+  private readonly otherTemplates = new Map<string, NameTemplate>();
 
   constructor(
     private readonly scheme: Config['scheme'],
     inUse: NamesInUse,
+    private readonly makeUsername?: UsernameMaker,
   ) {
     const retired = inUse.retired;
     this.usernames = new NameAllocator(
@@ -89,17 +116,18 @@ export class NameGiver {
   give(record: RosterRecord, school: string): NewUserNames {
     const describe = `record_uid ${record.recordUid} (line ${record.line})`;
     const values = templateValues(record, school);
-    let username: string;
-    if (record.username !== undefined) {
-      if (this.usernames.isTaken(record.username))
-        throw new NameError(`username '${record.username}' is already taken`);
-      this.usernames.take(record.username);
-      username = record.username;
-    } else {
-      username = this.usernames.allocate(this.usernameTemplate, values, {
+    const fromScheme = (template?: NameTemplate) =>
+      this.usernames.allocate(template ?? this.usernameTemplate, values, {
         maxLength: this.scheme.max_length,
         record: describe,
       });
+    let username: string;
+    if (this.makeUsername !== undefined) {
+      username = this.madeUsername(this.makeUsername, record, school, fromScheme);
+    } else if (record.username !== undefined) {
+      username = this.takeUsername(record.username);
+    } else {
+      username = fromScheme();
     }
     let email = record.email;
     if (email !== undefined) {
@@ -109,6 +137,49 @@ export class NameGiver {
       email = this.emails.allocate(this.emailTemplate, values, { record: describe });
     }
     return { username, email };
+  }
+
+  private takeUsername(username: string): string {
+    if (this.usernames.isTaken(username)) throw new NameError(`username '${username}' is already taken`);
+    this.usernames.take(username);
+    return username;
+  }
+
+  /** The integrator's name for the row; whatever goes wrong in its code is the row's problem. */
+  private madeUsername(
+    make: UsernameMaker,
+    record: RosterRecord,
+    school: string,
+    fromScheme: (template?: NameTemplate) => string,
+  ): string {
+    const given = new Set<string>();
+    const ctx: UsernameContext = {
+      school,
+      fromScheme: (template) => {
+        const name = fromScheme(template === undefined ? undefined : this.otherTemplate(template));
+        given.add(name);
+        return name;
+      },
+    };
+    let made: unknown;
+    try {
+      made = make(record, ctx);
+    } catch (error) {
+      if (error instanceof NameError) throw error;
+      throw new NameError(`makeUsername failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (typeof made !== 'string' || made.trim() === '')
+      throw new NameError(`makeUsername returned ${described(made)}, not a username`);
+    return given.has(made) ? made : this.takeUsername(made);
+  }
+
+  private otherTemplate(template: string): NameTemplate {
+    let compiled = this.otherTemplates.get(template);
+    if (compiled === undefined) {
+      compiled = compileNameTemplate(template, 'makeUsername template');
+      this.otherTemplates.set(template, compiled);
+    }
+    return compiled;
   }
 }
 

@@ -26,7 +26,7 @@ import { graceDecision } from './grace.js';
 import { type Placement, planGroups, wantedGroups } from './groups.js';
 import { configDigest, heldBasis } from './basis.js';
 import { missingContainers } from './containers.js';
-import { NameBook, NameGiver, reservationEntry, settleNames } from './names.js';
+import { NameBook, NameGiver, reservationEntry, settleNames, type UsernameMaker } from './names.js';
 import { DirectoryLayout } from '../directory/layout.js';
 import { NumberAllocator } from './numbers.js';
 import { ownershipInput, planReferencesAndOwners } from './ownership.js';
@@ -75,6 +75,8 @@ export interface PlanSetup {
   settled?: SettledKeys;
   /** Whether the keys of the users found settled are collected (`settledKeys`) for the next run. */
   collectSettled?: boolean;
+  /** An integrator's `makeUsername` (`classes.user_import`); without it, the `username` column or the scheme. */
+  makeUsername?: UsernameMaker;
 }
 
 export interface PlanInput extends Omit<PlanSetup, 'reservations'> {
@@ -715,16 +717,20 @@ export class ImportPlanner {
   private nameGiver(): NameGiver {
     const { config } = this.input;
     const { usernames, emails } = this.books();
-    return new NameGiver(config.scheme, {
-      usernames,
-      emails,
-      freedUsernames: this.freedUsernames,
-      freedEmails: this.freedEmails,
-      givenEmails: this.givenEmails,
-      ...(this.input.retirementSalts !== undefined && this.input.retirementSalts.length > 0
-        ? { retired: { salts: this.input.retirementSalts, settings: pseudonymSettings(config) } }
-        : {}),
-    });
+    return new NameGiver(
+      config.scheme,
+      {
+        usernames,
+        emails,
+        freedUsernames: this.freedUsernames,
+        freedEmails: this.freedEmails,
+        givenEmails: this.givenEmails,
+        ...(this.input.retirementSalts !== undefined && this.input.retirementSalts.length > 0
+          ? { retired: { salts: this.input.retirementSalts, settings: pseudonymSettings(config) } }
+          : {}),
+      },
+      this.input.makeUsername,
+    );
   }
   private planCreates(records: RosterRecord[]): void {
     if (records.length === 0) return;

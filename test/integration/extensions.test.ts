@@ -169,6 +169,46 @@ describe('classes.user_import: a factory whose doDelete keeps the user', () => {
   });
 });
 
+describe('classes.user_import: makeUsername', () => {
+  it('names new users in the import and its dry run; a name in use or a failing method is a row problem', async () => {
+    const fx = await importFixture('ext-make-username', {
+      config: { classes: { user_import: extension('school-usernames.js') } },
+    });
+    try {
+      const teachers: RosterRow[] = [
+        { id: 'T-1', first: 'Ute', last: 'Lang', schools: 'gym1', role: 'teacher', classes: '5a' },
+        { id: 'T-2', first: 'Udo', last: 'Lang', schools: 'gym1', role: 'teacher', classes: '5a' },
+      ];
+      await fx.writeRoster([everyone[0]!, ...teachers]);
+      const dry = await fx.runImport(['--now', '2026-11-23', '--dry-run', '--format', 'json']);
+      expectCode(dry, 0);
+      const created = (JSON.parse(dry.stdout) as { actions: { kind: string; username?: string }[] }).actions
+        .filter((action) => action.kind === 'create')
+        .map((action) => action.username)
+        .sort();
+      expect(created).toEqual(['gym1-u.lang', 'gym1-u.lang2', 'j.meier']);
+      expectCode(await fx.runImport(['--now', '2026-11-23']), 0);
+      expect((await fx.user('T-1'))?.uid).toBe('gym1-u.lang');
+      expect((await fx.user('T-2'))?.uid).toBe('gym1-u.lang2');
+      expect((await fx.user('S-1'))?.uid).toBe('j.meier');
+
+      const trouble: RosterRow[] = [
+        { id: 'S-8', first: 'Taken', last: 'Name', schools: 'gym1', role: 'student', classes: '5a' },
+        { id: 'S-9', first: 'Broken', last: 'Rule', schools: 'gym1', role: 'student', classes: '5a' },
+      ];
+      await fx.writeRoster([everyone[0]!, ...teachers, ...trouble]);
+      const refused = await fx.runImport(['--now', '2026-11-23']);
+      expectCode(refused, 1);
+      expect(refused.stderr).toContain("username 'j.meier' is already taken; user not created");
+      expect(refused.stderr).toContain('makeUsername failed: no rule for this row; user not created');
+      expect(await fx.user('S-8')).toBeUndefined();
+      expect(await fx.user('S-9')).toBeUndefined();
+    } finally {
+      await fx.dispose();
+    }
+  });
+});
+
 describe('classes.user_import: a default export that is a plain object', () => {
   let fx: ImportFixture;
   beforeAll(async () => {
