@@ -669,8 +669,11 @@ export async function runDryRunHooks(
   ctx: Pick<ApplyContext, 'config' | 'directory' | 'logger' | 'now'> & { hooks: ActionHooks },
 ): Promise<ApplyFailure[]> {
   const failures: ApplyFailure[] = [];
-  // Hooks get a writer as always; in a dry run nothing it is asked to write is recorded as done.
-  const writer = new AuditedWriter(ctx.directory, new NullAuditLog());
+  // Hooks get a writer as always, one that refuses every write: a dry run writes nothing, and a hook that
+  // tries shows as a failure of its user's action.
+  const writer = new AuditedWriter(ctx.directory, new NullAuditLog(), () => {
+    throw new Error('a dry run writes nothing: the hook asked the writer to write');
+  });
   for (const action of plan.actions) {
     if (!isUserAction(action) || !isHooked(action)) continue;
     const user = await currentUser(action, ctx.config, ctx.directory);

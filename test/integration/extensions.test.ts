@@ -399,6 +399,27 @@ describe('hooks in an import --dry-run', () => {
   });
 });
 
+describe('a dryRun hook that writes', () => {
+  it('is refused in a dry run: its user shows as failed and nothing is written', async () => {
+    const fx = await importFixture('ext-dry-writer', { config: { hooks: [extension('dry-writer.js')] } });
+    try {
+      await fx.writeRoster([everyone[0]!]);
+      const dry = await fx.runImport(['--now', '2026-11-23', '--dry-run']);
+      expect(dry.stderr).toContain('a dry run writes nothing');
+      const made = await fx.tree.client.search(fx.tree.baseDn, {
+        scope: 'sub',
+        filter: '(objectClass=applicationProcess)',
+        attributes: ['cn'],
+      });
+      expect(made.searchEntries).toEqual([]);
+      expect(await fx.users()).toEqual([]);
+      expect(await fx.auditLines()).toEqual([]);
+    } finally {
+      await fx.dispose();
+    }
+  });
+});
+
 describe('shipped hook archive-before-delete.js', () => {
   it('with archive.dir: the purge archives each user as 0600 LDIF under the run date, then deletes it', async () => {
     const fx = await purgeReady('ext-archive');
