@@ -37,7 +37,7 @@ import { type ManagedUser, UserImport, type UserImportContext } from './user-imp
 import { removedMark } from '../plan/deactivation.js';
 import { AuditedWriter } from './writer.js';
 import { keepingOwners } from './ownership.js';
-import type { Mailer } from '../mail/index.js';
+import { DRY_RUN_NOTICES, type Mailer, type RunNotices } from '../mail/index.js';
 import type { RetirementRuntime } from './user-context.js';
 import type { ArchiveWriter } from '../archive/index.js';
 import { archiveUser } from './archive.js';
@@ -93,6 +93,8 @@ export interface ApplyContext {
   rosterPasswords?: ReadonlyMap<string, string>;
   /** Sends the lifecycle rules' warnings; needed when the plan warns. */
   mailer?: Mailer;
+  /** Mail of hooks and `UserImport` subclasses (`ctx.mail`), when `mail.*` is configured. */
+  notices?: RunNotices;
   /** With `purge.mode: retire`: the salts and steps of a retirement; needed when the plan deletes. */
   retirement?: RetirementRuntime;
   /** Writes the archives of deleted users (`archive.dir`); needed when the plan's deletes name one. */
@@ -288,7 +290,7 @@ class Applier {
   }
 
   private context<A extends UserAction>(action: A): UserImportContext<A> {
-    const { config, directory, writer, logger, now, retirement } = this.ctx;
+    const { config, directory, writer, logger, now, retirement, notices } = this.ctx;
     return {
       action,
       config,
@@ -297,6 +299,7 @@ class Applier {
       logger,
       now,
       dryRun: false,
+      ...(notices ? { mail: notices.about(action) } : {}),
       ...(retirement ? { retirement } : {}),
     };
   }
@@ -685,6 +688,7 @@ export async function runDryRunHooks(
       logger: ctx.logger,
       now: ctx.now,
       dryRun: true,
+      ...(ctx.config.mail !== undefined ? { mail: DRY_RUN_NOTICES } : {}),
     };
     const event = EVENT_OF[action.kind];
     try {

@@ -5,6 +5,7 @@
 import type { Config } from '../config/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Logger } from '../logging/index.js';
+import type { NoticeMail } from '../mail/index.js';
 import type { DeleteUserAction, UserAction } from '../plan/types.js';
 import type { AuditedWriter } from './writer.js';
 
@@ -30,6 +31,11 @@ export interface UserImportContext<A extends UserAction = UserAction> {
   logger: Logger;
   now: Date;
   dryRun: boolean;
+  /**
+   * Sends a mail about this user through the run's audited mailer, when `mail.*` is configured (in a dry
+   * run it refuses). Resolves once the SMTP server accepted the message, throws when it did not.
+   */
+  mail?: NoticeMail;
   /** With `purge.mode: retire`: the salts and the steps of a retirement. */
   retirement?: RetirementRuntime;
 }

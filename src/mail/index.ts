@@ -26,3 +26,4 @@ export {
   type ResolvedTemplate,
   shippedTemplatesDir,
 } from './templates.js';
+export { DRY_RUN_NOTICES, type NoticeMail, type NoticeMessage, NOTICE_RULE, RunNotices } from './notices.js';

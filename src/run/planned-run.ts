@@ -9,7 +9,7 @@ import type { RetirementRuntime } from '../apply/user-context.js';
 import { connectDirectory, type Directory } from '../directory/index.js';
 import { ExitCode } from '../errors.js';
 import { AuditLog, type AuditSink } from '../logging/index.js';
-import type { Mailer } from '../mail/index.js';
+import { type Mailer, readSmtpPassword, RunNotices, SmtpMailer } from '../mail/index.js';
 import { writePrivateFile } from '../output/private-file.js';
 import { PasswordsFile } from '../passwords/index.js';
 import { renderPlanLdif } from '../plan/render-ldif.js';
@@ -162,6 +162,16 @@ export class PlannedRun<P extends Plan> {
     return this.finish(errors > tolerated || unsent ? ExitCode.failed : ExitCode.ok, plan, result);
   }
 
+  /** `ctx.mail` for integrators' code, when `mail.*` says where to send; opened on its first message. */
+  private notices(audit: AuditSink): RunNotices | undefined {
+    const mail = this.runtime.config.mail;
+    if (mail === undefined) return undefined;
+    return new RunNotices(async () => {
+      const password = await readSmtpPassword(mail);
+      return new SmtpMailer(mail, audit, password === undefined ? {} : { password });
+    });
+  }
+
   /** The audit log for every run that writes; the passwords file only when the plan creates users. */
   private async apply(directory: Directory, plan: P, steps: JobSteps<P>): Promise<ApplyResult> {
     const { config, logger, now, runId } = this.runtime;
@@ -176,6 +186,7 @@ export class PlannedRun<P extends Plan> {
     const retirement =
       deletes && config.purge.mode === 'retire' ? await retirementRuntime(this.runtime) : undefined;
     const archives = plan.actions.some((action) => action.kind === 'delete' && action.archive !== undefined);
+    const notices = this.notices(audit);
     try {
       return await applyPlan(plan, {
         config,
@@ -190,10 +201,12 @@ export class PlannedRun<P extends Plan> {
         ...(passwords ? { passwords } : {}),
         ...(steps.rosterPasswords ? { rosterPasswords: steps.rosterPasswords } : {}),
         ...(mailer ? { mailer } : {}),
+        ...(notices ? { notices } : {}),
         ...(retirement ? { retirement } : {}),
         ...(steps.progress ? { progress: steps.progress } : {}),
       });
     } finally {
+      await notices?.close();
       await mailer?.close();
       await passwords?.close();
       await audit.close();

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { unfoldLdif } from '../../src/ldif.js';
 import type { CliResult } from '../support/cli.js';
 import { type ImportFixture, importFixture, type RosterRow } from '../support/import.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
 const extension = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/extensions/${name}`, import.meta.url));
@@ -537,6 +538,75 @@ describe('shipped hook webhook-on-delete.js', () => {
       vi.stubEnv('ROSTERSYNC_WEBHOOK_URL', url);
       expectCode(await purge(fx, [], { ROSTERSYNC_WEBHOOK_URL: url }), 0);
       await expectOnePostPerPurgedUser(fx, dns);
+    } finally {
+      await fx.dispose();
+    }
+  });
+});
+
+describe('shipped hook notify-by-mail.js', () => {
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    sink.received.splice(0);
+    sink.refuse.clear();
+  });
+  afterAll(async () => {
+    await sink.close();
+  });
+
+  async function notifying(name: string): Promise<ImportFixture> {
+    const fx = await purgeReady(name);
+    await editConfig(fx, {
+      hooks: [shipped('notify-by-mail.js')],
+      mail: { from: 'rostersync@school.example', smtp: sink.smtp() },
+    });
+    return fx;
+  }
+
+  it('mails one notice per purged user through the audited mailer', async () => {
+    const fx = await notifying('ext-notify');
+    try {
+      vi.stubEnv('ROSTERSYNC_HOOK_NOTIFY_TO', 'office@school.example');
+      const dry = await purge(fx, ['--dry-run']);
+      expectCode(dry, 0);
+      expect(sink.received).toEqual([]);
+
+      expectCode(await purge(fx), 0);
+      expect(await fx.user('S-2')).toBeUndefined();
+      const mails = [...sink.received].sort((a, b) => a.subject.localeCompare(b.subject));
+      expect(mails.map((mail) => [mail.to, mail.subject])).toEqual([
+        [['office@school.example'], 'rostersync: account e.kurz deleted'],
+        [['office@school.example'], 'rostersync: account t.bach deleted'],
+      ]);
+      expect(mails[0]?.text).toContain('Record uid: S-2 (source');
+      expect(mails[0]?.headers.get('auto-submitted')).toBe('auto-generated');
+      const audited = (await fx.auditLines()).filter((line) => line.action === 'mail');
+      expect(audited.map((line) => [line.user, line.recipient, line.rule, line.result]).sort()).toEqual([
+        ['e.kurz', 'office@school.example', 'notice', 'ok'],
+        ['t.bach', 'office@school.example', 'notice', 'ok'],
+      ]);
+    } finally {
+      await fx.dispose();
+    }
+  });
+
+  it('a refused notice is reported and audited; the deletion stands', async () => {
+    const fx = await notifying('ext-notify-refused');
+    try {
+      vi.stubEnv('ROSTERSYNC_HOOK_NOTIFY_TO', 'nobody@school.example');
+      sink.refuse.add('nobody@school.example');
+      const result = await purge(fx);
+      // As every post hook's failure: reported for its user, not a failure of the deletion.
+      expectCode(result, 0);
+      expect(result.stderr).toContain('mail to nobody@school.example not sent');
+      const audited = (await fx.auditLines()).filter((line) => line.action === 'mail');
+      expect(audited.map((line) => line.result)).toEqual(['error', 'error']);
+      expect(await fx.user('S-2')).toBeUndefined();
+      expect(await fx.user('S-3')).toBeUndefined();
     } finally {
       await fx.dispose();
     }
