@@ -545,8 +545,13 @@ class Applier {
       subject: action.mail.subject,
       text: action.mail.text,
     });
-    if (!result.sent)
+    if (!result.sent) {
+      // Refused for good (a 5xx answer): recorded, so that a rule with `unwarnable: act` treats the user as
+      // one who cannot be warned (SPEC §7) once the action's day has come. Until then each run tries again.
+      if (result.failure === 'refused' && result.permanent === true && action.refusedChanges !== undefined)
+        await writer.modify(action.dn, action.refusedChanges);
       throw new Error(`warning mail to ${action.mail.to} not sent (${result.failure}): ${result.reason}`);
+    }
     await writer.modify(action.dn, action.changes);
   }
 

@@ -28,7 +28,14 @@ export type MailFailure = 'refused' | 'unreachable';
 
 export type MailResult =
   | { sent: true; accepted: readonly string[] }
-  | { sent: false; failure: MailFailure; reason: string; rejected: readonly string[] };
+  | {
+      sent: false;
+      failure: MailFailure;
+      reason: string;
+      rejected: readonly string[];
+      /** Refused with a 5xx answer: the same message to the same address would be refused again. */
+      permanent?: boolean;
+    };
 
 /** Sends mails. Never throws for one mail: each result says whether the server accepted it. */
 export interface Mailer {
@@ -118,14 +125,29 @@ export class SmtpMailer implements Mailer {
       const accepted = addresses(info.accepted);
       const rejected = addresses(info.rejected);
       if (rejected.length > 0 || accepted.length === 0) {
-        return { sent: false, failure: 'refused', reason: `refused: ${rejected.join(', ')}`, rejected };
+        const codes = ((info as { rejectedErrors?: { responseCode?: number }[] }).rejectedErrors ?? []).map(
+          (error) => error.responseCode,
+        );
+        return {
+          sent: false,
+          failure: 'refused',
+          reason: `refused: ${rejected.join(', ')}`,
+          rejected,
+          permanent: codes.length > 0 && codes.every(isPermanent),
+        };
       }
       return { sent: true, accepted };
     } catch (error) {
       const failure = error as NodemailerError;
       const reason = failure.message;
       if (failure.code !== undefined && REFUSED_CODES.has(failure.code)) {
-        return { sent: false, failure: 'refused', reason, rejected: failure.rejected ?? [mail.to] };
+        return {
+          sent: false,
+          failure: 'refused',
+          reason,
+          rejected: failure.rejected ?? [mail.to],
+          permanent: isPermanent(failure.responseCode),
+        };
       }
       this.#unreachable = reason;
       return { sent: false, failure: 'unreachable', reason, rejected: [] };
@@ -136,6 +158,9 @@ export class SmtpMailer implements Mailer {
     (await this.#transport)?.close();
   }
 }
+
+/** A 5xx answer: permanent (RFC 5321 §4.2.1); a 4xx one may pass on a later try. */
+const isPermanent = (code: number | undefined): boolean => code !== undefined && code >= 500 && code < 600;
 
 /** nodemailer lists recipients as strings or `{ name, address }`. */
 function addresses(list: readonly (string | { address: string })[] | undefined): string[] {

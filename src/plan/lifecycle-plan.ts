@@ -10,7 +10,8 @@ import { ADMIN_LOCK_TIME, dayStartInZone, toGeneralizedTime } from '../dates.js'
 import { normalizeDn } from '../directory/index.js';
 import type { MailTemplates } from '../mail/index.js';
 import { renderTemplate } from '../mail/index.js';
-import type { LifecycleEntry } from '../snapshot/lifecycle.js';
+import { type LifecycleEntry, ruleMailValue } from '../snapshot/lifecycle.js';
+import type { Modification } from '../directory/index.js';
 import { configDigest } from './basis.js';
 import { lockNowChanges, stampFoundLockChanges } from './deactivation.js';
 import { lifecycleStep, type LifecycleStep } from './lifecycle.js';
@@ -174,6 +175,7 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
           changes: [
             { operation: 'delete', attribute: names.warningTimestamp, values: [] },
             { operation: 'delete', attribute: names.warningRule, values: [] },
+            ...dropRecord(user, rule.name, names),
             { operation: 'replace', attribute: names.keptTimestamp, values: [time] },
           ],
         });
@@ -268,6 +270,10 @@ function warning(
     language,
     timeZone,
   );
+  const record = (status: 'sent' | 'refused'): Modification[] => [
+    ...dropRecord(user, rule.name, names),
+    { operation: 'add', attribute: names.ruleMail, values: [ruleMailValue(status, now, rule.name)] },
+  ];
   return {
     kind: 'warn',
     phase: 'updates',
@@ -279,8 +285,19 @@ function warning(
     changes: [
       { operation: 'replace', attribute: names.warningTimestamp, values: [toGeneralizedTime(now)] },
       { operation: 'replace', attribute: names.warningRule, values: [rule.name] },
+      // A notify rule's own record: another rule's warning may replace the marks above.
+      ...(rule.action === 'notify' ? record('sent') : []),
     ],
+    refusedChanges: record('refused'),
   };
+}
+
+/** Removes the rule's `rostersyncRuleMail` value, where the user has one. */
+function dropRecord(user: LifecycleEntry, rule: string, names: AttributeNames): Modification[] {
+  const known = user.state.ruleMail?.get(rule);
+  return known === undefined
+    ? []
+    : [{ operation: 'delete', attribute: names.ruleMail, values: [known.value] }];
 }
 
 export interface LifecyclePlanInput {

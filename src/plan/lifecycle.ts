@@ -67,7 +67,15 @@ export function lifecycleStep(
   now: Date,
   timeZone: string,
 ): LifecycleStep {
-  const sent = user.warning?.rule === rule.name ? user.warning : undefined;
+  const record = user.ruleMail?.get(rule.name);
+  // A notify rule's mail is its action, not a step that makes other rules wait: its marks may be replaced
+  // by another rule's warning, so it keeps its own record of the mail too.
+  const sent =
+    user.warning?.rule === rule.name
+      ? user.warning
+      : rule.action === 'notify' && record?.status === 'sent'
+        ? { at: record.at, rule: rule.name }
+        : undefined;
   // A login after this rule's warning cancels it, whatever the trigger.
   if (sent && user.lastLogin !== undefined && user.lastLogin.getTime() > sent.at.getTime()) {
     return { list: 'cancelled', warnedAt: sent.at, loginAt: user.lastLogin };
@@ -80,15 +88,14 @@ export function lifecycleStep(
   // since lifted, a password since reset): this one has not been warned about yet.
   const warning = sent !== undefined && sent.at.getTime() >= reference.getTime() ? sent : undefined;
   const dueOn = dayStartInZone(reference, timeZone, rule.days);
+  const unwarnable = { list: 'unwarnable', reference, actOn: dueOn } as const;
 
   const notify = rule.action === 'notify';
   if (notify) {
     if (warning) return { list: 'warned', reference, warnedAt: warning.at, actOn: dueOn };
     const warnOn = dayStartInZone(reference, timeZone, rule.days - rule.warning_days);
     if (!reached(now, warnOn)) return { list: 'candidate', reference, warnOn, actOn: dueOn };
-    return user.canBeMailed
-      ? { list: 'warn', reference, actOn: dueOn }
-      : { list: 'unwarnable', reference, actOn: dueOn };
+    return user.canBeMailed ? { list: 'warn', reference, actOn: dueOn } : unwarnable;
   }
   if (rule.warning_days === 0) {
     return reached(now, dueOn)
@@ -109,8 +116,13 @@ export function lifecycleStep(
       ? { list: 'ready', reference, actOn: dueOn }
       : rule.unwarnable === 'act'
         ? { list: 'candidate', reference, warnOn: dueOn, actOn: dueOn }
-        : { list: 'unwarnable', reference, actOn: dueOn };
+        : unwarnable;
   }
+  // The SMTP server refused this rule's mail for good in this cycle: the user cannot be warned (SPEC §7).
+  // Each run tries again; `unwarnable: act` acts once the action's day has come, as without an address.
+  const refused = record?.status === 'refused' && record.at.getTime() >= reference.getTime();
+  if (refused && rule.unwarnable === 'act' && reached(now, dueOn))
+    return { list: 'ready', reference, actOn: dueOn };
   // Warned today: the action comes `warning_days` from now at the earliest.
   return { list: 'warn', reference, actOn: later(dueOn, dayStartInZone(now, timeZone, rule.warning_days)) };
 }

@@ -63,6 +63,12 @@ function records(action: PlanAction): string[][] {
           `# ${action.rule}: a warning mail to ${action.mail.to}; written only once the SMTP server accepted it`,
         ],
         modifyRecord(action.dn, action.changes),
+        ...(action.refusedChanges !== undefined
+          ? [
+              [`# ${action.rule}: written instead if the SMTP server refuses the mail`],
+              modifyRecord(action.dn, action.refusedChanges),
+            ]
+          : []),
       ];
     case 'write-retirement-states':
       return [

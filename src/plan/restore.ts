@@ -113,6 +113,7 @@ function leftOut(names: AttributeNames): Set<string> {
       names.warningTimestamp,
       names.warningRule,
       names.keptTimestamp,
+      names.ruleMail,
       names.retirementState,
     ].map((name) => name.toLowerCase()),
   );

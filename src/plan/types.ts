@@ -188,7 +188,10 @@ export interface WarnAction extends UserActionBase {
   ruleAction: 'delete' | 'deactivate' | 'notify';
   actOn: string;
   mail: { to: string; language: string; subject: string; text: string };
+  /** Written once the SMTP server accepted the mail. */
   changes: Modification[];
+  /** Written when the server refused it: the rule's record that this user cannot be warned this cycle. */
+  refusedChanges?: Modification[];
 }
 
 /**

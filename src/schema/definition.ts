@@ -268,6 +268,15 @@ export const ATTRIBUTE_TYPES = [
     ...caseIgnoreString,
     singleValue: true,
   },
+  {
+    number: 23,
+    key: 'ruleMail',
+    name: 'rostersyncRuleMail',
+    description:
+      'rostersync: per lifecycle rule, its last mail to the user: "sent TIME RULE" (a notify rule) or "refused TIME RULE"',
+    ...caseExactString,
+    singleValue: false,
+  },
 ] as const satisfies readonly AttributeTypeDefinition[];
 
 export type AttributeTypeName = (typeof ATTRIBUTE_TYPES)[number]['name'];
@@ -316,6 +325,7 @@ export const OBJECT_CLASSES = [
       'rostersyncWarningRule',
       'rostersyncKeptTimestamp',
       'rostersyncLockFound',
+      'rostersyncRuleMail',
     ],
   },
   {

@@ -47,8 +47,45 @@ export interface LifecycleUser {
   warning: { at: Date; rule: string } | undefined;
   /** `rostersyncKeptTimestamp`: an admin's keep, or the cancellation by a login after a warning. */
   kept: Date | undefined;
+  /**
+   * `rostersyncRuleMail`, by rule: a notify rule's mail sent, or any rule's mail the SMTP server refused.
+   * Kept per rule, where the warning marks hold one rule at a time. Optional: plain values in tests.
+   */
+  ruleMail?: ReadonlyMap<string, RuleMailRecord>;
   /** The user has an address to warn. */
   canBeMailed: boolean;
+}
+
+/** One value of `rostersyncRuleMail`: `sent TIME RULE` or `refused TIME RULE` (rule names may hold spaces). */
+export interface RuleMailRecord {
+  status: 'sent' | 'refused';
+  at: Date;
+  /** The value as stored, to delete it when the rule's next mail replaces it. */
+  value: string;
+}
+
+export function ruleMailValue(status: RuleMailRecord['status'], at: Date, rule: string): string {
+  return `${status} ${toGeneralizedTime(at)} ${rule}`;
+}
+
+/** The records by rule; a value that does not parse is left out (and so stands for nothing). */
+export function parseRuleMail(values: readonly string[]): Map<string, RuleMailRecord> {
+  const records = new Map<string, RuleMailRecord>();
+  for (const value of values) {
+    const match = /^(sent|refused) (\S+) (.+)$/.exec(value);
+    if (match === null) continue;
+    let at: Date;
+    try {
+      at = parseGeneralizedTime(match[2] ?? '');
+    } catch {
+      continue;
+    }
+    const rule = match[3] ?? '';
+    const known = records.get(rule);
+    if (known === undefined || known.at.getTime() < at.getTime())
+      records.set(rule, { status: match[1] as RuleMailRecord['status'], at, value });
+  }
+  return records;
 }
 
 /** A user as a rule sees it: who it is, where to mail it, and the dates its triggers read. */
@@ -152,6 +189,7 @@ function lifecycleAttributes(names: AttributeNames): string[] {
     names.warningTimestamp,
     names.warningRule,
     names.keptTimestamp,
+    names.ruleMail,
   ];
 }
 
@@ -198,6 +236,7 @@ export function toLifecycleEntry(entry: DirectoryEntry, names: AttributeNames): 
       warning:
         warnedAt !== undefined && warningRule !== undefined ? { at: warnedAt, rule: warningRule } : undefined,
       kept: time(entry, names.keptTimestamp),
+      ruleMail: parseRuleMail(entry.attributes[names.ruleMail] ?? []),
       canBeMailed: mail !== undefined && mail !== '',
     },
   };

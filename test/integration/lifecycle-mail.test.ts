@@ -70,6 +70,8 @@ describe('lifecycle: the SMTP server refuses one recipient', () => {
     expect(tom?.rostersyncWarningTimestamp).toBeUndefined();
     expect(tom?.rostersyncWarningRule).toBeUndefined();
     expect(tom?.pwdAccountLockedTime).toBeUndefined();
+    // The refusal is recorded for the rule: `unwarnable: act` would act on him once his day has come.
+    expect(tom?.rostersyncRuleMail).toMatch(/^refused \d{14}Z inactive$/);
 
     // One audit line per attempt: recipient, rule and result; never what the mail said.
     const lines = await mailLines(fx);
@@ -95,11 +97,15 @@ describe('lifecycle: the SMTP server refuses one recipient', () => {
   });
 
   it('the next run tries only the refused user again; once accepted he is marked, and still not acted on', async () => {
-    const before = await csns(fx);
+    const tomDn = String((await fx.user('S-2'))?.dn);
+    const others = async () => Object.entries(await csns(fx)).filter(([dn]) => dn !== tomDn);
+    const before = await others();
     const again = await fx.lifecycle();
     expect(again.code, again.stderr).toBe(1);
     expect(recipients(fx)).toEqual(['ann@school.example', 'eva@school.example']);
-    expect(await csns(fx)).toEqual(before);
+    expect(await others()).toEqual(before);
+    // Still one record for the rule, of the latest refusal.
+    expect((await fx.user('S-2'))?.rostersyncRuleMail).toMatch(/^refused \d{14}Z inactive$/);
     expect((await mailLines(fx)).filter((line) => line.recipient === 'tom@school.example')).toHaveLength(2);
 
     fx.smtp.refuse.clear();
@@ -111,6 +117,88 @@ describe('lifecycle: the SMTP server refuses one recipient', () => {
     // A late warning: his day is a full reaction period away.
     expect(printedPlan(accepted).rules[0]?.lists.warn?.[0]?.actOn).toBe(dayFromToday(30));
     expect(listOf(printedPlan(accepted), 'inactive', 'ready')).toEqual([]);
+  });
+});
+
+describe('lifecycle: a refused warning under unwarnable: act', () => {
+  let fx: LifecycleFixture;
+  beforeAll(async () => {
+    fx = await lifecycleFixture('lc-refuse-act', {
+      config: { lifecycle: { rules: [{ ...INACTIVE, action: 'deactivate', unwarnable: 'act' }] } },
+    });
+    await fx.writeRoster([
+      student('S-1', 'Eva', 'eva@school.example'),
+      student('S-2', 'Tom', 'tom@school.example'),
+    ]);
+    expect((await fx.runImport()).code).toBe(0);
+    await logIn(fx, ['S-1', 'S-2']);
+    // Tom's day has come (400 days); Eva's warning window has only begun (340 days).
+    await fx.age({ 'S-1': { pwdLastSuccess: daysAgo(340) }, 'S-2': { pwdLastSuccess: daysAgo(400) } });
+  }, 60_000);
+  afterAll(async () => {
+    await fx?.dispose();
+  });
+
+  it('the refusal makes him unwarnable: the next run locks him without a warning; a refused user before his day is tried again', async () => {
+    fx.smtp.refuse.add('tom@school.example');
+    fx.smtp.refuse.add('eva@school.example');
+    const first = await fx.lifecycle();
+    expect(first.code, first.stderr).toBe(1);
+    expect((await fx.user('S-2'))?.pwdAccountLockedTime).toBeUndefined();
+
+    const [tom, eva] = [String((await fx.user('S-2'))?.uid), String((await fx.user('S-1'))?.uid)];
+    const second = await fx.lifecycle(['--format', 'json']);
+    expect(second.code, second.stderr).toBe(1);
+    expect(listOf(printedPlan(second), 'inactive', 'ready')).toEqual([tom]);
+    expect((await fx.user('S-2'))?.pwdAccountLockedTime).toBe('000001010000Z');
+    // Eva's day is a month away: she is tried again (and refused again), not locked.
+    expect(listOf(printedPlan(second), 'inactive', 'warn')).toEqual([eva]);
+    expect((await fx.user('S-1'))?.pwdAccountLockedTime).toBeUndefined();
+    expect((await mailLines(fx)).map((line) => line.recipient).sort()).toEqual([
+      'eva@school.example',
+      'eva@school.example',
+      'tom@school.example',
+    ]);
+  });
+});
+
+describe('lifecycle: a notify rule beside a rule that warns and locks', () => {
+  it('the notice goes out once, though the other rule warned, locked and lifted its marks since', async () => {
+    const fx = await lifecycleFixture('lc-notify-twice', {
+      config: {
+        lifecycle: {
+          rules: [
+            { name: 'notice', trigger: 'no_login', days: 100, action: 'notify' },
+            { ...INACTIVE, name: 'lock', action: 'deactivate' },
+          ],
+        },
+      },
+    });
+    try {
+      await fx.writeRoster([student('S-1', 'Eva', 'eva@school.example')]);
+      expect((await fx.runImport()).code).toBe(0);
+      await logIn(fx, ['S-1']);
+      await fx.age({ 'S-1': { pwdLastSuccess: daysAgo(400) } });
+
+      // The notice takes her in the first run, the lock rule warns in the next.
+      expect((await fx.lifecycle()).code).toBe(0);
+      expect((await fx.lifecycle()).code).toBe(0);
+      const mails = (await mailLines(fx)).map((line) => line.rule);
+      expect(mails).toEqual(['notice', 'lock']);
+      expect((await fx.user('S-1'))?.rostersyncWarningRule).toBe('lock');
+
+      // Her reaction period is over: the lock rule locks her and lifts its warning.
+      await fx.setAttributes('S-1', { rostersyncWarningTimestamp: [daysAgo(31)] });
+      expect((await fx.lifecycle()).code).toBe(0);
+      const locked = await fx.user('S-1');
+      expect(locked?.pwdAccountLockedTime).toBe('000001010000Z');
+      expect(locked?.rostersyncWarningRule).toBeUndefined();
+      expect((await fx.lifecycle()).code).toBe(0);
+      expect((await mailLines(fx)).map((line) => line.rule)).toEqual(['notice', 'lock']);
+      expect(fx.smtp.received).toHaveLength(2);
+    } finally {
+      await fx.dispose();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { attributeNames, type Config, parseConfig } from '../../src/config/index
 import { ADMIN_LOCK_TIME, dayStartInZone, toGeneralizedTime } from '../../src/dates.js';
 import { loadTemplates, type MailTemplates } from '../../src/mail/index.js';
 import { decideLifecycle, type RuleUsers } from '../../src/plan/lifecycle-plan.js';
-import type { LifecycleEntry, LifecycleUser } from '../../src/snapshot/lifecycle.js';
+import { type LifecycleEntry, type LifecycleUser, parseRuleMail } from '../../src/snapshot/lifecycle.js';
 
 /** 2026-03-10 00:00 in Berlin (CET); the run is at 09:00 that day. */
 const DAY0 = new Date('2026-03-09T23:00:00Z');
@@ -242,6 +242,19 @@ describe('a notify rule', () => {
       changes: [
         { operation: 'replace', attribute: 'rostersyncWarningTimestamp', values: [toGeneralizedTime(NOW)] },
         { operation: 'replace', attribute: 'rostersyncWarningRule', values: ['notice'] },
+        // Its own record beside the marks, which another rule's warning may replace.
+        {
+          operation: 'add',
+          attribute: 'rostersyncRuleMail',
+          values: [`sent ${toGeneralizedTime(NOW)} notice`],
+        },
+      ],
+      refusedChanges: [
+        {
+          operation: 'add',
+          attribute: 'rostersyncRuleMail',
+          values: [`refused ${toGeneralizedTime(NOW)} notice`],
+        },
       ],
     });
     expect(warning?.mail.subject).toContain('due');
@@ -331,5 +344,80 @@ describe('deactivate', () => {
         },
       ]);
     }
+  });
+});
+
+describe('a notify rule beside a rule that warns', () => {
+  const config = configWith([
+    { name: 'notice', trigger: 'no_login', days: 30, action: 'notify' },
+    { name: 'lock', trigger: 'no_login', days: 60, warning_days: 20, action: 'deactivate' },
+  ]);
+
+  it('mails once: after the other rule acted and lifted its marks, its own record says it was sent', () => {
+    // The notice went out 20 days ago; the lock rule warned later (replacing the marks), locked the user
+    // and lifted its warning with the lock.
+    const record = `sent ${toGeneralizedTime(day(-20))} notice`;
+    const locked = user('kim', { lastLogin: day(-70), ruleMail: parseRuleMail([record]) });
+    const decision = decide(config, [locked], ['notice']);
+    expect(decision.warnings).toEqual([]);
+    expect(uids(decision.rules[0]?.lists.warned ?? [])).toEqual(['kim']);
+
+    // Without the record (as before it was kept), the notice went out a second time.
+    const forgotten = user('kim', { lastLogin: day(-70) });
+    expect(decide(config, [forgotten], ['notice']).warnings.map((warning) => warning.rule)).toEqual([
+      'notice',
+    ]);
+  });
+
+  it('a login after it cancels it as a warning is cancelled: the record goes with the marks', () => {
+    const old = `sent ${toGeneralizedTime(day(-80))} notice`;
+    const back = user('kim', { lastLogin: day(-31), ruleMail: parseRuleMail([old]) });
+    const decision = decide(config, [back], ['notice']);
+    expect(uids(decision.rules[0]?.lists.cancelled ?? [])).toEqual(['kim']);
+    expect(decision.marks[0]?.changes).toContainEqual({
+      operation: 'delete',
+      attribute: 'rostersyncRuleMail',
+      values: [old],
+    });
+  });
+});
+
+describe('a mail the SMTP server refused', () => {
+  const rules = (unwarnable: 'keep' | 'act') =>
+    configWith([
+      { name: 'lock', trigger: 'no_login', days: 60, warning_days: 20, action: 'deactivate', unwarnable },
+    ]);
+  const refused = (loginDaysAgo: number, refusedDaysAgo: number) =>
+    user('tom', {
+      lastLogin: day(-loginDaysAgo),
+      ruleMail: parseRuleMail([`refused ${toGeneralizedTime(day(-refusedDaysAgo))} lock`]),
+    });
+
+  it('is tried again while the action day has not come', () => {
+    for (const unwarnable of ['keep', 'act'] as const) {
+      const decision = decide(rules(unwarnable), [refused(50, 5)]);
+      expect(
+        decision.warnings.map((warning) => warning.username),
+        unwarnable,
+      ).toEqual(['tom']);
+      expect(decision.deactivations).toEqual([]);
+    }
+  });
+
+  it("on the action's day: unwarnable act acts without a warning, keep tries the mail again", () => {
+    const act = decide(rules('act'), [refused(61, 15)]);
+    expect(act.warnings).toEqual([]);
+    expect(act.deactivations.map((action) => action.username)).toEqual(['tom']);
+
+    const keep = decide(rules('keep'), [refused(61, 15)]);
+    expect(keep.deactivations).toEqual([]);
+    expect(keep.warnings.map((warning) => warning.username)).toEqual(['tom']);
+  });
+
+  it('from an earlier cycle counts for nothing', () => {
+    // Refused 100 days ago, logged in 61 days ago: this cycle's warning was never tried.
+    const act = decide(rules('act'), [refused(61, 100)]);
+    expect(act.deactivations).toEqual([]);
+    expect(act.warnings.map((warning) => warning.username)).toEqual(['tom']);
   });
 });

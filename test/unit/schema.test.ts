@@ -76,6 +76,7 @@ describe('schema definition', () => {
       [20, 'rostersyncLeaseSource'],
       [21, 'rostersyncLeaseSchool'],
       [22, 'rostersyncLeaseJob'],
+      [23, 'rostersyncRuleMail'],
     ]);
     expect(OBJECT_CLASSES.map(({ number, name }) => [number, name])).toEqual([
       [1, 'rostersyncUser'],
