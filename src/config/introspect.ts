@@ -17,7 +17,8 @@ function unwrap(schema: AnySchema): AnySchema {
     ) {
       current = current.unwrap();
     } else if (current instanceof z.ZodPipe) {
-      current = current.in;
+      // A preprocess (a transform, then the schema) is known by its schema; other pipes by their input.
+      current = current.in instanceof z.ZodTransform ? current.out : current.in;
     } else {
       return current;
     }

@@ -238,7 +238,13 @@ const maxDeletionsSchema = z
 
 const passwordSchema = z
   .strictObject({
-    hash: enumOf(['ssha', 'argon2']).default('ssha'),
+    // Also as LDAP writes the schemes: `{SSHA}`, `{ARGON2}` (any case).
+    hash: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? value.replace(/^\{(.*)\}$/, '$1').toLowerCase() : value),
+        enumOf(['ssha', 'argon2']),
+      )
+      .default('ssha'),
     set_via: enumOf(['add', 'exop']).default('add'),
     length: wholeNumber({ min: 8, max: 128 }).default(16),
     // New users get ppolicy's pwdReset: TRUE, so they must change the initial password at first login.

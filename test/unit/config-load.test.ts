@@ -87,9 +87,12 @@ describe('loadConfig layering', () => {
         ROSTERSYNC_SAFETY__MAX_DELETIONS: '5%',
         ROSTERSYNC_DAEMON__SCHEDULES__PURGE: '*/5 * * * *',
         ROSTERSYNC_SOURCE_UID: '2024',
+        // Text, not a YAML mapping, though it is written in braces.
+        ROSTERSYNC_PASSWORD__HASH: '{ARGON2}',
         PATH: '/usr/bin',
       },
     });
+    expect(config.password.hash).toBe('argon2');
     expect(config.ldap.page_size).toBe(250); // env over file
     expect(config.ldap.concurrency).toBe(4); // file over default
     expect(config.ldap.url).toBe('ldap://localhost'); // default kept by the object merge
@@ -109,6 +112,7 @@ describe('loadConfig layering', () => {
         'env ROSTERSYNC_LDAP__BIND_DN',
         'env ROSTERSYNC_LDAP__PAGE_SIZE',
         'env ROSTERSYNC_NO_DELETE',
+        'env ROSTERSYNC_PASSWORD__HASH',
         'env ROSTERSYNC_ROLES',
         'env ROSTERSYNC_SAFETY__MAX_DELETIONS',
         'env ROSTERSYNC_SOURCE_UID',

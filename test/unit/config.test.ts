@@ -216,6 +216,22 @@ describe('validation messages name the key', () => {
     ]);
   });
 
+  it('takes the password scheme as LDAP writes it too', () => {
+    for (const [given, hash] of [
+      ['{SSHA}', 'ssha'],
+      ['{ARGON2}', 'argon2'],
+      ['SSHA', 'ssha'],
+      ['argon2', 'argon2'],
+    ]) {
+      expect(parseConfig(withRequired({ password: { hash: given } }), 'test').password.hash, given).toBe(
+        hash,
+      );
+    }
+    expect(issuesOf(withRequired({ password: { hash: '{MD5}' } }))).toEqual([
+      'password.hash: expected one of: ssha, argon2',
+    ]);
+  });
+
   it('rejects starttls with ldaps://', () => {
     expect(issuesOf(withRequired({ ldap: { base_dn: 'dc=x', url: 'ldaps://x', starttls: true } }))).toEqual([
       'ldap.starttls: cannot be used with an ldaps:// url (that connection is already TLS)',
