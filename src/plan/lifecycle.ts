@@ -95,7 +95,9 @@ export function lifecycleStep(
     if (warning) return { list: 'warned', reference, warnedAt: warning.at, actOn: dueOn };
     const warnOn = dayStartInZone(reference, timeZone, rule.days - rule.warning_days);
     if (!reached(now, warnOn)) return { list: 'candidate', reference, warnOn, actOn: dueOn };
-    return user.canBeMailed ? { list: 'warn', reference, actOn: dueOn } : unwarnable;
+    // Sent late (the rule is new, or the run did not run), it names today rather than a day gone by.
+    const actOn = later(dueOn, dayStartInZone(now, timeZone, 0));
+    return user.canBeMailed ? { list: 'warn', reference, actOn } : unwarnable;
   }
   if (rule.warning_days === 0) {
     return reached(now, dueOn)

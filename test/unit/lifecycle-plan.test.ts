@@ -265,6 +265,12 @@ describe('a notify rule', () => {
     expect(decision.deactivations).toEqual([]);
   });
 
+  it('sent late, the mail names today, not the day gone by', () => {
+    const late = user('late', { lastLogin: day(-90) });
+    const [warning] = decide(config, [late]).warnings;
+    expect(warning?.actOn).toBe(dayStart(0));
+  });
+
   it('once sent, the user stays warned past the day it named: no second mail, no action', () => {
     const sent = user('sent', { lastLogin: day(-100), warning: { at: day(-75), rule: 'notice' } });
     const decision = decide(config, [sent]);
