@@ -52,6 +52,15 @@ export function envLayers(
       continue;
     }
     const path = keyPathOf(segments);
+    const misnested = misnestedName(name, path);
+    if (misnested !== undefined) {
+      issues.push({
+        source,
+        path: '',
+        message: `not a config key: did you mean ${misnested}? (__ between key levels)`,
+      });
+      continue;
+    }
     layers.push({
       depth: path.length,
       layer: { source, baseDir: cwd, values: nest(path, envValue(path, text)) },
@@ -60,6 +69,23 @@ export function envLayers(
   // Broader variables first, so `ROSTERSYNC_LDAP__URL` wins over a `url` inside `ROSTERSYNC_LDAP`.
   layers.sort((a, b) => a.depth - b.depth);
   return { layers: layers.map(({ layer }) => layer), issues };
+}
+
+/**
+ * `ROSTERSYNC_LDAP_URL` for `ROSTERSYNC_LDAP__URL`: a first segment that is no key, but a key, `_` and more
+ * (keys hold `_` themselves: `source_uid`). The name meant, or undefined.
+ */
+function misnestedName(name: string, path: readonly string[]): string | undefined {
+  const top = knownKeysAt([]) ?? [];
+  const [first = ''] = path;
+  if (top.includes(first)) return undefined;
+  // The longest key that fits: `deletion_grace_period_deletion` is `deletion_grace_period` + `deletion`.
+  const key = top
+    .filter((known) => first.startsWith(`${known}_`) && knownKeysAt([known]) !== undefined)
+    .sort((a, b) => b.length - a.length)[0];
+  if (key === undefined) return undefined;
+  const rest = name.slice(ENV_PREFIX.length + key.length + 1);
+  return `${ENV_PREFIX}${key.toUpperCase()}__${rest}`;
 }
 
 /** Upper-case segments → schema keys, matched case-insensitively (e.g. camelCase attribute names). */

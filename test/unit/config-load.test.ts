@@ -120,6 +120,17 @@ describe('loadConfig layering', () => {
     );
   });
 
+  it('names the variable meant when levels are joined by one _ instead of __', async () => {
+    await expect(
+      load({
+        configPath: fixture('minimal.yaml'),
+        env: { ROSTERSYNC_LDAP_URL: 'ldap://x', ROSTERSYNC_DELETION_GRACE_PERIOD_DELETION: '3' },
+      }),
+    ).rejects.toThrow(
+      /ROSTERSYNC_DELETION_GRACE_PERIOD_DELETION: not a config key: did you mean ROSTERSYNC_DELETION_GRACE_PERIOD__DELETION\?[\s\S]*ROSTERSYNC_LDAP_URL: not a config key: did you mean ROSTERSYNC_LDAP__URL\?/,
+    );
+  });
+
   it('maps env names to camelCase keys and ignores variables handled elsewhere', async () => {
     const { config } = await load({
       configPath: fixture('minimal.yaml'),
