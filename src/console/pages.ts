@@ -8,7 +8,7 @@ import { Html, html } from './html.js';
 import type { HeldImportView } from './held-import.js';
 import type { HistoryView, ImportView, JobView, ListedUser, Overview, RuleView } from './service.js';
 import type { Notice } from './session.js';
-import { statusKey } from '../state/status.js';
+import { type JobRecord, statusKey } from '../state/status.js';
 
 export type PageName = 'overview' | 'import' | 'lifecycle' | 'retirement' | 'history';
 
@@ -490,14 +490,69 @@ function changesOf(attributes: unknown): Html {
 
 const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+const countsText = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .filter(([, count]) => count !== 0)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ') || '–';
+
+/** Finished runs with their summaries; each links to its audit lines. */
+function runsTable(runs: readonly JobRecord[], shown: string | undefined): Html {
+  if (runs.length === 0) return html`<p class="muted">No runs recorded yet.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">Started</th>
+        <th scope="col">Job</th>
+        <th scope="col">Duration</th>
+        <th scope="col">Result</th>
+        <th scope="col">Exit</th>
+        <th scope="col">Counts</th>
+        <th scope="col">Audit</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${runs.map(
+        (run) =>
+          html`<tr>
+            <td>${run.startedAt}</td>
+            <td>${statusKey(run)}</td>
+            <td class="num">${(run.durationMs / 1000).toFixed(1)} s</td>
+            <td>
+              ${run.result}${run.message !== undefined && run.result !== 'ok' ? html`<br /><span class="muted">${run.message}</span>` : ''}
+            </td>
+            <td class="num">${run.exitCode}</td>
+            <td>${countsText(run.counts)}</td>
+            <td>
+              ${
+                run.runId === undefined
+                  ? '–'
+                  : run.runId === shown
+                    ? html`<strong>shown below</strong>`
+                    : html`<a href="/history?run=${run.runId}">audit lines</a>`
+              }
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
 export function historyPage(frame: PageFrame, history: HistoryView): string {
   return page(
     'history',
     'History',
     frame,
-    html`<h2>Last run of each job</h2>
-      ${jobsTable(history.jobs)}
-      <h2>Audit log <span class="muted">(newest first)</span></h2>
+    html`<h2>Runs <span class="muted">(newest first)</span></h2>
+      ${runsTable(history.runs, history.run)}
+      <h2>
+        ${
+          history.run === undefined
+            ? html`Audit log <span class="muted">(newest first)</span>`
+            : html`Audit lines of run <code>${history.run}</code>
+                <span class="muted">(<a href="/history">all runs</a>)</span>`
+        }
+      </h2>
       ${
         history.audit.length === 0
           ? html`<p class="muted">Nothing recorded yet.</p>`

@@ -81,6 +81,9 @@ export async function readSessionSecret(config: Config): Promise<string> {
 
 /** A form or JSON field that should be text; anything else counts as empty. */
 const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+/** A run id from the query (`?run=`): the shape run ids have, else none. */
+const runOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(value) ? value : undefined;
 
 /** `HOST:PORT` → the parts `listen` takes; `[::1]` loses its brackets. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -364,8 +367,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const result = await service.abort(sessionOf(request).user, textOf(request.body.recordUid));
     return afterWrite(request, reply, result, '/retirement');
   });
-  app.get('/history', guarded, async (request, reply) => {
-    const history = await service.history(sessionOf(request).user);
+  app.get<{ Querystring: { run?: unknown } }>('/history', guarded, async (request, reply) => {
+    const history = await service.history(sessionOf(request).user, runOf(request.query.run));
     return htmlReply(reply, historyPage(frame(request, reply), history));
   });
 
@@ -381,7 +384,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   app.get('/api/overview', guarded, (request) => service.overview(sessionOf(request).user));
   app.get('/api/lifecycle', guarded, (request) => service.lifecycle(sessionOf(request).user));
   app.get('/api/retirement', guarded, (request) => service.retirement(sessionOf(request).user));
-  app.get('/api/history', guarded, (request) => service.history(sessionOf(request).user));
+  app.get<{ Querystring: { run?: unknown } }>('/api/history', guarded, (request) =>
+    service.history(sessionOf(request).user, runOf(request.query.run)),
+  );
   const apiResult = (reply: FastifyReply, result: ActionResult) =>
     reply.status(result.ok ? 200 : result.exitCode === 4 ? 409 : 400).send(result);
   app.post<{ Body: { users?: unknown } }>('/api/lifecycle/keep', guardedWrite, async (request, reply) => {

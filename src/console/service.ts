@@ -24,7 +24,14 @@ import type { LifecycleListed, LifecycleListName } from '../plan/types.js';
 import { renderPlan } from '../run/planned-run.js';
 import { readRetiringUsers, type RetiringUser } from '../retirement/read.js';
 import { LockedError } from '../state/lock.js';
-import { type JobStatus, readStatus, runIsAlive, statusKey } from '../state/status.js';
+import {
+  type JobRecord,
+  type JobStatus,
+  readRunHistory,
+  readStatus,
+  runIsAlive,
+  statusKey,
+} from '../state/status.js';
 import { type ConsoleUser, mayActOn } from './auth.js';
 import {
   applyErrorMessage,
@@ -109,7 +116,11 @@ export interface RuleView {
 
 export interface HistoryView {
   jobs: JobView[];
-  /** The newest audit lines first. */
+  /** The source's finished runs, newest first, with their counts (`runs.json`). */
+  runs: JobRecord[];
+  /** The run whose audit lines `audit` holds, when one was asked for. */
+  run?: string;
+  /** The newest audit lines first (of `run` only, when given). */
   audit: Record<string, unknown>[];
 }
 
@@ -427,12 +438,15 @@ export class ConsoleService {
     return stepStates[0];
   }
 
-  async history(user: ConsoleUser): Promise<HistoryView> {
+  /** Past runs and the audit log's newest lines — of one run, `runId`, when given. */
+  async history(user: ConsoleUser, runId?: string): Promise<HistoryView> {
     const visible = await this.visibility(user);
     const audit = (await this.auditTail())
+      .filter((line) => runId === undefined || line.runId === runId)
       .filter((line) => user.schools === 'all' || (typeof line.dn === 'string' && visible(line.dn)))
       .slice(0, HISTORY_LINES);
-    return { jobs: await this.jobs(), audit };
+    const runs = await readRunHistory(this.deps.config);
+    return { jobs: await this.jobs(), runs, ...(runId !== undefined ? { run: runId } : {}), audit };
   }
 
   /** The last lines of the audit log, newest first; none when there is no log yet. */

@@ -100,6 +100,50 @@ export async function recordRun(config: Config, record: JobRecord): Promise<void
       ...(refused ? { refused } : {}),
     };
   });
+  await appendRunHistory(config, record);
+}
+
+/** How many finished runs `runs.json` keeps per source. */
+export const RUN_HISTORY_LENGTH = 200;
+
+export function runHistoryFilePath(config: Config): string {
+  return join(config.state_dir, 'runs.json');
+}
+
+/** The source's last finished runs, newest first (the console's history): `<state_dir>/runs.json`. */
+export async function readRunHistory(config: Config): Promise<JobRecord[]> {
+  return (await readRunHistoryFile(runHistoryFilePath(config)))[config.source_uid] ?? [];
+}
+
+async function appendRunHistory(config: Config, record: JobRecord): Promise<void> {
+  const path = runHistoryFilePath(config);
+  await withFileMutex(`${path}.lock`, async () => {
+    const all = await readRunHistoryFile(path);
+    const runs = [record, ...(all[config.source_uid] ?? [])].slice(0, RUN_HISTORY_LENGTH);
+    await writeFileAtomic(path, `${JSON.stringify({ ...all, [config.source_uid]: runs })}\n`, STATUS_MODE);
+  });
+}
+
+/** Sources → runs; what does not parse is dropped: the history is only for reading. */
+async function readRunHistoryFile(path: string): Promise<Record<string, JobRecord[]>> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  const out: Record<string, JobRecord[]> = {};
+  for (const [source, runs] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Array.isArray(runs)) continue;
+    out[source] = runs.flatMap((run) => {
+      const parsed = jobRecordSchema.safeParse(run);
+      return parsed.success ? [withoutUndefined(parsed.data)] : [];
+    });
+  }
+  return out;
 }
 
 /**

@@ -263,6 +263,19 @@ describe('web console', () => {
         .count(),
     ).toBeGreaterThan(0);
     await page.screenshot({ path: screenshot('history') });
+    // Past runs with their summaries, newest first: the imports that made the users are among them.
+    expect(
+      await page.getByRole('row').filter({ hasText: 'import' }).filter({ hasText: 'create' }).count(),
+    ).toBeGreaterThan(0);
+    const allLines = await page.getByRole('row').count();
+    // Each run opens its own audit lines: the newest is Zoe's abort, by alice.
+    await page.getByRole('link', { name: 'audit lines' }).first().click();
+    expect(await page.getByRole('heading', { name: /Audit lines of run/ }).count()).toBe(1);
+    expect(await page.getByRole('row').filter({ hasText: 'shown below' }).count()).toBe(1);
+    const runLines = page.getByRole('row').filter({ hasText: staffDn('alice') });
+    expect(await runLines.count()).toBeGreaterThan(0);
+    expect(await page.getByRole('row').count()).toBeLessThan(allLines);
+    expect(await page.getByRole('row').filter({ hasText: 'RETIRING_GROUPS' }).count()).toBe(0);
     await context.close();
   });
 
