@@ -6,7 +6,14 @@ import { formatDuration, renderStatusTable } from '../../src/cli/commands/status
 import { type Config, parseConfig } from '../../src/config/index.js';
 import { writeFileAtomic } from '../../src/state/atomic.js';
 import { lockFilePath, parseLockInfo } from '../../src/state/lock.js';
-import { type JobRecord, readStatus, recordRun, statusFilePath } from '../../src/state/status.js';
+import {
+  type JobRecord,
+  readRunHistory,
+  readStatus,
+  recordRun,
+  runHistoryFilePath,
+  statusFilePath,
+} from '../../src/state/status.js';
 
 let dir: string;
 
@@ -67,7 +74,8 @@ describe('status records', () => {
 
     expect(await mode(config.state_dir)).toBe(0o700);
     expect(await mode(statusFilePath(config))).toBe(0o600);
-    expect(await readdir(config.state_dir)).toEqual(['status.json']);
+    expect(await mode(runHistoryFilePath(config))).toBe(0o600);
+    expect((await readdir(config.state_dir)).sort()).toEqual(['runs.json', 'status.json']);
   });
 
   it('keeps the runs of two sources sharing one state_dir apart', async () => {
@@ -83,7 +91,15 @@ describe('status records', () => {
     const config = configFor();
     await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((job) => recordRun(config, run(job))));
     expect(Object.keys(await readStatus(config)).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
-    expect(await readdir(config.state_dir)).toEqual(['status.json']);
+    expect((await readRunHistory(config)).map((entry) => entry.job).sort()).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+      'f',
+    ]);
+    expect((await readdir(config.state_dir)).sort()).toEqual(['runs.json', 'status.json']);
   });
 
   it('writes the metrics file readable by node_exporter, from every record, atomically', async () => {
