@@ -87,6 +87,8 @@ function truncationProblem(file: string, line: number, found: number, expected: 
   return {
     file,
     line,
+    // Where the cut is: the first cell that is not there.
+    column: found + 1,
     message: `the last line ends after ${found} of ${expected} cells without a line break: the file is cut off`,
   };
 }

@@ -38,6 +38,8 @@ export function checkRow(
     check.problems.push({
       file: rules.file,
       line: row.line,
+      // The first cell missing, or the first one too many.
+      column: Math.min(row.cells.length, cellCount) + 1,
       message: `expected ${cellCount} cells (as in the header), found ${row.cells.length}; row skipped`,
     });
     // The uid may still be where it belongs; keeping it stops its user from being removed.

@@ -31,7 +31,7 @@ describe('readRoster: a last line without a line break', () => {
     const roster = await read('cut.csv', `${rows.join('\n')}\nC,Cem,Yıl`);
     expect(roster.complete).toBe(false);
     expect(roster.messages).toEqual([
-      'cut.csv:4: the last line ends after 3 of 5 cells without a line break: the file is cut off',
+      'cut.csv:4:4: the last line ends after 3 of 5 cells without a line break: the file is cut off',
     ]);
     // Not a bad row of its own: its uid does not stand for a user in the roster.
     expect(roster.invalidRecordUids).toEqual([]);
@@ -48,7 +48,7 @@ describe('readRoster: a last line without a line break', () => {
       const roster = await read('cut-variants.csv', text);
       expect(roster.complete, JSON.stringify(text)).toBe(false);
       expect(roster.messages, JSON.stringify(text)).toEqual([
-        expect.stringMatching(/^cut-variants\.csv:4: the last line ends after \d of 5 cells/) as unknown,
+        expect.stringMatching(/^cut-variants\.csv:4:\d: the last line ends after \d of 5 cells/) as unknown,
       ]);
     }
   });
@@ -57,7 +57,7 @@ describe('readRoster: a last line without a line break', () => {
     const roster = await read('cut-multiline.csv', `${rows.join('\n')}\nC,"Cem\nCan",Yıl`);
     expect(roster.complete).toBe(false);
     expect(roster.messages).toEqual([
-      'cut-multiline.csv:4: the last line ends after 3 of 5 cells without a line break: the file is cut off',
+      'cut-multiline.csv:4:4: the last line ends after 3 of 5 cells without a line break: the file is cut off',
     ]);
   });
 
@@ -76,7 +76,7 @@ describe('readRoster: a last line without a line break', () => {
     expect(roster.records).toHaveLength(5000);
     expect(roster.complete).toBe(false);
     expect(roster.messages).toEqual([
-      'long-cut.csv:5002: the last line ends after 2 of 5 cells without a line break: the file is cut off',
+      'long-cut.csv:5002:3: the last line ends after 2 of 5 cells without a line break: the file is cut off',
     ]);
   });
 
@@ -90,7 +90,7 @@ describe('readRoster: a last line without a line break', () => {
     const roster = await read('long.csv', `${rows.join('\n')}\nC,Cem,Yıl,gs1,student,extra`);
     expect(roster.complete).toBe(true);
     expect(roster.messages).toEqual([
-      'long.csv:4: expected 5 cells (as in the header), found 6; row skipped',
+      'long.csv:4:6: expected 5 cells (as in the header), found 6; row skipped',
     ]);
     expect(roster.invalidRecordUids).toEqual(['C']);
   });
@@ -102,7 +102,7 @@ describe('readRoster: a short last line that does end in a line break', () => {
       const roster = await read('short.csv', `${rows.join('\n')}\nC,Cem,Yıl${ending}`);
       expect(roster.complete, JSON.stringify(ending)).toBe(true);
       expect(roster.messages).toEqual([
-        'short.csv:4: expected 5 cells (as in the header), found 3; row skipped',
+        'short.csv:4:4: expected 5 cells (as in the header), found 3; row skipped',
       ]);
       expect(roster.invalidRecordUids).toEqual(['C']);
     }
@@ -112,8 +112,8 @@ describe('readRoster: a short last line that does end in a line break', () => {
     const roster = await read('short-then-cut.csv', `${rows.join('\n')}\nC,Cem\nD,Dana,Ott,gs`);
     expect(roster.complete).toBe(false);
     expect(roster.messages).toEqual([
-      'short-then-cut.csv:4: expected 5 cells (as in the header), found 2; row skipped',
-      'short-then-cut.csv:5: the last line ends after 4 of 5 cells without a line break: the file is cut off',
+      'short-then-cut.csv:4:3: expected 5 cells (as in the header), found 2; row skipped',
+      'short-then-cut.csv:5:5: the last line ends after 4 of 5 cells without a line break: the file is cut off',
     ]);
   });
 });

@@ -123,7 +123,7 @@ describe('readRoster: row validation', () => {
       'roster.csv:13:9: username: is 257 characters long (at most 256)',
       "roster.csv:14:10: action: unknown action 'X' (expected A, M or D, or empty)",
       'roster.csv:15:11: attr:description: a value is longer than 1024 characters',
-      'roster.csv:16: expected 12 cells (as in the header), found 4; row skipped',
+      'roster.csv:16:5: expected 12 cells (as in the header), found 4; row skipped',
       'roster.csv:17:2: firstname: contains a control character (U+0007)',
       'roster.csv:18:3: lastname: contains a control character (U+0000)',
       'roster.csv:18:12: password: contains a control character (U+0001)',
