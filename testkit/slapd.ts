@@ -38,6 +38,8 @@ export interface SlapdOptions {
   baseEntries?: boolean;
   /** More slapd.conf lines (slapd.conf mode only), e.g. for replication; see replication.ts. */
   extraConfig?: ExtraConfig;
+  /** The rostersync schema file instead of the current one (slapd.conf mode only): an older version's, say. */
+  schemaFile?: string;
 }
 
 /** slapd.conf lines added to a test server's: `global` before the database, `database` inside it. */
@@ -478,7 +480,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
 
   const configArgs: string[] = [];
   if (configMode === 'slapd.conf') {
-    await writeFile(join(dir, 'rostersync.schema'), renderSchemaFile());
+    await writeFile(join(dir, 'rostersync.schema'), options.schemaFile ?? renderSchemaFile());
     await writeFile(join(dir, 'slapd.conf'), slapdConf(layout));
     configArgs.push('-f', join(dir, 'slapd.conf'));
   } else {

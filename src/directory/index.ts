@@ -29,4 +29,4 @@ export {
 export { and, anyOf, eq, type Filter, gte, lte, not, or, present } from './filter.js';
 export { connectDirectory, directoryOptionsFromConfig } from './from-config.js';
 export type { DirectoryOptions, DirectoryTlsOptions } from './options.js';
-export { type PreflightCheck, runPreflight } from './preflight.js';
+export { attributeTypesMissing, type PreflightCheck, runPreflight } from './preflight.js';

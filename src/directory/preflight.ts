@@ -3,7 +3,7 @@
  * Each check reports instead of throwing, so one run shows every problem.
  */
 import { attributeName, type Config } from '../config/index.js';
-import type { ObjectClassName } from '../schema/index.js';
+import { ATTRIBUTE_TYPES, type ObjectClassName } from '../schema/index.js';
 import type { Directory } from './client.js';
 import { isDirectoryError } from './errors.js';
 import { present } from './filter.js';
@@ -31,6 +31,28 @@ async function schemaHasObjectClass(directory: Directory, name: string): Promise
     if ((entry.attributes.objectClasses ?? []).some((definition) => pattern.test(definition))) return true;
   }
   return false;
+}
+
+/** Which of `names` the server's schema does not define as attribute types. */
+export async function attributeTypesMissing(
+  directory: Directory,
+  names: readonly string[],
+): Promise<string[]> {
+  const dn = await subschemaDn(directory);
+  if (!dn) return [...names];
+  const definitions: string[] = [];
+  for await (const entry of directory.search(dn, {
+    scope: 'base',
+    filter: present('objectClass'),
+    attributes: ['attributeTypes'],
+  })) {
+    definitions.push(...(entry.attributes.attributeTypes ?? []));
+  }
+  return names.filter((name) => {
+    // NAME 'x' or NAME ( 'x' 'y' ): any of its names.
+    const pattern = new RegExp(`NAME\\s+(\\(\\s*('[^']*'\\s*)*)?'${name}'`, 'i');
+    return !definitions.some((definition) => pattern.test(definition));
+  });
 }
 
 const LEASE_CLASS: ObjectClassName = 'rostersyncLease';
@@ -100,12 +122,21 @@ export async function runPreflight(directory: Directory, config: Config): Promis
   if (Object.keys(config.ldap.attributes).length === 0) {
     try {
       const loaded = await schemaHasObjectClass(directory, 'rostersyncUser');
+      // A schema loaded by an older version lacks what newer ones added.
+      const missing = loaded
+        ? await attributeTypesMissing(
+            directory,
+            ATTRIBUTE_TYPES.map(({ name }) => name),
+          )
+        : [];
       checks.push({
         name: 'schema',
-        ok: loaded,
-        detail: loaded
-          ? 'object class rostersyncUser is known to the server'
-          : 'object class rostersyncUser is unknown: load it with `rostersync schema --format ldif | ldapadd …`',
+        ok: loaded && missing.length === 0,
+        detail: !loaded
+          ? 'object class rostersyncUser is unknown: load it with `rostersync schema --format ldif | ldapadd …`'
+          : missing.length > 0
+            ? `the schema loaded is older than this version, it lacks ${missing.join(', ')}: load the current one (\`rostersync schema\`; README: Loading the schema)`
+            : 'object class rostersyncUser and every attribute of this version are known to the server',
       });
     } catch (error) {
       const detail = isDirectoryError(error) ? error.message : String(error);

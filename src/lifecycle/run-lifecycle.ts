@@ -13,9 +13,9 @@ import {
   readSalts,
   requireOpenLdapProfile,
 } from '../config/index.js';
-import type { Directory } from '../directory/index.js';
+import { attributeTypesMissing, type Directory } from '../directory/index.js';
 import { DirectoryLayout } from '../directory/layout.js';
-import { UsageError } from '../errors.js';
+import { ExitCode, RostersyncError, UsageError } from '../errors.js';
 import { checkMailConfig, type MailTemplates, readSmtpPassword, SmtpMailer } from '../mail/index.js';
 import { decideLifecycle, planLifecycle, type RuleUsers } from '../plan/lifecycle-plan.js';
 import { planRemovals } from '../plan/removal.js';
@@ -89,6 +89,16 @@ export async function runLifecycle(
   });
 
   const plan = async (directory: Directory): Promise<LifecyclePlan> => {
+    // Rules that mail record their mails in rostersyncRuleMail: a schema loaded by an older version lacks
+    // it, and a notify rule would then mail again on every run. (Mapped names are not our schema.)
+    if (mailing.length > 0 && Object.keys(config.ldap.attributes).length === 0) {
+      const missing = await attributeTypesMissing(directory, [names.ruleMail]);
+      if (missing.length > 0)
+        throw new RostersyncError(
+          `the directory's rostersync schema is older than this version, it lacks ${missing.join(', ')}: load the current one (rostersync schema) before the rules mail; nothing was written`,
+          ExitCode.usage,
+        );
+    }
     const read: RuleUsers[] = [];
     for (const rule of rules) {
       const roles = rolesOf(config, rule);

@@ -174,7 +174,9 @@ describe('config check', () => {
     const result = await runCli(['config', 'check', '--config', config, '--connect']);
     expect(result.stderr).toMatch(/ok\s+bind/);
     expect(result.stderr).toMatch(/ok\s+base_dn/);
-    expect(result.stderr).toMatch(/ok\s+schema: object class rostersyncUser is known/);
+    expect(result.stderr).toMatch(
+      /ok\s+schema: object class rostersyncUser and every attribute of this version are known/,
+    );
     expect(result.stderr).toMatch(/ok\s+run lock: object class rostersyncLease is known/);
     expect(result.code).toBe(0);
   });

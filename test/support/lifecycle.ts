@@ -7,7 +7,12 @@
 import { rm } from 'node:fs/promises';
 import { Attribute, Change, Client } from 'ldapts';
 import { dayStartInZone, toGeneralizedTime } from '../../src/dates.js';
-import { type OperationalTimes, type SlapdServer, startSlapd } from '../../testkit/slapd.js';
+import {
+  type OperationalTimes,
+  type SlapdOptions,
+  type SlapdServer,
+  startSlapd,
+} from '../../testkit/slapd.js';
 import type { CliResult } from './cli.js';
 import { type ImportFixture, importFixture, merge } from './import.js';
 import { TEST_ZONE } from './real-clock.js';
@@ -32,9 +37,9 @@ export interface LifecycleFixture extends ImportFixture {
 
 export async function lifecycleFixture(
   name: string,
-  options: { config?: Record<string, unknown> } = {},
+  options: { config?: Record<string, unknown>; slapd?: SlapdOptions } = {},
 ): Promise<LifecycleFixture> {
-  const server = await startSlapd();
+  const server = await startSlapd(options.slapd);
   const smtp = await startSmtpSink();
   const base = await importFixture(name, {
     server,
