@@ -173,8 +173,9 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
           rule: rule.name,
           reason: 'cancelled',
           changes: [
-            { operation: 'delete', attribute: names.warningTimestamp, values: [] },
-            { operation: 'delete', attribute: names.warningRule, values: [] },
+            // The marks only where they are this rule's: a notify rule's may be gone (its own record is
+            // what it cancels), and deleting an attribute that is not there fails.
+            ...(user.state.warning?.rule === rule.name ? dropMarks(names) : []),
             ...dropRecord(user, rule.name, names),
             { operation: 'replace', attribute: names.keptTimestamp, values: [time] },
           ],
@@ -193,12 +194,7 @@ export function decideLifecycle(input: DecideInput): LifecycleDecision {
       if (rule.action === 'deactivate') {
         const changes = lockNowChanges(user, now, names);
         // The rule's warning has done its job: lifted with the lock, so the next rule's clock may run.
-        if (changes.length > 0 && user.state.warning !== undefined) {
-          changes.push(
-            { operation: 'delete', attribute: names.warningTimestamp, values: [] },
-            { operation: 'delete', attribute: names.warningRule, values: [] },
-          );
-        }
+        if (changes.length > 0 && user.state.warning !== undefined) changes.push(...dropMarks(names));
         if (changes.length === 0) {
           // Locked by an admin already: nothing to add, and nothing to count against the safety limit.
           lists.ready.push(listed(user, step, 'locked already'));
@@ -290,6 +286,14 @@ function warning(
     ],
     refusedChanges: record('refused'),
   };
+}
+
+/** Removes the warning marks (the user has them). */
+function dropMarks(names: AttributeNames): Modification[] {
+  return [
+    { operation: 'delete', attribute: names.warningTimestamp, values: [] },
+    { operation: 'delete', attribute: names.warningRule, values: [] },
+  ];
 }
 
 /** Removes the rule's `rostersyncRuleMail` value, where the user has one. */

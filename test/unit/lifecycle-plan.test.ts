@@ -375,6 +375,18 @@ describe('a notify rule beside a rule that warns', () => {
     ]);
   });
 
+  it("a login after it cancels the record alone when the marks are gone or another rule's", () => {
+    const record = `sent ${toGeneralizedTime(day(-80))} notice`;
+    for (const warning of [undefined, { at: day(-60), rule: 'retired-rule' }]) {
+      const back = user('kim', { lastLogin: day(-31), ruleMail: parseRuleMail([record]), warning });
+      const [mark] = decide(config, [back], ['notice']).marks;
+      expect(mark?.changes).toEqual([
+        { operation: 'delete', attribute: 'rostersyncRuleMail', values: [record] },
+        { operation: 'replace', attribute: 'rostersyncKeptTimestamp', values: [toGeneralizedTime(NOW)] },
+      ]);
+    }
+  });
+
   it('a login after it cancels it as a warning is cancelled: the record goes with the marks', () => {
     const old = `sent ${toGeneralizedTime(day(-80))} notice`;
     const back = user('kim', { lastLogin: day(-31), ruleMail: parseRuleMail([old]) });
