@@ -281,8 +281,9 @@ function warning(
     changes: [
       { operation: 'replace', attribute: names.warningTimestamp, values: [toGeneralizedTime(now)] },
       { operation: 'replace', attribute: names.warningRule, values: [rule.name] },
-      // A notify rule's own record: another rule's warning may replace the marks above.
-      ...(rule.action === 'notify' ? record('sent') : []),
+      // A notify rule's own record: another rule's warning may replace the marks above. Any other rule's
+      // record (an earlier refusal) is done with.
+      ...(rule.action === 'notify' ? record('sent') : dropRecord(user, rule.name, names)),
     ],
     refusedChanges: record('refused'),
   };

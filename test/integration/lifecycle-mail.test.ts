@@ -114,6 +114,8 @@ describe('lifecycle: the SMTP server refuses one recipient', () => {
     expect(recipients(fx)).toEqual(['ann@school.example', 'eva@school.example', 'tom@school.example']);
     const tom = await fx.user('S-2');
     expect(tom?.rostersyncWarningRule).toBe('inactive');
+    // Warned now: the record of the refusal is done with.
+    expect(tom?.rostersyncRuleMail).toBeUndefined();
     // A late warning: his day is a full reaction period away.
     expect(printedPlan(accepted).rules[0]?.lists.warn?.[0]?.actOn).toBe(dayFromToday(30));
     expect(listOf(printedPlan(accepted), 'inactive', 'ready')).toEqual([]);
