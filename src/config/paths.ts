@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type ConfigIssue, formatKeyPath } from './errors.js';
 import { type ConfigLayer, isPlainObject, type RawObject } from './layers.js';
@@ -23,7 +24,10 @@ export const FILE_PATH_KEYS: readonly (readonly string[])[] = [
   ['console', 'tls', 'key_file'],
 ];
 
-/** Module specifiers: only `./` and `../` paths are resolved; package names and URLs stay as they are. */
+/**
+ * Module specifiers: `./` and `../` paths are resolved, and so is a bare one (`hooks/notify.js`) that names
+ * a file beside the config; other package names and URLs stay as they are.
+ */
 export const MODULE_PATH_KEYS: readonly (readonly string[])[] = [
   ['classes', 'user_import'],
   ['hooks', '*'],
@@ -70,7 +74,12 @@ function expandVariables(value: string, env: NodeJS.ProcessEnv): string | { prob
 }
 
 function resolvePath(value: string, baseDir: string, isModule: boolean): string {
-  if (isModule) return /^\.\.?\//.test(value) ? resolve(baseDir, value) : value;
+  if (isModule) {
+    if (/^\.\.?\//.test(value)) return resolve(baseDir, value);
+    // Written as a path, without the `./` a module specifier needs, for a file that is there.
+    const beside = resolve(baseDir, value);
+    return !isAbsolute(value) && !/^[a-z][a-z0-9+.-]*:/i.test(value) && existsSync(beside) ? beside : value;
+  }
   return isAbsolute(value) ? value : resolve(baseDir, value);
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,6 +254,19 @@ describe('path keys', () => {
       'rostersync-hook-notify',
       '/opt/hooks/move.js',
     ]);
+  });
+
+  it('takes a module path written without ./ as the file beside the config, when there is one', async () => {
+    const dir = await mkdtemp(join(scratch, 'modules-'));
+    await mkdir(join(dir, 'local'));
+    await writeFile(join(dir, 'local', 'notify.js'), 'export async function postDelete() {}\n');
+    const path = join(dir, 'rostersync.yaml');
+    await writeFile(
+      path,
+      'source_uid: x\nldap: { base_dn: dc=x }\nhooks: [local/notify.js, local/missing.js, some-package]\n',
+    );
+    const { config } = await load({ configPath: path });
+    expect(config.hooks).toEqual([join(dir, 'local', 'notify.js'), 'local/missing.js', 'some-package']);
   });
 
   it('resolves env paths against cwd and expands systemd credentials', async () => {
