@@ -114,6 +114,13 @@ export function errorPage(status: number, message: string): string {
   );
 }
 
+/** A run's counts per action, the ones that are not 0. */
+const countsText = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .filter(([, count]) => count !== 0)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ') || '–';
+
 function jobsTable(jobs: readonly JobView[]): Html {
   if (jobs.length === 0) return html`<p class="muted">No runs recorded yet.</p>`;
   return html`<table>
@@ -141,16 +148,7 @@ function jobsTable(jobs: readonly JobView[]): Html {
               ${job.result ?? '–'}${job.message !== undefined && job.result !== 'ok' ? html`<br /><span class="muted">${job.message}</span>` : ''}
             </td>
             <td class="num">${job.exitCode ?? '–'}</td>
-            <td>
-              ${
-                job.counts === undefined
-                  ? '–'
-                  : Object.entries(job.counts)
-                      .filter(([, count]) => count !== 0)
-                      .map(([kind, count]) => `${kind} ${count}`)
-                      .join(', ') || '–'
-              }
-            </td>
+            <td>${job.counts === undefined ? '–' : countsText(job.counts)}</td>
             <td>
               ${
                 job.running === undefined
@@ -489,12 +487,6 @@ function changesOf(attributes: unknown): Html {
 }
 
 const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-const countsText = (counts: Record<string, number>): string =>
-  Object.entries(counts)
-    .filter(([, count]) => count !== 0)
-    .map(([kind, count]) => `${kind} ${count}`)
-    .join(', ') || '–';
 
 /** Finished runs with their summaries; each links to its audit lines. */
 function runsTable(runs: readonly JobRecord[], shown: string | undefined): Html {
