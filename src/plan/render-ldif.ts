@@ -63,10 +63,13 @@ function records(action: PlanAction): string[][] {
           `# ${action.rule}: a warning mail to ${action.mail.to}; written only once the SMTP server accepted it`,
         ],
         modifyRecord(action.dn, action.changes),
+        // Commented out: only one of the two is written, and applying this LDIF must give the usual one.
         ...(action.refusedChanges !== undefined
           ? [
-              [`# ${action.rule}: written instead if the SMTP server refuses the mail`],
-              modifyRecord(action.dn, action.refusedChanges),
+              [
+                `# ${action.rule}: written instead if the SMTP server refuses the mail for good:`,
+                ...modifyRecord(action.dn, action.refusedChanges).map((line) => `# ${line}`),
+              ],
             ]
           : []),
       ];
