@@ -297,12 +297,12 @@ function dropMarks(names: AttributeNames): Modification[] {
   ];
 }
 
-/** Removes the rule's `rostersyncRuleMail` value, where the user has one. */
+/** Removes the rule's `rostersyncRuleMail` values, where the user has any. */
 function dropRecord(user: LifecycleEntry, rule: string, names: AttributeNames): Modification[] {
   const known = user.state.ruleMail?.get(rule);
   return known === undefined
     ? []
-    : [{ operation: 'delete', attribute: names.ruleMail, values: [known.value] }];
+    : [{ operation: 'delete', attribute: names.ruleMail, values: known.values }];
 }
 
 export interface LifecyclePlanInput {

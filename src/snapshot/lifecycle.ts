@@ -60,8 +60,8 @@ export interface LifecycleUser {
 export interface RuleMailRecord {
   status: 'sent' | 'refused';
   at: Date;
-  /** The value as stored, to delete it when the rule's next mail replaces it. */
-  value: string;
+  /** The rule's values as stored (the newest, and any older one left over), to delete when it is replaced. */
+  values: string[];
 }
 
 export function ruleMailValue(status: RuleMailRecord['status'], at: Date, rule: string): string {
@@ -82,8 +82,10 @@ export function parseRuleMail(values: readonly string[]): Map<string, RuleMailRe
     }
     const rule = match[3] ?? '';
     const known = records.get(rule);
+    const values = [...(known?.values ?? []), value];
     if (known === undefined || known.at.getTime() < at.getTime())
-      records.set(rule, { status: match[1] as RuleMailRecord['status'], at, value });
+      records.set(rule, { status: match[1] as RuleMailRecord['status'], at, values });
+    else known.values = values;
   }
   return records;
 }

@@ -406,3 +406,21 @@ describe('a mapped action column under --no-delete', () => {
     expect(missing.rostersyncMissingSince).toBeUndefined();
   });
 });
+
+describe('--now as a bare date west of Greenwich', () => {
+  it('is that day in the zone: the grace days count from it, not from the evening before', async () => {
+    const fx = await importFixture('grace-west', {
+      config: { timezone: 'America/New_York', deletion_grace_period: { deactivation: 0, deletion: 30 } },
+    });
+    try {
+      await fx.writeRoster([s1, s2]);
+      await importExpecting(fx, 0, ['--now', '2026-11-23']);
+      await fx.writeRoster([s1]);
+      await importExpecting(fx, 0, ['--now', '2026-11-23']);
+      // 2026-11-23 + 30 days, 00:00 in New York (UTC−5); the evening before would give 2026-12-22.
+      expect(one(await mustUser(fx, 'S-2'), 'rostersyncPurgeTimestamp')).toBe('20261223050000Z');
+    } finally {
+      await fx.dispose();
+    }
+  });
+});

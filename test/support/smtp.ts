@@ -21,6 +21,8 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Addresses the server answers `550` to. */
   refuse: Set<string>;
+  /** Addresses the server answers `451` to (try again later). */
+  refuseForNow: Set<string>;
   /** Called with each message before it is accepted; may be async. */
   beforeAccept: ((mail: ReceivedMail) => Promise<void> | void) | undefined;
   /** The `mail.smtp` settings that reach this server. */
@@ -33,6 +35,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     port: 0,
     received: [],
     refuse: new Set(),
+    refuseForNow: new Set(),
     beforeAccept: undefined,
     smtp: () => ({ host: '127.0.0.1', port: sink.port, secure: false, starttls: false }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -44,6 +47,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     onRcptTo(address, _session, callback) {
       if (sink.refuse.has(address.address)) {
         callback(Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 }));
+      } else if (sink.refuseForNow.has(address.address)) {
+        callback(Object.assign(new Error('4.2.1 mailbox busy, try again later'), { responseCode: 451 }));
       } else callback();
     },
     onData(stream, session, callback) {

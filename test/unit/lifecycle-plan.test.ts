@@ -387,6 +387,19 @@ describe('a notify rule beside a rule that warns', () => {
     }
   });
 
+  it("a new record replaces every value of the rule's, an older one left over too", () => {
+    const older = `sent ${toGeneralizedTime(day(-200))} notice`;
+    const newer = `refused ${toGeneralizedTime(day(-150))} notice`;
+    const other = `refused ${toGeneralizedTime(day(-150))} lock`;
+    const back = user('kim', { lastLogin: day(-40), ruleMail: parseRuleMail([older, newer, other]) });
+    const [warning] = decide(config, [back], ['notice']).warnings;
+    expect(warning?.changes).toContainEqual({
+      operation: 'delete',
+      attribute: 'rostersyncRuleMail',
+      values: [older, newer],
+    });
+  });
+
   it('a login after it cancels it as a warning is cancelled: the record goes with the marks', () => {
     const old = `sent ${toGeneralizedTime(day(-80))} notice`;
     const back = user('kim', { lastLogin: day(-31), ruleMail: parseRuleMail([old]) });

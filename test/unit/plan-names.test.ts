@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { NameError } from '../../src/naming/index.js';
 import { DirectoryLayout } from '../../src/directory/layout.js';
-import { NameBook, NameGiver, reservationEntry, settleNames } from '../../src/plan/names.js';
+import {
+  NameBook,
+  NameGiver,
+  reservationEntry,
+  settleNames,
+  type UsernameContext,
+  type UsernameMaker,
+} from '../../src/plan/names.js';
 import type { RosterRecord } from '../../src/roster/index.js';
 
 const config = parseConfig(
@@ -34,6 +41,33 @@ function record(recordUid: string, overrides: Partial<RosterRecord> = {}): Roste
 }
 
 const nothingInUse = { usernames: [], emails: [], freedUsernames: [], freedEmails: [], givenEmails: [] };
+
+describe("NameGiver with an integrator's makeUsername", () => {
+  const giving = (make: (record: RosterRecord, ctx: UsernameContext) => unknown) =>
+    new NameGiver(config.scheme, { ...nothingInUse, usernames: ['j.meier'] }, make as UsernameMaker);
+
+  it('a name from the scheme, or from a template of its own, is given once and stays taken', () => {
+    const giver = giving((_, ctx) => ctx.fromScheme('<firstname>.<lastname>'));
+    expect(giver.give(record('A'), 'gym1').username).toBe('joerg.meier');
+    expect(() => giver.give(record('B'), 'gym1')).toThrow(NameError);
+    expect(giving((_, ctx) => ctx.fromScheme()).give(record('C'), 'gym1').username).toBe('j.meier2');
+  });
+
+  it('what is not a name is a NameError naming what came back', () => {
+    for (const [returned, words] of [
+      [Promise.resolve('x'), 'a promise'],
+      [undefined, 'undefined'],
+      [42, 'a number'],
+      ['  ', 'an empty name'],
+    ] as const) {
+      expect(() => giving(() => returned).give(record('A'), 'gym1'), words).toThrow(
+        new NameError(
+          `makeUsername returned ${words}${words === 'a promise' ? ' (it must return the name itself)' : ''}, not a username`,
+        ),
+      );
+    }
+  });
+});
 
 describe('NameGiver', () => {
   it('counts up on collision with names in use and names given in this run', () => {
