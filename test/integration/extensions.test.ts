@@ -421,6 +421,28 @@ describe('a dryRun hook that writes', () => {
   });
 });
 
+describe('a dryRun hook that mails', () => {
+  it('is refused in a dry run: nothing reaches the SMTP server', async () => {
+    const sink = await startSmtpSink();
+    const fx = await importFixture('ext-dry-mailer', {
+      config: {
+        hooks: [extension('dry-mailer.js')],
+        mail: { from: 'rostersync@school.example', smtp: sink.smtp() },
+      },
+    });
+    try {
+      await fx.writeRoster([everyone[0]!]);
+      const dry = await fx.runImport(['--now', '2026-11-23', '--dry-run']);
+      expect(dry.stderr).toContain('a dry run sends no mail');
+      expect(sink.received).toEqual([]);
+      expect(await fx.users()).toEqual([]);
+    } finally {
+      await fx.dispose();
+      await sink.close();
+    }
+  });
+});
+
 describe('shipped hook archive-before-delete.js', () => {
   it('with archive.dir: the purge archives each user as 0600 LDIF under the run date, then deletes it', async () => {
     const fx = await purgeReady('ext-archive');
